@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Builds the Pulumi engine netns-lab runs on — the CLI and our Node.js language host — from the Go
+# module proxy, and caches it outside the checkout. Prints the engine's root directory (the one
+# holding bin/pulumi, which is what the Automation API's PulumiCommand.get({ root }) wants).
+#
+#   engine/build.sh            build if needed, print the root
+#   engine/build.sh --force    rebuild even when the cache has it
+#
+# The cache key is the Pulumi version plus a hash of engine/go.mod, go.sum and our language host's
+# source, so a change to any of them builds a new engine and an unchanged tree costs nothing.
+# Cache location: $NETNS_LAB_ENGINE_CACHE, else $XDG_CACHE_HOME/netns-lab, else ~/.cache/netns-lab.
+set -euo pipefail
+
+PULUMI_VERSION=v3.248.0
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+project=$(dirname "$here")
+force=0
+[[ ${1:-} == --force ]] && force=1
+
+say() { printf 'netns-lab engine: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+command -v go >/dev/null 2>&1 || die "Go is not installed (need Go >= 1.25 to build the Pulumi engine; e.g. apt-get install golang, or put go on PATH)."
+gov=$(go env GOVERSION | sed 's/^go//')
+IFS=. read -r gomaj gomin _ <<<"$gov"
+(( gomaj > 1 || gomin >= 25 )) || die "Go $gov is too old: the Pulumi $PULUMI_VERSION engine needs Go >= 1.25."
+
+shim="$project/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
+[[ -f $shim ]] || die "node_modules/@pulumi/pulumi is missing: run 'npm ci' first (make does this for you)."
+sdkv=$(node -p 'require(process.argv[1]).version' "$project/node_modules/@pulumi/pulumi/package.json")
+[[ "v$sdkv" == "$PULUMI_VERSION" ]] || die "@pulumi/pulumi is $sdkv but the engine is $PULUMI_VERSION; keep them equal (package.json pins it)."
+
+key=$(cat "$here/go.mod" "$here/go.sum" "$here"/cmd/*/*.go "$shim" | sha256sum | cut -c1-12)
+cache=${NETNS_LAB_ENGINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/netns-lab}
+root="$cache/engine-$PULUMI_VERSION-$key"
+
+if [[ $force == 0 && -x $root/bin/pulumi && -x $root/bin/pulumi-language-nodejs && -x $root/bin/pulumi-resource-pulumi-nodejs ]]; then
+  echo "$root"
+  exit 0
+fi
+
+mkdir -p "$cache"
+tmp=$(mktemp -d "$cache/.build.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/bin"
+
+flags=(-trimpath -tags osusergo,grpcnotrace
+  -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION")
+
+build() { # build <what> <package> <output>; go build -v names each package it compiles: count them
+  local what=$1 pkg=$2 out=$3 log="$tmp/build.log" t0=$SECONDS
+  say "building $what ($pkg) ..."
+  (cd "$here" && CGO_ENABLED=0 go build -v "${flags[@]}" -o "$out" "$pkg") > "$log" 2>&1 &
+  local pid=$!
+  while kill -0 $pid 2>/dev/null; do
+    sleep 15
+    kill -0 $pid 2>/dev/null && say "  $what: $(wc -l < "$log") packages compiled, $((SECONDS - t0))s"
+  done
+  if ! wait $pid; then
+    if grep -qiE 'dial tcp|proxy|no such host|connection refused|i/o timeout|403|404|410' "$log"; then
+      say "could not download Go modules: is the Go module proxy reachable? (GOPROXY=$(go env GOPROXY))"
+    fi
+    tail -n 30 "$log" >&2
+    die "building $what failed (log above; the cache was not touched)."
+  fi
+}
+
+say "building the Pulumi $PULUMI_VERSION engine into $root"
+say "first time only: downloads modules and compiles ~550 packages, 2-6 minutes on 2 cores."
+start=$SECONDS
+build "pulumi CLI" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "$tmp/bin/pulumi"
+build "Node.js language host" ./cmd/pulumi-language-nodejs "$tmp/bin/pulumi-language-nodejs"
+# The engine finds the dynamic-provider plugin by this exact name next to `pulumi`.
+install -m 0755 "$shim" "$tmp/bin/pulumi-resource-pulumi-nodejs"
+
+got=$("$tmp/bin/pulumi" version)
+[[ $got == "$PULUMI_VERSION" ]] || die "built CLI reports version '$got', expected $PULUMI_VERSION"
+rm -rf "$root"
+mkdir -p "$(dirname "$root")"
+mv "$tmp" "$root"
+trap - EXIT
+rm -f "$root/build.log"
+say "done in $((SECONDS - start))s: $root/bin"
+echo "$root"

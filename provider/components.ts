@@ -1,0 +1,175 @@
+/**
+ * Components that make a lab read like its diagram: a Lab holds Hosts and Routers (each a network
+ * namespace), joined by Links (a veth pair named `<this>-<other>` at each end, with an address on
+ * each end). Everything is a child of the Lab, so `pulumi preview` shows the lab as a tree.
+ *
+ *   const lab = new Lab("curo");
+ *   const h1 = lab.host("host1"), r1 = lab.router("router1");
+ *   lab.link(h1, r1, { addresses: ["192.168.1.2/24", "192.168.1.1/24"] });
+ *   h1.routes([{ destination: "default", via: "192.168.1.1" }]);
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { IpAddress, IpForwarding, NetNamespace, Offload, RouteSpec, RouteTable, VethLink } from "./resources";
+
+export type Role = "host" | "router";
+
+export interface InterfaceInfo {
+  name: string;
+  /** The node at the other end of the cable. */
+  peer: string;
+  address?: string;
+}
+
+export interface NodeOptions {
+  /** Namespace name; defaults to the lab's namespace prefix + the node name. */
+  namespace?: string;
+}
+
+/** A node of the lab: one network namespace. */
+export class LabNode extends pulumi.ComponentResource {
+  readonly namespace: NetNamespace;
+  /** The namespace name, known at once (for commands and outputs). */
+  readonly nsName: string;
+  readonly interfaces: InterfaceInfo[] = [];
+  private routeTable?: RouteTable;
+
+  constructor(type: string, readonly name: string, readonly role: Role, opts: NodeOptions & pulumi.ComponentResourceOptions = {}) {
+    super(`netns-lab:index:${type}`, name, {}, opts);
+    this.nsName = opts.namespace ?? name;
+    this.namespace = new NetNamespace(name, { name: this.nsName }, { parent: this });
+  }
+
+  /** Static routes of this node, installed together (one RouteTable, one batched `ip` call). */
+  routes(routes: RouteSpec[], opts: pulumi.CustomResourceOptions = {}): RouteTable {
+    if (this.routeTable) throw new Error(`node ${this.name}: routes() was already called; pass all routes at once`);
+    const deps = this.interfaces.length ? this.dependencies : [];
+    this.routeTable = new RouteTable(`${this.name}-routes`, { namespace: this.namespace.name, routes }, { parent: this, dependsOn: deps, ...opts });
+    return this.routeTable;
+  }
+
+  /** Resources a route in this node must wait for: the addresses that make its gateways reachable. */
+  readonly dependencies: pulumi.Resource[] = [];
+}
+
+export class Host extends LabNode {
+  constructor(name: string, opts: NodeOptions & pulumi.ComponentResourceOptions = {}) {
+    super("Host", name, "host", opts);
+    this.registerOutputs({});
+  }
+}
+
+export interface RouterOptions extends NodeOptions {
+  /** Kernel IPv4 forwarding (default true). false: a plain namespace, e.g. for a user-space router. */
+  forwarding?: boolean;
+  /** Also forward IPv6 (default false: not managed). */
+  ipv6?: boolean;
+}
+
+export class Router extends LabNode {
+  readonly forwarding?: IpForwarding;
+  constructor(name: string, opts: RouterOptions & pulumi.ComponentResourceOptions = {}) {
+    super("Router", name, "router", opts);
+    if (opts.forwarding !== false) {
+      this.forwarding = new IpForwarding(`${name}-forwarding`, {
+        namespace: this.namespace.name,
+        ipv4: true,
+        ...(opts.ipv6 ? { ipv6: true } : {}),
+      }, { parent: this });
+    }
+    this.registerOutputs({});
+  }
+}
+
+export interface LinkOptions {
+  /** Addresses (CIDR) of the a end and the b end; leave one undefined for no address there. */
+  addresses?: [string | undefined, string | undefined];
+  /** Interface names; default `<a>-<b>` and `<b>-<a>`. */
+  names?: [string, string];
+  mtu?: number;
+  offload?: Offload;
+  up?: boolean;
+}
+
+/** A cable between two nodes: a veth pair plus the addresses on its ends. */
+export class Link extends pulumi.ComponentResource {
+  readonly veth: VethLink;
+  readonly addresses: IpAddress[] = [];
+  readonly ends: [InterfaceInfo & { node: string }, InterfaceInfo & { node: string }];
+
+  constructor(name: string, a: LabNode, b: LabNode, o: LinkOptions = {}, opts: pulumi.ComponentResourceOptions = {}) {
+    super("netns-lab:index:Link", name, {}, opts);
+    const [an, bn] = o.names ?? [`${a.name}-${b.name}`, `${b.name}-${a.name}`];
+    const [aa, ba] = o.addresses ?? [undefined, undefined];
+    this.veth = new VethLink(name, {
+      name: an, namespace: a.namespace.name, peerName: bn, peerNamespace: b.namespace.name,
+      mtu: o.mtu, offload: o.offload, up: o.up,
+    }, { parent: this });
+    this.ends = [
+      { node: a.name, name: an, peer: b.name, address: aa },
+      { node: b.name, name: bn, peer: a.name, address: ba },
+    ];
+    for (const [node, ifname, addr] of [[a, an, aa], [b, bn, ba]] as const) {
+      node.interfaces.push({ name: ifname, peer: node === a ? b.name : a.name, address: addr });
+      if (!addr) continue;
+      const ip = new IpAddress(`${ifname}-addr`, {
+        namespace: node.namespace.name, device: ifname, address: addr,
+      }, { parent: this, dependsOn: [this.veth] });
+      this.addresses.push(ip);
+      a.dependencies.push(ip);
+      b.dependencies.push(ip);
+    }
+    this.registerOutputs({});
+  }
+}
+
+/** The lab as data: what `pulumi stack output lab` shows and what tooling reads. */
+export interface LabDescription {
+  name: string;
+  nodes: Array<{ name: string; role: Role; namespace: string; interfaces: InterfaceInfo[] }>;
+  links: Array<{ name: string; ends: Array<{ node: string; interface: string; address?: string }> }>;
+}
+
+/** A whole lab; nodes and links are its children. */
+export class Lab extends pulumi.ComponentResource {
+  readonly nodes: LabNode[] = [];
+  readonly links: Link[] = [];
+
+  /** Prepended to every node's namespace name (interface names live inside namespaces and need none). */
+  readonly namespacePrefix: string;
+
+  constructor(readonly name: string, opts: pulumi.ComponentResourceOptions & { namespacePrefix?: string } = {}) {
+    const { namespacePrefix, ...rest } = opts;
+    super("netns-lab:index:Lab", name, {}, rest);
+    this.namespacePrefix = namespacePrefix ?? "";
+    this.registerOutputs({});
+  }
+
+  host(name: string, opts: NodeOptions = {}): Host {
+    const h = new Host(name, { namespace: this.namespacePrefix + name, ...opts, parent: this });
+    this.nodes.push(h);
+    return h;
+  }
+
+  router(name: string, opts: RouterOptions = {}): Router {
+    const r = new Router(name, { namespace: this.namespacePrefix + name, ...opts, parent: this });
+    this.nodes.push(r);
+    return r;
+  }
+
+  link(a: LabNode, b: LabNode, o: LinkOptions = {}): Link {
+    const l = new Link(`${a.name}-${b.name}`, a, b, o, { parent: this });
+    this.links.push(l);
+    return l;
+  }
+
+  describe(): LabDescription {
+    return {
+      name: this.name,
+      nodes: this.nodes.map((n) => ({ name: n.name, role: n.role, namespace: n.nsName, interfaces: n.interfaces })),
+      links: this.links.map((l) => ({
+        name: `${l.ends[0].node}-${l.ends[1].node}`,
+        ends: l.ends.map((e) => ({ node: e.node, interface: e.name, address: e.address })),
+      })),
+    };
+  }
+}

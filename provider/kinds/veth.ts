@@ -1,0 +1,155 @@
+/**
+ * VethLink: a veth pair whose two ends are created directly in their namespaces, in one `ip` call,
+ * so that no crash can strand half a pair in the root namespace. Both ends carry the ownership
+ * marker as their alias. MTU (both ends), MACs, up/down, checksum offload and the marker update in
+ * place; names and namespaces replace.
+ */
+import { z } from "zod";
+import { ip, namespaceExists, readOffload, showLink, writeOffload, LinkInfo } from "../kernel";
+import { checkFields, DiffResult, ifname, Inputs, Kind, mac, marker, mtu, nsname, owner, rollback } from "./common";
+
+const offload = z.object({ rx: z.boolean().optional(), tx: z.boolean().optional() }).strict();
+
+interface End {
+  ns: string;
+  dev: string;
+  mac?: string;
+}
+const ends = (i: Inputs): [End, End] => [
+  { ns: i.namespace, dev: i.name, mac: i.mac },
+  { ns: i.peerNamespace, dev: i.peerName, mac: i.peerMac },
+];
+
+function sameOffload(have: Inputs | undefined, want: Inputs | undefined): boolean {
+  if (!want) return true; // not managed
+  return Object.entries(want).every(([k, v]) => v === undefined || have?.[k] === v);
+}
+
+async function describe(inputs: Inputs): Promise<Inputs | undefined> {
+  const [a, b] = ends(inputs);
+  const [la, lb] = await Promise.all([showLink(a.ns, a.dev), showLink(b.ns, b.dev)]);
+  const mark = marker(inputs.owner);
+  const ours = (l: LinkInfo | undefined) => l && l.ifalias === mark && l.linkinfo?.info_kind === "veth";
+  if (!ours(la) || !ours(lb)) return undefined;
+  const outs: Inputs = {
+    ...inputs,
+    mtu: la!.mtu,
+    mac: la!.address,
+    peerMac: lb!.address,
+    up: la!.flags.includes("UP") && lb!.flags.includes("UP"),
+    ifindex: la!.ifindex,
+    peerIfindex: lb!.ifindex,
+    operstate: la!.operstate,
+  };
+  if (inputs.offload) {
+    const [oa, ob] = await Promise.all([readOffload(a.ns, a.dev), readOffload(b.ns, b.dev)]);
+    // Reported as "on" only when on at both ends, so that drift at either end shows.
+    outs.offload = { rx: oa.rx && ob.rx, tx: oa.tx && ob.tx };
+  }
+  return outs;
+}
+
+/** Sets what differs between `have` (kernel or old state) and `want`, one `ip` call per end. */
+async function apply(have: Inputs | undefined, want: Inputs): Promise<void> {
+  const [a, b] = ends(want);
+  const mark = marker(want.owner);
+  for (const end of [a, b]) {
+    const args: string[] = [];
+    if (want.mtu !== undefined && have?.mtu !== want.mtu) args.push("mtu", String(want.mtu));
+    const haveMac = end === a ? have?.mac : have?.peerMac;
+    if (end.mac !== undefined && haveMac?.toLowerCase() !== end.mac.toLowerCase()) args.push("address", end.mac);
+    if (have?.up !== want.up) args.push(want.up ? "up" : "down");
+    if (have?.owner !== want.owner) args.push("alias", mark);
+    if (args.length) await ip(end.ns, ["link", "set", "dev", end.dev, ...args], { doing: `configure ${end.dev} in ${end.ns}` });
+  }
+  if (want.offload && !sameOffload(have?.offload, want.offload)) {
+    await Promise.all([writeOffload(a.ns, a.dev, want.offload), writeOffload(b.ns, b.dev, want.offload)]);
+  }
+}
+
+export const veth: Kind = {
+  async check(_olds, news) {
+    const r = checkFields(
+      news,
+      { name: ifname, namespace: nsname, peerName: ifname, peerNamespace: nsname, mtu, mac, peerMac: mac, offload, up: z.boolean(), owner },
+      ["name", "namespace", "peerName", "peerNamespace", "owner"],
+      { up: true },
+    );
+    if (r.inputs.namespace === r.inputs.peerNamespace && r.inputs.name === r.inputs.peerName) {
+      r.failures.push({ property: "peerName", reason: "peerName must differ from name when both ends are in the same namespace" });
+    }
+    return r;
+  },
+
+  async diff(_id, olds, news): Promise<DiffResult> {
+    const replaces = ["name", "namespace", "peerName", "peerNamespace"].filter((k) => olds[k] !== news[k]);
+    const changed =
+      (news.mtu !== undefined && olds.mtu !== news.mtu) ||
+      (news.mac !== undefined && String(olds.mac).toLowerCase() !== String(news.mac).toLowerCase()) ||
+      (news.peerMac !== undefined && String(olds.peerMac).toLowerCase() !== String(news.peerMac).toLowerCase()) ||
+      olds.up !== news.up ||
+      olds.owner !== news.owner ||
+      !sameOffload(olds.offload, news.offload);
+    return { changes: replaces.length > 0 || changed, replaces, deleteBeforeReplace: true };
+  },
+
+  async create(inputs) {
+    const [a, b] = ends(inputs);
+    const id = `${a.ns}/${a.dev}`;
+    for (const end of [a, b]) {
+      if (!namespaceExists(end.ns)) {
+        throw new Error(`cannot create veth ${a.dev}/${b.dev}: network namespace "${end.ns}" does not exist`);
+      }
+    }
+    const existing = await describe(inputs);
+    if (existing) {
+      // Both ends exist and carry our marker: left by an interrupted run. Adopt and converge.
+      await apply(existing, inputs);
+      return { id, outs: (await describe(inputs))! };
+    }
+    for (const end of [a, b]) {
+      const l = await showLink(end.ns, end.dev);
+      if (l) {
+        throw new Error(
+          `interface "${end.dev}" already exists in namespace "${end.ns}" and is not owned by this stack ` +
+            `(alias ${l.ifalias ? `"${l.ifalias}"` : "unset"}): netns-lab will not adopt or delete it`,
+        );
+      }
+    }
+    const opts = (e: End) => [...(inputs.mtu ? ["mtu", String(inputs.mtu)] : []), ...(e.mac ? ["address", e.mac] : [])];
+    await ip(a.ns, ["link", "add", a.dev, ...opts(a), "type", "veth", "peer", "name", b.dev, "netns", b.ns, ...opts(b)], {
+      doing: `create veth pair ${a.ns}:${a.dev} <-> ${b.ns}:${b.dev}`,
+    });
+    try {
+      await apply({ mtu: inputs.mtu, mac: inputs.mac, peerMac: inputs.peerMac, up: false }, inputs);
+      const outs = await describe(inputs);
+      if (!outs) throw new Error(`veth ${id} vanished right after it was created`);
+      return { id, outs };
+    } catch (e) {
+      return rollback(e, [() => ip(a.ns, ["link", "del", "dev", a.dev])]);
+    }
+  },
+
+  async read(id, props) {
+    const outs = await describe(props);
+    return outs ? { id, props: outs } : {};
+  },
+
+  async update(_id, olds, news) {
+    await apply(olds, news);
+    const outs = await describe(news);
+    if (!outs) throw new Error(`veth ${news.namespace}/${news.name} disappeared during the update: run refresh`);
+    return { outs };
+  },
+
+  async delete(_id, props) {
+    // Deleting either end deletes the pair; only delete what carries our marker.
+    const l = await showLink(props.namespace, props.name);
+    if (!l || l.ifalias !== marker(props.owner)) return;
+    try {
+      await ip(props.namespace, ["link", "del", "dev", props.name], { doing: `delete veth ${props.namespace}/${props.name}` });
+    } catch (e) {
+      if (await showLink(props.namespace, props.name)) throw e;
+    }
+  },
+};

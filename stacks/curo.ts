@@ -1,0 +1,34 @@
+/**
+ * The curo lab (../shared/reference/curo-lab.md): host1 - router1 - router2 - host2.
+ *
+ *   host1 ──────── router1 ──────── router2 ──────── host2
+ *      192.168.1.0/24   192.168.0.0/24   192.168.2.0/24
+ *
+ * router1 in `kernel` mode is an ordinary kernel router; in `external` mode its kernel gets no
+ * addresses, route or forwarding: links up, offloads off, ready for a user-space router.
+ */
+import { Lab } from "../provider";
+
+export type CuroMode = "kernel" | "external";
+
+export function curo(mode: CuroMode, namespacePrefix = "") {
+  const kernel = mode === "kernel";
+  const offload = { rx: false, tx: false }; // AF_PACKET readers see unfinished checksums otherwise
+
+  const lab = new Lab("curo", { namespacePrefix });
+  const host1 = lab.host("host1");
+  const router1 = lab.router("router1", { forwarding: kernel });
+  const router2 = lab.router("router2");
+  const host2 = lab.host("host2");
+
+  lab.link(host1, router1, { addresses: ["192.168.1.2/24", kernel ? "192.168.1.1/24" : undefined], offload });
+  lab.link(router1, router2, { addresses: [kernel ? "192.168.0.1/24" : undefined, "192.168.0.2/24"], offload });
+  lab.link(router2, host2, { addresses: ["192.168.2.1/24", "192.168.2.2/24"], offload });
+
+  host1.routes([{ destination: "default", via: "192.168.1.1" }]);
+  if (kernel) router1.routes([{ destination: "192.168.2.0/24", via: "192.168.0.2" }]);
+  router2.routes([{ destination: "default", via: "192.168.0.1" }]);
+  host2.routes([{ destination: "default", via: "192.168.2.1" }]);
+
+  return { lab, from: host1, to: "192.168.2.2" };
+}

@@ -1,0 +1,40 @@
+/**
+ * The netns-lab project's program: one lab per stack, chosen by the stack's config
+ * (Pulumi.<stack>.yaml):
+ *   netns-lab:lab     curo | chain                    (default: the stack name if it is one of them)
+ *   netns-lab:mode    kernel | external  (curo)       router1 as a kernel router or bare for a user-space one
+ *   netns-lab:routers N (chain, default 10)
+ *   netns-lab:prefix  prepended to every namespace name (default none), e.g. to run two copies
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { chain } from "./chain";
+import { curo, CuroMode } from "./curo";
+
+const config = new pulumi.Config();
+const labName = config.get("lab") ?? pulumi.getStack();
+const prefix = config.get("prefix") ?? "";
+
+function build() {
+  switch (labName) {
+    case "curo": {
+      const mode = config.get("mode") ?? "kernel";
+      if (mode !== "kernel" && mode !== "external") {
+        throw new Error(`netns-lab:mode must be "kernel" or "external" (got "${mode}")`);
+      }
+      return curo(mode as CuroMode, prefix);
+    }
+    case "chain":
+      return chain(config.getNumber("routers") ?? 10, prefix);
+    default:
+      throw new Error(`unknown lab "${labName}": set netns-lab:lab to "curo" or "chain" (bin/pulumi config set lab curo)`);
+  }
+}
+
+const { lab, from, to } = build();
+
+/** The lab as data: nodes, interfaces, addresses, links. */
+export const description = lab.describe();
+/** The end-to-end check, ready to paste. */
+export const ping = `ip netns exec ${from.nsName} ping -c 3 -W 1 ${to}`;
+export const pingFrom = from.nsName;
+export const pingTo = to;
