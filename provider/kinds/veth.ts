@@ -43,8 +43,9 @@ async function describe(inputs: Inputs): Promise<Inputs | undefined> {
   };
   if (inputs.offload) {
     const [oa, ob] = await Promise.all([readOffload(a.ns, a.dev), readOffload(b.ns, b.dev)]);
-    // Reported as "on" only when on at both ends, so that drift at either end shows.
-    outs.offload = { rx: oa.rx && ob.rx, tx: oa.tx && ob.tx };
+    // "mixed" when the two ends disagree, so that drift at either end shows as a difference.
+    const both = (x: boolean, y: boolean) => (x === y ? x : "mixed");
+    outs.offload = { rx: both(oa.rx, ob.rx), tx: both(oa.tx, ob.tx) };
   }
   return outs;
 }

@@ -1,0 +1,64 @@
+# netns-lab — `make up` brings up a lab, `make test` runs the tests. `make help` lists everything.
+SHELL := /bin/bash
+LAB ?= curo
+PULUMI := bin/pulumi
+JEST := node node_modules/.bin/jest
+
+.PHONY: help deps system-deps npm engine build up preview down test test-unit test-integration test-e2e clean
+
+help: ## this list
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
+	@echo "  variables: LAB=curo|chain (stack to use, default curo)"
+
+system-deps: ## install iproute2, ethtool, iputils-ping, util-linux when missing (apt-get, as root)
+	@missing=""; \
+	for pair in ip:iproute2 ethtool:ethtool ping:iputils-ping nsenter:util-linux; do \
+	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	    || { echo "could not install$$missing: install them yourself (as root)"; exit 1; }; \
+	fi
+
+node_modules/.stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+npm: node_modules/.stamp ## install npm packages (npm ci)
+
+engine: npm ## build the Pulumi engine (CLI + Node.js language host) from Go modules; cached
+	@engine/build.sh >/dev/null
+
+build: npm ## type-check everything and compile the library to dist/
+	node node_modules/.bin/tsc -p tsconfig.json --noEmit
+	node node_modules/.bin/tsc -p tsconfig.build.json
+
+deps: system-deps npm engine build
+
+up: deps ## bring up the lab LAB (default curo) and prove it with a ping
+	@$(PULUMI) stack select --create $(LAB) >/dev/null
+	$(PULUMI) up --yes --skip-preview --stack $(LAB)
+	@cmd=$$($(PULUMI) stack output ping --stack $(LAB)); echo "+ $$cmd"; $$cmd
+
+preview: deps ## show what `make up` would change
+	@$(PULUMI) stack select --create $(LAB) >/dev/null
+	$(PULUMI) preview --diff --stack $(LAB)
+
+down: deps ## destroy the lab LAB; leaves no namespace or veth behind
+	$(PULUMI) destroy --yes --skip-preview --stack $(LAB)
+
+test: deps ## all tests: unit, integration (real kernel), end-to-end (real engine); needs root
+	@$(JEST) --runInBand
+
+test-unit: deps ## unit tests only (no root needed)
+	@$(JEST) --runInBand test/unit
+
+test-integration: deps ## provider methods against real namespaces
+	@$(JEST) --runInBand test/integration
+
+test-e2e: deps ## pulumi up/preview/refresh/destroy through the Automation API
+	@$(JEST) --runInBand test/e2e
+
+clean: ## remove build output (not the engine cache, not lab state)
+	rm -rf dist

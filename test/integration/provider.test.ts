@@ -1,0 +1,204 @@
+// Provider methods against real network namespaces (root needed). Every test uses a unique "nlt"
+// prefix and removes its namespaces afterwards, even when it fails.
+import { kinds } from "../../provider/runtime";
+import { Inputs } from "../../provider/kinds/common";
+import { namespaces, pings, removeNamespaces, setSysctl, sh, uniquePrefix } from "../support/names";
+
+const owner = "itest/stack/res";
+let p: string;
+beforeEach(() => {
+  p = uniquePrefix();
+});
+afterEach(() => removeNamespaces(p));
+
+async function mkns(name: string): Promise<string> {
+  const ns = p + name;
+  await kinds.NetNamespace.create({ name: ns, owner: `${owner}-${name}` });
+  return ns;
+}
+
+async function check(kind: string, news: Inputs): Promise<Inputs> {
+  const r = await kinds[kind].check({}, news);
+  expect(r.failures).toEqual([]);
+  return r.inputs;
+}
+
+const linkJson = (ns: string, dev: string) => JSON.parse(sh("ip", ["-j", "-n", ns, "link", "show", "dev", dev]))[0];
+
+describe("NetNamespace", () => {
+  test("create, read, delete; delete is idempotent; read of a vanished namespace drops it", async () => {
+    const ns = p + "a";
+    const { id, outs } = await kinds.NetNamespace.create({ name: ns, owner });
+    expect(id).toBe(ns);
+    expect(namespaces()).toContain(ns);
+    expect(linkJson(ns, "lo").ifalias).toBe(`netns-lab:${owner}`);
+    expect(linkJson(ns, "lo").flags).toContain("UP");
+    expect((await kinds.NetNamespace.read(id, outs)).id).toBe(ns);
+    await kinds.NetNamespace.delete(id, outs);
+    expect(namespaces()).not.toContain(ns);
+    await kinds.NetNamespace.delete(id, outs); // again: no error
+    expect(await kinds.NetNamespace.read(id, outs)).toEqual({});
+  });
+
+  test("refuses a namespace it does not own, and leaves it alone on delete", async () => {
+    const ns = p + "foreign";
+    sh("ip", ["netns", "add", ns]);
+    await expect(kinds.NetNamespace.create({ name: ns, owner })).rejects.toThrow(/already exists and is not owned by this stack/);
+    await kinds.NetNamespace.delete(ns, { name: ns, owner });
+    expect(namespaces()).toContain(ns);
+  });
+
+  test("a namespace re-made by hand under the same name is not ours any more", async () => {
+    const ns = await mkns("b");
+    sh("ip", ["netns", "del", ns]);
+    sh("ip", ["netns", "add", ns]);
+    expect(await kinds.NetNamespace.read(ns, { name: ns, owner: `${owner}-b` })).toEqual({});
+  });
+});
+
+describe("VethLink", () => {
+  test("create with both ends in their namespaces, update MTU in place, delete", async () => {
+    const a = await mkns("a");
+    const b = await mkns("b");
+    const inputs = await check("VethLink", { name: "a-b", namespace: a, peerName: "b-a", peerNamespace: b, mtu: 1400, offload: { rx: false, tx: false }, owner });
+    const { id, outs } = await kinds.VethLink.create(inputs);
+    expect(id).toBe(`${a}/a-b`);
+    expect(outs).toMatchObject({ mtu: 1400, up: true, offload: { rx: false, tx: false } });
+    expect(linkJson(b, "b-a").mtu).toBe(1400);
+    expect(linkJson(b, "b-a").ifalias).toBe(`netns-lab:${owner}`);
+    // Nothing in the root namespace, ever.
+    expect(sh("ip", ["-o", "link", "show", "type", "veth"])).not.toContain("a-b");
+    expect(sh("nsenter", [`--net=/run/netns/${b}`, "ethtool", "-k", "b-a"])).toMatch(/tx-checksumming: off/);
+
+    const news = { ...inputs, mtu: 9000 };
+    expect((await kinds.VethLink.diff(id, outs, news)).replaces).toEqual([]);
+    const { outs: after } = await kinds.VethLink.update(id, outs, news);
+    expect(after.mtu).toBe(9000);
+    expect(after.ifindex).toBe(outs.ifindex); // same interface, changed in place
+    expect(linkJson(b, "b-a").mtu).toBe(9000);
+
+    await kinds.VethLink.delete(id, after);
+    expect(() => linkJson(a, "a-b")).toThrow();
+    await kinds.VethLink.delete(id, after); // idempotent
+  });
+
+  test("read sees drift: MTU changed and link set down by hand; a deleted pair drops out", async () => {
+    const a = await mkns("a");
+    const b = await mkns("b");
+    const inputs = await check("VethLink", { name: "x", namespace: a, peerName: "y", peerNamespace: b, mtu: 1500, offload: { rx: false }, owner });
+    const { id, outs } = await kinds.VethLink.create(inputs);
+    sh("ip", ["-n", a, "link", "set", "dev", "x", "mtu", "1280", "down"]);
+    sh("nsenter", [`--net=/run/netns/${b}`, "ethtool", "-K", "y", "rx", "on"]);
+    const r = await kinds.VethLink.read(id, outs);
+    expect(r.props).toMatchObject({ mtu: 1280, up: false });
+    expect(r.props!.offload.rx).toBe("mixed"); // one end flipped by hand
+    expect((await kinds.VethLink.diff(id, r.props!, inputs)).changes).toBe(true);
+    await kinds.VethLink.update(id, r.props!, inputs);
+    expect((await kinds.VethLink.read(id, outs)).props).toMatchObject({ mtu: 1500, up: true, offload: { rx: false } });
+    sh("ip", ["-n", a, "link", "del", "x"]);
+    expect(await kinds.VethLink.read(id, outs)).toEqual({});
+  });
+
+  test("refuses to create over an interface it does not own; missing namespace is named", async () => {
+    const a = await mkns("a");
+    const b = await mkns("b");
+    sh("ip", ["-n", a, "link", "add", "taken", "type", "veth", "peer", "name", "other"]);
+    const inputs = await check("VethLink", { name: "taken", namespace: a, peerName: "z", peerNamespace: b, owner });
+    await expect(kinds.VethLink.create(inputs)).rejects.toThrow(/"taken" already exists in namespace .* not owned by this stack/);
+    await kinds.VethLink.delete(`${a}/taken`, inputs); // not ours: left alone
+    expect(linkJson(a, "taken")).toBeDefined();
+    await expect(kinds.VethLink.create({ ...inputs, name: "n", peerNamespace: p + "nope" })).rejects.toThrow(/namespace "nlt.*nope" does not exist/);
+  });
+});
+
+describe("IpAddress, IpForwarding, routes: a two-namespace network", () => {
+  async function pair() {
+    const a = await mkns("a");
+    const b = await mkns("b");
+    const v = await check("VethLink", { name: "a-b", namespace: a, peerName: "b-a", peerNamespace: b, owner });
+    await kinds.VethLink.create(v);
+    return { a, b };
+  }
+
+  test("addresses: create, ping across, drift when removed by hand, idempotent delete, in-use error", async () => {
+    const { a, b } = await pair();
+    const ia = await check("IpAddress", { namespace: a, device: "a-b", address: "10.9.0.1/24", owner });
+    const ib = await check("IpAddress", { namespace: b, device: "b-a", address: "10.9.0.2/24", owner });
+    const ra = await kinds.IpAddress.create(ia);
+    const rb = await kinds.IpAddress.create(ib);
+    expect(pings(a, "10.9.0.2")).toBe(true);
+    await expect(kinds.IpAddress.create(ib)).rejects.toThrow(/already assigned to b-a/);
+    sh("ip", ["-n", b, "addr", "del", "10.9.0.2/24", "dev", "b-a"]);
+    expect(await kinds.IpAddress.read(rb.id, rb.outs)).toEqual({});
+    expect((await kinds.IpAddress.read(ra.id, ra.outs)).id).toBe(ra.id);
+    await kinds.IpAddress.delete(rb.id, rb.outs); // already gone: fine
+    await kinds.IpAddress.delete(ra.id, ra.outs);
+    expect(sh("ip", ["-n", a, "addr", "show", "dev", "a-b"])).not.toContain("10.9.0.1");
+    await expect(kinds.IpAddress.create({ ...ia, device: "nope0" })).rejects.toThrow(/device "nope0" does not exist/);
+  });
+
+  test("IPv6 addresses work without waiting for DAD", async () => {
+    const { a, b } = await pair();
+    await kinds.IpAddress.create(await check("IpAddress", { namespace: a, device: "a-b", address: "fd00:9::1/64", owner }));
+    await kinds.IpAddress.create(await check("IpAddress", { namespace: b, device: "b-a", address: "fd00:9::2/64", owner }));
+    const r = await kinds.IpAddress.read("x", { namespace: a, device: "a-b", address: "fd00:9:0::1/64", owner });
+    expect(r.id).toBe("x");
+    expect(pings(a, "fd00:9::2")).toBe(true);
+  });
+
+  test("forwarding: sets, reads drift, restores the original value on delete", async () => {
+    const r = await mkns("r");
+    const f = await check("IpForwarding", { namespace: r, ipv4: true, ipv6: true, owner });
+    const { id, outs } = await kinds.IpForwarding.create(f);
+    expect(outs.previous).toEqual({ ipv4: false, ipv6: false });
+    const fwd = () => sh("ip", ["netns", "exec", r, "cat", "/proc/sys/net/ipv4/ip_forward"]).trim();
+    expect(fwd()).toBe("1");
+    setSysctl(r, "net/ipv4/ip_forward", "0"); // flipped by hand
+    expect((await kinds.IpForwarding.read(id, outs)).props).toMatchObject({ ipv4: false, ipv6: true });
+    await kinds.IpForwarding.update(id, { ...outs, ipv4: false }, f);
+    expect(fwd()).toBe("1");
+    await kinds.IpForwarding.delete(id, outs);
+    expect(fwd()).toBe("0");
+    expect(sh("ip", ["netns", "exec", r, "cat", "/proc/sys/net/ipv6/conf/all/forwarding"]).trim()).toBe("0");
+  });
+
+  test("Route: add, replace the gateway in place, drift when deleted by hand, idempotent delete", async () => {
+    const { a } = await pair();
+    await kinds.IpAddress.create(await check("IpAddress", { namespace: a, device: "a-b", address: "10.9.0.1/24", owner }));
+    const r = await check("Route", { namespace: a, destination: "10.77.0.0/16", via: "10.9.0.2", owner });
+    const { id, outs } = await kinds.Route.create(r);
+    expect(sh("ip", ["-n", a, "route", "show", "10.77.0.0/16"])).toMatch(/via 10\.9\.0\.2 .*proto 78/);
+    await expect(kinds.Route.create(r)).rejects.toThrow(/already exists/);
+    await kinds.Route.update(id, outs, { ...r, via: "10.9.0.3" });
+    expect((await kinds.Route.read(id, { ...outs, via: "10.9.0.3" })).props).toMatchObject({ via: "10.9.0.3" });
+    sh("ip", ["-n", a, "route", "del", "10.77.0.0/16"]);
+    expect(await kinds.Route.read(id, outs)).toEqual({});
+    await kinds.Route.delete(id, outs);
+    const unreachable = await check("Route", { namespace: a, destination: "10.78.0.0/16", via: "172.31.0.1", owner });
+    await expect(kinds.Route.create(unreachable)).rejects.toThrow(/not reachable/);
+  });
+
+  test("RouteTable: one batch; an update touches only changed routes; a failing batch rolls back", async () => {
+    const { a } = await pair();
+    await kinds.IpAddress.create(await check("IpAddress", { namespace: a, device: "a-b", address: "10.9.0.1/24", owner }));
+    const routes = [10, 11, 12].map((n) => ({ destination: `10.${n}.0.0/16`, via: "10.9.0.2" }));
+    const t = await check("RouteTable", { namespace: a, routes, owner });
+    const { id, outs } = await kinds.RouteTable.create(t);
+    const ours = () => sh("ip", ["-n", a, "route", "show", "proto", "78"]).split("\n").map((l) => l.trim()).filter(Boolean);
+    expect(ours()).toHaveLength(3);
+    // A route added by hand with our marker's absence is never touched.
+    sh("ip", ["-n", a, "route", "add", "10.50.0.0/16", "via", "10.9.0.2"]);
+    const next = { ...t, routes: [routes[0], { ...routes[1], via: "10.9.0.3" }] };
+    await kinds.RouteTable.update(id, outs, next);
+    expect(ours()).toEqual(["10.10.0.0/16 via 10.9.0.2 dev a-b", "10.11.0.0/16 via 10.9.0.3 dev a-b"]);
+    sh("ip", ["-n", a, "route", "del", "10.10.0.0/16"]);
+    expect((await kinds.RouteTable.read(id, next)).props!.routes).toEqual([{ destination: "10.11.0.0/16", via: "10.9.0.3" }]);
+    await kinds.RouteTable.delete(id, next);
+    expect(ours()).toEqual([]);
+    expect(sh("ip", ["-n", a, "route", "show", "10.50.0.0/16"])).toContain("10.50.0.0/16");
+
+    const bad = await check("RouteTable", { namespace: a, routes: [routes[2], { destination: "10.60.0.0/16", via: "172.31.0.1" }], owner });
+    await expect(kinds.RouteTable.create(bad)).rejects.toThrow();
+    expect(ours()).toEqual([]); // the first route of the failed batch was taken back
+  });
+});

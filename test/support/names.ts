@@ -1,0 +1,52 @@
+/**
+ * Unique, recognisable names for everything a test creates in the kernel, and cleanup by that
+ * prefix (tests only: the library itself never deletes by name pattern, it checks ownership markers).
+ */
+import { execFileSync } from "child_process";
+
+let counter = 0;
+
+/** e.g. "nlt3f2a1-" : "nlt" + process id + a counter. Short, so namespace names stay readable. */
+export function uniquePrefix(): string {
+  counter += 1;
+  return `nlt${process.pid.toString(36)}${counter.toString(36)}${Math.random().toString(36).slice(2, 4)}-`;
+}
+
+export function namespaces(): string[] {
+  return execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
+    .split("\n")
+    .map((l) => l.split(" ")[0])
+    .filter(Boolean);
+}
+
+/** Deletes every namespace whose name starts with `prefix` (and so every veth end inside them). */
+export function removeNamespaces(prefix: string): void {
+  if (!prefix.startsWith("nlt")) throw new Error(`refusing to clean up "${prefix}": not a test prefix`);
+  for (const ns of namespaces().filter((n) => n.startsWith(prefix))) {
+    try {
+      execFileSync("ip", ["netns", "del", ns]);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** Runs a command and returns stdout (throws on failure). */
+export function sh(file: string, args: string[]): string {
+  return execFileSync(file, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** Whether `ping` from a namespace reaches an address (1 packet, 1 s). */
+export function pings(ns: string, address: string): boolean {
+  try {
+    execFileSync("ip", ["netns", "exec", ns, "ping", "-c", "1", "-W", "1", address], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes /proc/sys/<key> inside a namespace, as a person would by hand. */
+export function setSysctl(ns: string, key: string, value: string): void {
+  execFileSync("ip", ["netns", "exec", ns, "tee", `/proc/sys/${key}`], { input: value + "\n", stdio: ["pipe", "ignore", "pipe"] });
+}

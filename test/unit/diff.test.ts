@@ -1,0 +1,66 @@
+// diff(): which changes replace (delete first) and which update in place, from inputs only.
+import { kinds } from "../../provider/runtime";
+
+const owner = "p/s/r";
+const veth = { name: "a-b", namespace: "a", peerName: "b-a", peerNamespace: "b", up: true, owner };
+// What the state holds after create: inputs plus what the kernel reported.
+const vethState = { ...veth, mtu: 1500, mac: "02:00:00:00:00:01", peerMac: "02:00:00:00:00:02", ifindex: 2, peerIfindex: 2, __provider: "old code" };
+
+describe("VethLink diff", () => {
+  test("no change when only the serialized provider or kernel-only outputs differ", async () => {
+    const d = await kinds.VethLink.diff("a/a-b", vethState, { ...veth, __provider: "new code" });
+    expect(d).toEqual({ changes: false, replaces: [], deleteBeforeReplace: true });
+  });
+  test.each([["name", "a-c"], ["namespace", "c"], ["peerName", "b-c"], ["peerNamespace", "c"]])("%s replaces", async (k, v) => {
+    const d = await kinds.VethLink.diff("a/a-b", vethState, { ...veth, [k]: v });
+    expect(d.changes).toBe(true);
+    expect(d.replaces).toEqual([k]);
+    expect(d.deleteBeforeReplace).toBe(true);
+  });
+  test.each([
+    ["mtu", 9000],
+    ["mac", "02:00:00:00:00:09"],
+    ["peerMac", "02:00:00:00:00:0a"],
+    ["up", false],
+    ["offload", { rx: false }],
+  ])("%s updates in place", async (k, v) => {
+    const d = await kinds.VethLink.diff("a/a-b", vethState, { ...veth, [k]: v });
+    expect(d).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
+  });
+  test("a MAC differing only in case is no change", async () => {
+    const d = await kinds.VethLink.diff("a/a-b", vethState, { ...veth, mac: "02:00:00:00:00:01".toUpperCase() });
+    expect(d.changes).toBe(false);
+  });
+  test("an MTU drifted by hand (state from refresh) is a change back", async () => {
+    const d = await kinds.VethLink.diff("a/a-b", { ...vethState, mtu: 1400 }, { ...veth, mtu: 1500 });
+    expect(d.changes).toBe(true);
+  });
+});
+
+describe("other kinds", () => {
+  test("NetNamespace: a new name replaces", async () => {
+    expect((await kinds.NetNamespace.diff("a", { name: "a", owner }, { name: "b", owner })).replaces).toEqual(["name"]);
+  });
+  test("IpAddress: any change replaces", async () => {
+    const a = { namespace: "a", device: "d", address: "10.0.0.1/24", owner };
+    expect((await kinds.IpAddress.diff("x", a, { ...a, address: "10.0.0.2/24" })).replaces).toEqual(["address"]);
+    expect((await kinds.IpAddress.diff("x", a, { ...a })).changes).toBe(false);
+  });
+  test("IpForwarding: flags update in place, unmanaged flags are ignored", async () => {
+    const f = { namespace: "r", ipv4: true, owner, previous: { ipv4: false } };
+    expect(await kinds.IpForwarding.diff("r", f, { namespace: "r", ipv4: false, owner })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
+    expect((await kinds.IpForwarding.diff("r", { ...f, ipv6: false }, { namespace: "r", ipv4: true, owner })).changes).toBe(false);
+  });
+  test("Route: via updates in place, metric and destination replace", async () => {
+    const r = { namespace: "h", destination: "default", via: "10.0.0.1", owner };
+    expect(await kinds.Route.diff("x", r, { ...r, via: "10.0.0.254" })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
+    expect((await kinds.Route.diff("x", r, { ...r, metric: 10 })).replaces).toEqual(["metric"]);
+    expect((await kinds.Route.diff("x", r, { ...r, destination: "10.1.0.0/16" })).replaces).toEqual(["destination"]);
+  });
+  test("RouteTable: a changed route list updates in place, a new namespace replaces", async () => {
+    const t = { namespace: "r", routes: [{ destination: "10.0.2.0/24", via: "10.0.1.2" }], owner };
+    expect(await kinds.RouteTable.diff("x", t, { ...t, routes: [] })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
+    expect((await kinds.RouteTable.diff("x", t, { ...t, routes: [{ destination: "10.0.2.0/24", via: "10.0.1.2" }] })).changes).toBe(false);
+    expect((await kinds.RouteTable.diff("x", t, { ...t, namespace: "q" })).replaces).toEqual(["namespace"]);
+  });
+});
