@@ -48,17 +48,23 @@ preview: deps ## show what `make up` would change
 down: deps ## destroy the lab LAB; leaves no namespace or veth behind
 	$(PULUMI) destroy --yes --skip-preview --stack $(LAB)
 
-test: deps ## all tests: unit, integration (real kernel), end-to-end (real engine); needs root
-	@$(JEST) --runInBand
+# Runs jest, then prints the closing "N passed, N failed" line that CI reads (see test/support).
+define run-jest
+	@rm -f test/.summary; rc=0; $(JEST) --runInBand $(1) || rc=$$?; \
+	if [ -f test/.summary ]; then echo; cat test/.summary; else echo; echo "0 passed, 1 failed"; fi; exit $$rc
+endef
 
-test-unit: deps ## unit tests only (no root needed)
-	@$(JEST) --runInBand test/unit
+test: deps ## all tests: unit, integration (real kernel), end-to-end (real engine); needs root
+	$(call run-jest,)
+
+test-unit: deps ## unit tests only (schemas, diffs, command building; fast)
+	$(call run-jest,test/unit)
 
 test-integration: deps ## provider methods against real namespaces
-	@$(JEST) --runInBand test/integration
+	$(call run-jest,test/integration)
 
 test-e2e: deps ## pulumi up/preview/refresh/destroy through the Automation API
-	@$(JEST) --runInBand test/e2e
+	$(call run-jest,test/e2e)
 
 clean: ## remove build output (not the engine cache, not lab state)
 	rm -rf dist

@@ -53,13 +53,14 @@ export async function openStack(workDir: string, stackName: string, config: Reco
   };
 }
 
-/** The steps of a preview, by operation: { same: 3, update: 1, … } and the URNs per operation. */
+/** A preview's steps for lab resources, by operation ({ same: [...], update: ["link"] }), and the engine's counts. */
 export async function previewSteps(stack: Stack): Promise<{ counts: Record<string, number>; byOp: Record<string, string[]> }> {
   const byOp: Record<string, string[]> = {};
   const r = await stack.preview({
     onEvent: (e) => {
       const m = e.resourcePreEvent?.metadata;
-      if (m && m.type !== "pulumi:pulumi:Stack") (byOp[m.op] ??= []).push(m.urn.split("::").pop()!);
+      // The stack itself and the default provider (whose inputs are the stack's config) are not lab resources.
+      if (m && m.type !== "pulumi:pulumi:Stack" && !m.type.startsWith("pulumi:providers:")) (byOp[m.op] ??= []).push(m.urn.split("::").pop()!);
     },
   });
   return { counts: r.changeSummary as Record<string, number>, byOp };

@@ -1,0 +1,91 @@
+// The labs of stacks/ through the real engine, as `make up` runs them: the curo lab with its router1
+// mode switch and a route deleted by hand, and the chain lab.
+import { openStack, previewSteps, REPO, TestStack } from "../support/engine";
+import { namespaces, pings, removeNamespaces, sh, uniquePrefix } from "../support/names";
+
+jest.setTimeout(600_000);
+
+describe("curo lab", () => {
+  const prefix = uniquePrefix();
+  const ns = (n: string) => `${prefix}${n}`;
+  let t: TestStack | undefined;
+  afterAll(async () => {
+    try {
+      await t?.dispose();
+    } finally {
+      removeNamespaces(prefix);
+    }
+  });
+
+  test("kernel mode: host1 reaches host2 through both router kernels, 3 hops", async () => {
+    t = await openStack(REPO, prefix.slice(0, -1), { "netns-lab:lab": "curo", "netns-lab:prefix": prefix, "netns-lab:mode": "kernel" });
+    const up = await t.stack.up();
+    expect(up.outputs.ping.value).toBe(`ip netns exec ${ns("host1")} ping -c 3 -W 1 192.168.2.2`);
+    expect(namespaces()).toEqual(expect.arrayContaining(["host1", "router1", "router2", "host2"].map(ns)));
+    const out = sh("ip", ["netns", "exec", ns("host1"), "ping", "-c", "1", "-W", "1", "192.168.2.2"]);
+    expect(out).toMatch(/ttl=62/); // 64 - 2 routers
+    expect(pings(ns("host2"), "192.168.1.2")).toBe(true);
+    for (const [n, dev] of [["host1", "host1-router1"], ["router2", "router2-host2"]]) {
+      expect(sh("nsenter", [`--net=/run/netns/${ns(n)}`, "ethtool", "-k", dev])).toMatch(/rx-checksumming: off[\s\S]*tx-checksumming: off/);
+    }
+  });
+
+  test("external mode changes only router1's addresses, route and forwarding; switching back restores", async () => {
+    const { stack } = t!;
+    await stack.setConfig("netns-lab:mode", { value: "external" });
+    const p = await previewSteps(stack);
+    expect(Object.keys(p.byOp).sort()).toEqual(["delete", "same"]);
+    expect(p.byOp.delete.sort()).toEqual(["router1-forwarding", "router1-host1-addr", "router1-router2-addr", "router1-routes"]);
+    await stack.up();
+    expect(pings(ns("host1"), "192.168.2.2")).toBe(false);
+    expect(sh("ip", ["-n", ns("router1"), "-4", "addr"])).not.toMatch(/192\.168/);
+    expect(sh("ip", ["netns", "exec", ns("router1"), "cat", "/proc/sys/net/ipv4/ip_forward"]).trim()).toBe("0");
+    expect(sh("ip", ["-n", ns("router1"), "-br", "link", "show", "router1-host1"])).toMatch(/\bUP\b/);
+
+    await stack.setConfig("netns-lab:mode", { value: "kernel" });
+    const back = await previewSteps(stack);
+    expect(back.byOp.create.sort()).toEqual(["router1-forwarding", "router1-host1-addr", "router1-router2-addr", "router1-routes"]);
+    await stack.up();
+    expect(pings(ns("host1"), "192.168.2.2")).toBe(true);
+  });
+
+  test("a route deleted by hand: refresh reports it, up puts it back", async () => {
+    const { stack } = t!;
+    sh("ip", ["-n", ns("router1"), "route", "del", "192.168.2.0/24"]);
+    expect(pings(ns("host1"), "192.168.2.2")).toBe(false);
+    const r = await stack.refresh();
+    expect(r.summary.resourceChanges?.update).toBe(1);
+    const p = await previewSteps(stack);
+    expect(p.byOp.update).toEqual(["router1-routes"]);
+    await stack.up();
+    expect(pings(ns("host1"), "192.168.2.2")).toBe(true);
+  });
+
+  test("destroy leaves none of the lab's namespaces", async () => {
+    await t!.stack.destroy();
+    expect(namespaces().filter((n) => n.startsWith(prefix))).toEqual([]);
+  });
+});
+
+describe("chain lab", () => {
+  const prefix = uniquePrefix();
+  let t: TestStack | undefined;
+  afterAll(async () => {
+    try {
+      await t?.dispose();
+    } finally {
+      removeNamespaces(prefix);
+    }
+  });
+
+  test("10 routers: the end hosts reach each other; a no-change preview is empty; destroy cleans up", async () => {
+    t = await openStack(REPO, prefix.slice(0, -1), { "netns-lab:lab": "chain", "netns-lab:prefix": prefix, "netns-lab:routers": "10" });
+    await t.stack.up();
+    expect(namespaces().filter((n) => n.startsWith(prefix))).toHaveLength(12);
+    expect(pings(`${prefix}h1`, "10.0.10.2")).toBe(true);
+    expect(pings(`${prefix}h2`, "10.0.0.1")).toBe(true);
+    expect(Object.keys((await previewSteps(t.stack)).byOp)).toEqual(["same"]);
+    await t.stack.destroy();
+    expect(namespaces().filter((n) => n.startsWith(prefix))).toEqual([]);
+  });
+});
