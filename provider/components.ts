@@ -43,7 +43,8 @@ export class LabNode extends pulumi.ComponentResource {
   routes(routes: RouteSpec[], opts: pulumi.CustomResourceOptions = {}): RouteTable {
     if (this.routeTable) throw new Error(`node ${this.name}: routes() was already called; pass all routes at once`);
     const deps = this.interfaces.length ? this.dependencies : [];
-    this.routeTable = new RouteTable(`${this.name}-routes`, { namespace: this.namespace.name, routes }, { parent: this, dependsOn: deps, ...opts });
+    const addresses = this.interfaces.map((i) => i.address).filter((a): a is string => !!a);
+    this.routeTable = new RouteTable(`${this.name}-routes`, { namespace: this.namespace.name, routes, addresses }, { parent: this, dependsOn: deps, ...opts });
     return this.routeTable;
   }
 
@@ -129,6 +130,13 @@ export interface LabDescription {
   links: Array<{ name: string; ends: Array<{ node: string; interface: string; address?: string }> }>;
 }
 
+export interface LabOptions {
+  /** Prepended to every node's namespace name. */
+  namespacePrefix?: string;
+  /** Interface name -> address (CIDR) replacing the one the program gives; "" removes it. */
+  addressOverrides?: Record<string, string>;
+}
+
 /** A whole lab; nodes and links are its children. */
 export class Lab extends pulumi.ComponentResource {
   readonly nodes: LabNode[] = [];
@@ -136,11 +144,14 @@ export class Lab extends pulumi.ComponentResource {
 
   /** Prepended to every node's namespace name (interface names live inside namespaces and need none). */
   readonly namespacePrefix: string;
+  /** Per-interface address overrides, by interface name: what a lab program chose, changed from config. */
+  readonly addressOverrides: Record<string, string>;
 
-  constructor(readonly name: string, opts: pulumi.ComponentResourceOptions & { namespacePrefix?: string } = {}) {
-    const { namespacePrefix, ...rest } = opts;
+  constructor(readonly name: string, opts: pulumi.ComponentResourceOptions & LabOptions = {}) {
+    const { namespacePrefix, addressOverrides, ...rest } = opts;
     super("netns-lab:index:Lab", name, {}, rest);
     this.namespacePrefix = namespacePrefix ?? "";
+    this.addressOverrides = addressOverrides ?? {};
     this.registerOutputs({});
   }
 
@@ -157,6 +168,11 @@ export class Lab extends pulumi.ComponentResource {
   }
 
   link(a: LabNode, b: LabNode, o: LinkOptions = {}): Link {
+    const [an, bn] = o.names ?? [`${a.name}-${b.name}`, `${b.name}-${a.name}`];
+    const [aa, ba] = o.addresses ?? [undefined, undefined];
+    const pick = (ifname: string, given: string | undefined) =>
+      ifname in this.addressOverrides ? this.addressOverrides[ifname] || undefined : given;
+    o = { ...o, names: [an, bn], addresses: [pick(an, aa), pick(bn, ba)] };
     const l = new Link(`${a.name}-${b.name}`, a, b, o, { parent: this });
     this.links.push(l);
     return l;

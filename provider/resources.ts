@@ -131,6 +131,11 @@ export class Route extends LabResource {
 export interface RouteTableArgs {
   namespace: string;
   routes: RouteSpec[];
+  /**
+   * The namespace's addresses the routes rely on. When one changes, the table is re-applied: the
+   * kernel drops every route through a gateway in a subnet whose last address is removed.
+   */
+  addresses?: string[];
 }
 /** All static routes of a namespace, applied in one batch; updates touch only changed routes. */
 export class RouteTable extends LabResource {

@@ -2,15 +2,15 @@
  * The chain lab: h1 - r1 - r2 - … - rN - h2, link i on 10.0.i.0/24 (left end .1, right end .2),
  * forwarding on every router and a static route on every router to every subnet it is not on.
  */
-import { Lab, LabNode, RouteSpec } from "../provider";
+import { Lab, LabNode, LabOptions, RouteSpec } from "../provider";
 
 export const subnet = (i: number) => `10.${Math.floor(i / 256)}.${i % 256}`;
 
-export function chain(routers: number, namespacePrefix = "") {
+export function chain(routers: number, options: LabOptions = {}) {
   if (!Number.isInteger(routers) || routers < 1 || routers > 250) {
     throw new Error(`chain: routers must be a whole number from 1 to 250 (got ${routers})`);
   }
-  const lab = new Lab("chain", { namespacePrefix });
+  const lab = new Lab("chain", options);
   const nodes: LabNode[] = [lab.host("h1")];
   for (let i = 1; i <= routers; i++) nodes.push(lab.router(`r${i}`));
   nodes.push(lab.host("h2"));

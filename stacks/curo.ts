@@ -7,15 +7,15 @@
  * router1 in `kernel` mode is an ordinary kernel router; in `external` mode its kernel gets no
  * addresses, route or forwarding: links up, offloads off, ready for a user-space router.
  */
-import { Lab } from "../provider";
+import { Lab, LabOptions } from "../provider";
 
 export type CuroMode = "kernel" | "external";
 
-export function curo(mode: CuroMode, namespacePrefix = "") {
+export function curo(mode: CuroMode, options: LabOptions = {}) {
   const kernel = mode === "kernel";
   const offload = { rx: false, tx: false }; // AF_PACKET readers see unfinished checksums otherwise
 
-  const lab = new Lab("curo", { namespacePrefix });
+  const lab = new Lab("curo", options);
   const host1 = lab.host("host1");
   const router1 = lab.router("router1", { forwarding: kernel });
   const router2 = lab.router("router2");

@@ -5,6 +5,8 @@
  *   netns-lab:mode    kernel | external  (curo)       router1 as a kernel router or bare for a user-space one
  *   netns-lab:routers N (chain, default 10)
  *   netns-lab:prefix  prepended to every namespace name (default none), e.g. to run two copies
+ *   netns-lab:addresses  {"<interface>": "<cidr>"} overriding the lab's addresses ("" removes one),
+ *                     e.g. bin/pulumi config set --path 'addresses["h2-r10"]' 10.0.10.200/24
  */
 import * as pulumi from "@pulumi/pulumi";
 import { chain } from "./chain";
@@ -12,7 +14,10 @@ import { curo, CuroMode } from "./curo";
 
 const config = new pulumi.Config();
 const labName = config.get("lab") ?? pulumi.getStack();
-const prefix = config.get("prefix") ?? "";
+const options = {
+  namespacePrefix: config.get("prefix") ?? "",
+  addressOverrides: config.getObject<Record<string, string>>("addresses") ?? {},
+};
 
 function build() {
   switch (labName) {
@@ -21,10 +26,10 @@ function build() {
       if (mode !== "kernel" && mode !== "external") {
         throw new Error(`netns-lab:mode must be "kernel" or "external" (got "${mode}")`);
       }
-      return curo(mode as CuroMode, prefix);
+      return curo(mode as CuroMode, options);
     }
     case "chain":
-      return chain(config.getNumber("routers") ?? 10, prefix);
+      return chain(config.getNumber("routers") ?? 10, options);
     default:
       throw new Error(`unknown lab "${labName}": set netns-lab:lab to "curo" or "chain" (bin/pulumi config set lab curo)`);
   }

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { ipBatch, namespaceExists } from "../kernel";
-import { checkFields, Inputs, Kind, nsname, owner } from "./common";
+import { checkFields, cidr, Kind, nsname, owner } from "./common";
 import { isV6, match, ourRoutes, RouteSpec, routeArgs, routeKey, routeSpec } from "./route";
 
 const routes = z.array(routeSpec).superRefine((rs, ctx) => {
@@ -40,14 +40,17 @@ async function installed(ns: string, want: RouteSpec[]): Promise<RouteSpec[]> {
 
 export const routeTable: Kind = {
   async check(_olds, news) {
-    const r = checkFields(news, { namespace: nsname, routes, owner }, ["namespace", "routes", "owner"]);
+    const r = checkFields(news, { namespace: nsname, routes, owner, addresses: z.array(cidr) }, ["namespace", "routes", "owner"]);
     if (Array.isArray(r.inputs.routes)) r.inputs.routes = clean(r.inputs.routes);
     return r;
   },
 
   async diff(_id, olds, news) {
     const replaces = olds.namespace !== news.namespace ? ["namespace"] : [];
-    const changed = plan(olds.routes ?? [], news.routes ?? []).length > 0 || olds.owner !== news.owner;
+    // A changed address of the namespace re-applies the table: when the kernel removes the last
+    // address of a subnet it also removes every route through a gateway in that subnet.
+    const readdressed = JSON.stringify(olds.addresses ?? []) !== JSON.stringify(news.addresses ?? []);
+    const changed = plan(olds.routes ?? [], news.routes ?? []).length > 0 || olds.owner !== news.owner || readdressed;
     return { changes: replaces.length > 0 || changed, replaces, deleteBeforeReplace: true };
   },
 
@@ -71,6 +74,7 @@ export const routeTable: Kind = {
   },
 
   async update(_id, olds, news) {
+    // What is really installed now (not what the state says): routes the kernel dropped come back.
     const have = await installed(news.namespace, olds.routes ?? []);
     await ipBatch(news.namespace, plan(have, news.routes), { doing: `update routes in ${news.namespace}` });
     return { outs: { ...news } };

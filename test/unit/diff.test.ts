@@ -63,4 +63,9 @@ describe("other kinds", () => {
     expect((await kinds.RouteTable.diff("x", t, { ...t, routes: [{ destination: "10.0.2.0/24", via: "10.0.1.2" }] })).changes).toBe(false);
     expect((await kinds.RouteTable.diff("x", t, { ...t, namespace: "q" })).replaces).toEqual(["namespace"]);
   });
+  test("RouteTable: a changed address of the namespace re-applies the table in place", async () => {
+    const t = { namespace: "r", routes: [{ destination: "default", via: "10.0.1.1" }], addresses: ["10.0.1.2/24"], owner };
+    expect(await kinds.RouteTable.diff("x", t, { ...t, addresses: ["10.0.1.200/24"] })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
+    expect((await kinds.RouteTable.diff("x", t, { ...t })).changes).toBe(false);
+  });
 });
