@@ -4,7 +4,7 @@ LAB ?= curo
 PULUMI := bin/pulumi
 JEST := node node_modules/.bin/jest
 
-.PHONY: help deps system-deps npm engine build up preview down test test-unit test-integration test-e2e clean
+.PHONY: help deps system-deps npm engine build up preview down test test-unit test-integration test-e2e bench clean
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -68,3 +68,7 @@ test-e2e: deps ## pulumi up/preview/refresh/destroy through the Automation API
 
 clean: ## remove build output (not the engine cache, not lab state)
 	rm -rf dist
+
+bench: deps ## benchmark the chain lab: raw iproute2 vs Mininet vs netns-lab (SIZES=2,10,50 REPS=3)
+	@command -v mn >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mininet >/dev/null)
+	node bench/bench.js --sizes $(or $(SIZES),2,10,50) --reps $(or $(REPS),3)

@@ -71,10 +71,15 @@ export interface RunOptions {
 export async function run(file: string, args: readonly string[], opts: RunOptions = {}): Promise<string> {
   const command = [file, ...args];
   let result: execa.ExecaReturnValue;
+  const t0 = process.hrtime.bigint();
   try {
     result = await execa(file, [...args], { input: opts.input, reject: false, stripFinalNewline: true });
   } catch (e) {
     throw new KernelError(`${opts.doing ?? command.join(" ")}: ${(e as Error).message}`, "other", command, "");
+  }
+  if (process.env.NETNS_LAB_TRACE) {
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    fs.appendFileSync(process.env.NETNS_LAB_TRACE, JSON.stringify({ command: file, ms }) + "\n");
   }
   if ((result as { code?: string }).code === "ENOENT") {
     const msg = advice("missing-tool", file);

@@ -3,6 +3,7 @@
  * shim.ts (in the Pulumi dynamic-provider process) from the compiled dist/ tree. Nothing here is
  * serialized into the state, so refresh and destroy always run the current code.
  */
+import * as fs from "fs";
 import { address } from "./kinds/address";
 import { Kind } from "./kinds/common";
 import { forwarding } from "./kinds/forwarding";
@@ -23,5 +24,29 @@ export const kinds: Record<string, Kind> = {
 export function kind(name: string): Kind {
   const k = kinds[name];
   if (!k) throw new Error(`netns-lab: unknown resource kind "${name}" (state written by a newer netns-lab?)`);
-  return k;
+  return process.env.NETNS_LAB_TRACE ? traced(name, k, process.env.NETNS_LAB_TRACE) : k;
+}
+
+/**
+ * With NETNS_LAB_TRACE=<file>, every provider call appends {kind, method, ms} as a JSON line: how
+ * `make bench` tells provider time from engine time.
+ */
+function traced(name: string, k: Kind, file: string): Kind {
+  const wrap = <A extends unknown[], R>(method: string, f: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
+    const t0 = process.hrtime.bigint();
+    try {
+      return await f(...a);
+    } finally {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      fs.appendFileSync(file, JSON.stringify({ kind: name, method, ms }) + "\n");
+    }
+  };
+  return {
+    check: wrap("check", k.check),
+    diff: wrap("diff", k.diff),
+    create: wrap("create", k.create),
+    read: wrap("read", k.read),
+    update: wrap("update", k.update),
+    delete: wrap("delete", k.delete),
+  };
 }

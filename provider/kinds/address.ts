@@ -1,6 +1,6 @@
 /** IpAddress: one IPv4 or IPv6 address (CIDR) on a device in a namespace. Every change replaces. */
 import { ip, ipJson, KernelError, namespaceExists, showLink } from "../kernel";
-import { checkFields, cidr, diffFields, ifname, Inputs, Kind, nsname, owner, parseCidr } from "./common";
+import { checkFields, cidr, diffFields, ifname, Kind, nsname, owner, parseCidr, stackMarker } from "./common";
 
 interface AddrInfo {
   addr_info?: Array<{ family: string; local: string; prefixlen: number }>;
@@ -43,19 +43,20 @@ export const address: Kind = {
     const { namespace: ns, device: dev, address: addr } = inputs;
     const id = `${ns}/${dev}/${addr}`;
     if (!namespaceExists(ns)) throw new Error(`cannot add ${addr}: network namespace "${ns}" does not exist`);
-    if (!(await showLink(ns, dev))) throw new Error(`cannot add ${addr}: device "${dev}" does not exist in namespace "${ns}"`);
-    if (await present(ns, dev, addr)) {
-      throw new Error(`address ${addr} is already assigned to ${dev} in namespace "${ns}" by someone else: netns-lab will not adopt it`);
-    }
     const v6 = parseCidr(addr)!.family === 6;
     try {
       // nodad: a lab address is usable at once instead of after duplicate-address detection.
       await ip(ns, ["addr", "add", addr, "dev", dev, ...(v6 ? ["nodad"] : [])], { doing: `add ${addr} to ${dev} in ${ns}` });
     } catch (e) {
-      if (e instanceof KernelError && e.kind === "exists") {
-        throw new Error(`address ${addr} is already in use on ${dev} in namespace "${ns}"`);
+      if (!(e instanceof KernelError)) throw e;
+      if (e.kind === "no-device") throw new Error(`cannot add ${addr}: device "${dev}" does not exist in namespace "${ns}"`);
+      if (e.kind !== "exists") throw e;
+      // Already there. Addresses carry no marker of their own; one on a device this stack made is
+      // taken as ours (left by an interrupted run), anything else is someone else's.
+      const link = await showLink(ns, dev);
+      if (!link?.ifalias || !link.ifalias.startsWith(stackMarker(inputs.owner))) {
+        throw new Error(`address ${addr} is already assigned to ${dev} in namespace "${ns}" by someone else: netns-lab will not adopt it`);
       }
-      throw e;
     }
     return { id, outs: { ...inputs } };
   },
@@ -69,9 +70,15 @@ export const address: Kind = {
   },
 
   async delete(_id, props) {
-    if (!(await present(props.namespace, props.device, props.address))) return;
-    await ip(props.namespace, ["addr", "del", props.address, "dev", props.device], {
-      doing: `remove ${props.address} from ${props.device} in ${props.namespace}`,
-    });
+    if (!namespaceExists(props.namespace)) return;
+    try {
+      await ip(props.namespace, ["addr", "del", props.address, "dev", props.device], {
+        doing: `remove ${props.address} from ${props.device} in ${props.namespace}`,
+      });
+    } catch (e) {
+      // Already gone (address, device or namespace): deleting is idempotent.
+      if (e instanceof KernelError && (e.kind === "no-device" || e.kind === "no-namespace" || /address not found|cannot assign requested address/i.test(e.stderr))) return;
+      throw e;
+    }
   },
 };

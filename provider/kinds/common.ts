@@ -112,6 +112,8 @@ export function networkOf(c: string): string {
 export const owner = z.string().min(1).max(200);
 export const OWNER_PREFIX = "netns-lab:";
 export const marker = (ownerId: string) => `${OWNER_PREFIX}${ownerId}`;
+/** The marker prefix shared by everything one stack made: `netns-lab:<project>/<stack>/`. */
+export const stackMarker = (ownerId: string) => marker(ownerId.split("/").slice(0, 2).join("/") + "/");
 
 // ---- check and diff -------------------------------------------------------------------------
 

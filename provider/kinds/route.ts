@@ -130,7 +130,9 @@ export const route: Kind = {
     try {
       await ip(ns, routeArgs("add", r), { doing: `add route to ${r.destination} in ${ns}` });
     } catch (e) {
-      throw explain(e, r, ns);
+      // Ours already (protocol 78: left by an interrupted run)? Adopt it, with the gateway we want.
+      if (!(e instanceof KernelError && e.kind === "exists" && match(await ourRoutes(ns, [isV6(r) ? 6 : 4]), r))) throw explain(e, r, ns);
+      await ip(ns, routeArgs("replace", r), { doing: `adopt route to ${r.destination} in ${ns}` });
     }
     return { id: `${ns}/${routeKey(r)}`, outs: { ...inputs } };
   },

@@ -3,7 +3,7 @@
  * changes and removes only the routes that differ. Same ownership marker as Route (protocol 78).
  */
 import { z } from "zod";
-import { ipBatch, namespaceExists } from "../kernel";
+import { ipBatch, KernelError, namespaceExists } from "../kernel";
 import { checkFields, cidr, Kind, nsname, owner } from "./common";
 import { isV6, match, ourRoutes, RouteSpec, routeArgs, routeKey, routeSpec } from "./route";
 
@@ -57,13 +57,19 @@ export const routeTable: Kind = {
   async create(inputs) {
     const ns = inputs.namespace;
     if (!namespaceExists(ns)) throw new Error(`cannot install routes: network namespace "${ns}" does not exist`);
+    const doing = { doing: `install ${inputs.routes.length} routes in ${ns}` };
     try {
-      await ipBatch(ns, plan([], inputs.routes), { doing: `install ${inputs.routes.length} routes in ${ns}` });
-    } catch (e) {
-      // Take back whatever part of the batch went in, so a failed create leaves nothing.
-      const partial = await installed(ns, inputs.routes);
-      await ipBatch(ns, plan(partial, [])).catch(() => undefined);
-      throw e;
+      await ipBatch(ns, plan([], inputs.routes), doing);
+    } catch (first) {
+      // Some of our routes may already be there (an interrupted run): converge from what is
+      // installed. If that fails too, take back whatever part went in, so a failed create leaves nothing.
+      try {
+        if (!(first instanceof KernelError && first.kind === "exists")) throw first;
+        await ipBatch(ns, plan(await installed(ns, inputs.routes), inputs.routes), doing);
+      } catch (e) {
+        await ipBatch(ns, plan(await installed(ns, inputs.routes), [])).catch(() => undefined);
+        throw e;
+      }
     }
     return { id: `${ns}/routes`, outs: { ...inputs } };
   },

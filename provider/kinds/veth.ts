@@ -5,7 +5,7 @@
  * place; names and namespaces replace.
  */
 import { z } from "zod";
-import { ip, namespaceExists, readOffload, showLink, writeOffload, LinkInfo } from "../kernel";
+import { ip, KernelError, LinkInfo, namespaceExists, readOffload, showLink, writeOffload } from "../kernel";
 import { checkFields, DiffResult, ifname, Inputs, Kind, mac, marker, mtu, nsname, owner, rollback } from "./common";
 
 const offload = z.object({ rx: z.boolean().optional(), tx: z.boolean().optional() }).strict();
@@ -25,7 +25,7 @@ function sameOffload(have: Inputs | undefined, want: Inputs | undefined): boolea
   return Object.entries(want).every(([k, v]) => v === undefined || have?.[k] === v);
 }
 
-async function describe(inputs: Inputs): Promise<Inputs | undefined> {
+async function describe(inputs: Inputs, withOffload = true): Promise<Inputs | undefined> {
   const [a, b] = ends(inputs);
   const [la, lb] = await Promise.all([showLink(a.ns, a.dev), showLink(b.ns, b.dev)]);
   const mark = marker(inputs.owner);
@@ -41,7 +41,7 @@ async function describe(inputs: Inputs): Promise<Inputs | undefined> {
     peerIfindex: lb!.ifindex,
     operstate: la!.operstate,
   };
-  if (inputs.offload) {
+  if (inputs.offload && withOffload) {
     const [oa, ob] = await Promise.all([readOffload(a.ns, a.dev), readOffload(b.ns, b.dev)]);
     // "mixed" when the two ends disagree, so that drift at either end shows as a difference.
     const both = (x: boolean, y: boolean) => (x === y ? x : "mixed");
@@ -51,7 +51,7 @@ async function describe(inputs: Inputs): Promise<Inputs | undefined> {
 }
 
 /** Sets what differs between `have` (kernel or old state) and `want`, one `ip` call per end. */
-async function apply(have: Inputs | undefined, want: Inputs): Promise<void> {
+async function apply(have: Inputs | undefined, want: Inputs, alreadyUp?: string): Promise<void> {
   const [a, b] = ends(want);
   const mark = marker(want.owner);
   for (const end of [a, b]) {
@@ -59,7 +59,7 @@ async function apply(have: Inputs | undefined, want: Inputs): Promise<void> {
     if (want.mtu !== undefined && have?.mtu !== want.mtu) args.push("mtu", String(want.mtu));
     const haveMac = end === a ? have?.mac : have?.peerMac;
     if (end.mac !== undefined && haveMac?.toLowerCase() !== end.mac.toLowerCase()) args.push("address", end.mac);
-    if (have?.up !== want.up) args.push(want.up ? "up" : "down");
+    if (have?.up !== want.up && end.dev !== alreadyUp) args.push(want.up ? "up" : "down");
     if (have?.owner !== want.owner) args.push("alias", mark);
     if (args.length) await ip(end.ns, ["link", "set", "dev", end.dev, ...args], { doing: `configure ${end.dev} in ${end.ns}` });
   }
@@ -102,30 +102,36 @@ export const veth: Kind = {
         throw new Error(`cannot create veth ${a.dev}/${b.dev}: network namespace "${end.ns}" does not exist`);
       }
     }
-    const existing = await describe(inputs);
-    if (existing) {
-      // Both ends exist and carry our marker: left by an interrupted run. Adopt and converge.
-      await apply(existing, inputs);
-      return { id, outs: (await describe(inputs))! };
-    }
-    for (const end of [a, b]) {
-      const l = await showLink(end.ns, end.dev);
-      if (l) {
-        throw new Error(
-          `interface "${end.dev}" already exists in namespace "${end.ns}" and is not owned by this stack ` +
-            `(alias ${l.ifalias ? `"${l.ifalias}"` : "unset"}): netns-lab will not adopt or delete it`,
-        );
-      }
-    }
     const opts = (e: End) => [...(inputs.mtu ? ["mtu", String(inputs.mtu)] : []), ...(e.mac ? ["address", e.mac] : [])];
-    await ip(a.ns, ["link", "add", a.dev, ...opts(a), "type", "veth", "peer", "name", b.dev, "netns", b.ns, ...opts(b)], {
-      doing: `create veth pair ${a.ns}:${a.dev} <-> ${b.ns}:${b.dev}`,
-    });
     try {
-      await apply({ mtu: inputs.mtu, mac: inputs.mac, peerMac: inputs.peerMac, up: false }, inputs);
-      const outs = await describe(inputs);
+      // Both ends born in their namespaces, this end already up: one call, nothing in the root namespace.
+      await ip(a.ns, ["link", "add", a.dev, ...opts(a), ...(inputs.up ? ["up"] : []), "type", "veth", "peer", "name", b.dev, "netns", b.ns, ...opts(b)], {
+        doing: `create veth pair ${a.ns}:${a.dev} <-> ${b.ns}:${b.dev}`,
+      });
+    } catch (e) {
+      if (!(e instanceof KernelError && e.kind === "exists")) throw e;
+      const existing = await describe(inputs);
+      if (existing) {
+        // Both ends exist and carry our marker: left by an interrupted run. Adopt and converge.
+        await apply(existing, inputs);
+        return { id, outs: (await describe(inputs))! };
+      }
+      for (const end of [a, b]) {
+        const l = await showLink(end.ns, end.dev);
+        if (l) {
+          throw new Error(
+            `interface "${end.dev}" already exists in namespace "${end.ns}" and is not owned by this stack ` +
+              `(alias ${l.ifalias ? `"${l.ifalias}"` : "unset"}): netns-lab will not adopt or delete it`,
+          );
+        }
+      }
+      throw e;
+    }
+    try {
+      await apply({ mtu: inputs.mtu, mac: inputs.mac, peerMac: inputs.peerMac, up: false, offload: {} }, inputs, a.dev);
+      const outs = await describe(inputs, false);
       if (!outs) throw new Error(`veth ${id} vanished right after it was created`);
-      return { id, outs };
+      return { id, outs: inputs.offload ? { ...outs, offload: inputs.offload } : outs };
     } catch (e) {
       return rollback(e, [() => ip(a.ns, ["link", "del", "dev", a.dev])]);
     }
