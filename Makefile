@@ -1,10 +1,12 @@
 # netns-lab — `make up` brings up a lab, `make test` runs the tests. `make help` lists everything.
 SHELL := /bin/bash
 LAB ?= curo
+SIZES ?= 2,10,50
+REPS ?= 3
 PULUMI := bin/pulumi
 JEST := node node_modules/.bin/jest
 
-.PHONY: help deps system-deps npm engine build up preview down test test-unit test-integration test-e2e bench clean
+.PHONY: help deps system-deps npm engine build up preview down test test-unit test-integration test-e2e test-reliability bench clean
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -36,10 +38,11 @@ build: npm ## type-check everything and compile the library to dist/
 
 deps: system-deps npm engine build
 
-up: deps ## bring up the lab LAB (default curo) and prove it with a ping
+up: deps ## bring up the lab LAB (default curo), prove it with a ping, then verify every pair
 	@$(PULUMI) stack select --create $(LAB) >/dev/null
 	$(PULUMI) up --yes --skip-preview --stack $(LAB)
 	@cmd=$$($(PULUMI) stack output ping --stack $(LAB)); echo "+ $$cmd"; $$cmd
+	bin/netns-lab verify --stack $(LAB)
 
 preview: deps ## show what `make up` would change
 	@$(PULUMI) stack select --create $(LAB) >/dev/null
@@ -50,7 +53,7 @@ down: deps ## destroy the lab LAB; leaves no namespace or veth behind
 
 # Runs jest, then prints the closing "N passed, N failed" line that CI reads (see test/support).
 define run-jest
-	@rm -f test/.summary; rc=0; $(JEST) --runInBand $(1) || rc=$$?; \
+	@rm -f test/.summary; rc=0; $(2) $(JEST) --runInBand $(1) || rc=$$?; \
 	if [ -f test/.summary ]; then echo; cat test/.summary; else echo; echo "0 passed, 1 failed"; fi; exit $$rc
 endef
 
@@ -66,9 +69,12 @@ test-integration: deps ## provider methods against real namespaces
 test-e2e: deps ## pulumi up/preview/refresh/destroy through the Automation API
 	$(call run-jest,test/e2e)
 
+test-reliability: deps ## all of the reliability suites: 20 faults, 45 bad inputs, 11 drifts, ownership, concurrency, privilege
+	$(call run-jest,test/reliability,NETNS_LAB_FULL=1)
+
 clean: ## remove build output (not the engine cache, not lab state)
 	rm -rf dist
 
 bench: deps ## benchmark the chain lab: raw iproute2 vs Mininet vs netns-lab (SIZES=2,10,50 REPS=3)
 	@command -v mn >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mininet >/dev/null)
-	node bench/bench.js --sizes $(or $(SIZES),2,10,50) --reps $(or $(REPS),3)
+	node bench/bench.js --sizes $(SIZES) --reps $(REPS)

@@ -115,6 +115,8 @@ function netnsLab(n, skipCheckpoints) {
     const phases = {};
     phases.up = timed("up", () => pulumi("up", "--yes", "--skip-preview"));
     const ok = pings(`${prefix}h1`, `${subnet(n)}.2`);
+    const stateText = fs.readFileSync(path.join(state, ".pulumi", "stacks", "netns-lab", `${stack}.json`), "utf8");
+    const resourceCount = (JSON.parse(stateText).checkpoint.latest?.resources ?? []).length;
     phases.noop = timed("noop", () => pulumi("up", "--yes", "--skip-preview"));
     pulumi("config", "set", "--path", `netns-lab:addresses["h2-r${n}"]`, `${subnet(n)}.200/24`);
     phases.change = timed("change", () => pulumi("up", "--yes", "--skip-preview"));
@@ -122,8 +124,7 @@ function netnsLab(n, skipCheckpoints) {
     if (!ok || !ok2) process.stderr.write(` [ping failed: ${ok ? "after the address change" : "after up"}] `);
     phases.refresh = timed("refresh", () => pulumi("refresh", "--yes", "--skip-preview"));
     phases.destroy = timed("destroy", () => pulumi("destroy", "--yes", "--skip-preview"));
-    const resources = JSON.parse(fs.readFileSync(path.join(state, ".pulumi", "stacks", "netns-lab", `${stack}.json`), "utf8"));
-    return { phases, ping: ok && ok2, stateBytes: JSON.stringify(resources).length };
+    return { phases, ping: ok && ok2, stateBytes: stateText.length, resources: resourceCount };
   } finally {
     for (const x of netnsList().filter((x) => x.startsWith(prefix))) spawnSync("ip", ["netns", "del", x]);
     fs.rmSync(state, { recursive: true, force: true });
@@ -172,7 +173,7 @@ function main() {
     results.sizes[n] = {
       raw: { build: med(raw, (x) => x.build), teardown: med(raw, (x) => x.teardown), ping: raw.every((x) => x.ping) },
       mininet: { build: med(mn, (x) => x.build), teardown: med(mn, (x) => x.teardown), ping: mn.every((x) => x.ping) },
-      netnsLab: { ...summary(nl), ping: nl.every((x) => x.ping), stateBytes: nl[0].stateBytes },
+      netnsLab: { ...summary(nl), ping: nl.every((x) => x.ping), stateBytes: nl[0].stateBytes, resources: nl[0].resources },
       netnsLabSkipCheckpoints: { ...summary(nlSkip), ping: nlSkip.every((x) => x.ping) },
     };
   }
@@ -184,6 +185,7 @@ function main() {
   console.log(`\n(JSON: ${path.relative(ROOT, file)})`);
 }
 
+const W = 46; // label column
 function table(r) {
   const f = (x) => x.toFixed(2).padStart(7);
   const ratio = (a, b) => `${(a / b).toFixed(2)}x`.padStart(7);
@@ -192,25 +194,26 @@ function table(r) {
   out.push(`pulumi CLI start (bin/pulumi version): ${r.cliStartSeconds.toFixed(2)} s`);
   for (const [n, s] of Object.entries(r.sizes)) {
     out.push("");
-    out.push(`N = ${n} routers (${Number(n) + 2} namespaces)      ping: raw ${s.raw.ping ? "ok" : "FAIL"}, mininet ${s.mininet.ping ? "ok" : "FAIL"}, netns-lab ${s.netnsLab.ping && s.netnsLabSkipCheckpoints.ping ? "ok" : "FAIL"}`);
-    out.push(`  ${"".padEnd(34)}${"time".padStart(7)} ${"/mininet".padStart(8)} ${"/raw ip".padStart(8)}   provider calls, ip commands (their summed time)`);
+    out.push(`N = ${n} routers, ${s.netnsLab.resources} Pulumi resources`);
+    out.push(`  ping from h1 to h2 (${Number(n) + 2} namespaces): raw ${s.raw.ping ? "ok" : "FAIL"}, mininet ${s.mininet.ping ? "ok" : "FAIL"}, netns-lab ${s.netnsLab.ping && s.netnsLabSkipCheckpoints.ping ? "ok" : "FAIL"}`);
+    out.push(`  ${"".padEnd(W)}${"time".padStart(7)} ${"/mininet".padStart(8)} ${"/raw ip".padStart(8)}   provider calls, ip commands (their summed time)`);
     const row = (label, t, base = true, extra = "") =>
-      out.push(`  ${label.padEnd(34)}${f(t)} ${base ? ratio(t, s.mininet.build).padStart(8) : "".padStart(8)} ${base ? ratio(t, s.raw.build).padStart(8) : "".padStart(8)}   ${extra}`);
+      out.push(`  ${label.padEnd(W)}${f(t)} ${base ? ratio(t, s.mininet.build).padStart(8) : "".padStart(8)} ${base ? ratio(t, s.raw.build).padStart(8) : "".padStart(8)}   ${extra}`);
     row("raw iproute2 build", s.raw.build);
     row("mininet build", s.mininet.build);
-    for (const [name, v] of [["netns-lab", s.netnsLab], ["netns-lab, skip checkpoints", s.netnsLabSkipCheckpoints]]) {
+    for (const [name, v] of [["netns-lab", s.netnsLab], ["netns-lab (skip ckpt)", s.netnsLabSkipCheckpoints]]) {
       for (const p of ["up", "noop", "change", "refresh"]) {
         const ph = v[p];
         row(`${name}: ${p === "up" ? "up from empty" : p === "noop" ? "no-change up" : p === "change" ? "up, one address changed" : "refresh"}`, ph.wall, true,
           `${ph.providerCalls} calls ${(ph.providerMs / 1000).toFixed(1)}s, ${ph.commands} cmds ${(ph.commandMs / 1000).toFixed(1)}s`);
       }
     }
-    out.push(`  ${"teardown".padEnd(34)}${"time".padStart(7)} ${"/mininet".padStart(8)} ${"/raw ip".padStart(8)}`);
-    const trow = (label, t) => out.push(`  ${label.padEnd(34)}${f(t)} ${ratio(t, s.mininet.teardown).padStart(8)} ${ratio(t, s.raw.teardown).padStart(8)}`);
+    out.push(`  ${"teardown".padEnd(W)}${"time".padStart(7)} ${"/mininet".padStart(8)} ${"/raw ip".padStart(8)}`);
+    const trow = (label, t) => out.push(`  ${label.padEnd(W)}${f(t)} ${ratio(t, s.mininet.teardown).padStart(8)} ${ratio(t, s.raw.teardown).padStart(8)}`);
     trow("raw iproute2 teardown", s.raw.teardown);
     trow("mininet teardown", s.mininet.teardown);
-    trow("netns-lab destroy", s.netnsLab.destroy.wall);
-    trow("netns-lab destroy, skip checkpoints", s.netnsLabSkipCheckpoints.destroy.wall);
+    trow("netns-lab: destroy", s.netnsLab.destroy.wall);
+    trow("netns-lab (skip ckpt): destroy", s.netnsLabSkipCheckpoints.destroy.wall);
   }
   return out.join("\n");
 }

@@ -128,6 +128,8 @@ export interface LabDescription {
   name: string;
   nodes: Array<{ name: string; role: Role; namespace: string; interfaces: InterfaceInfo[] }>;
   links: Array<{ name: string; ends: Array<{ node: string; interface: string; address?: string }> }>;
+  /** Pairs [from, to] that must NOT reach each other (e.g. through a router left to user space). */
+  expectUnreachable?: Array<[string, string]>;
 }
 
 export interface LabOptions {
@@ -141,6 +143,7 @@ export interface LabOptions {
 export class Lab extends pulumi.ComponentResource {
   readonly nodes: LabNode[] = [];
   readonly links: Link[] = [];
+  private readonly unreachable: Array<[string, string]> = [];
 
   /** Prepended to every node's namespace name (interface names live inside namespaces and need none). */
   readonly namespacePrefix: string;
@@ -178,9 +181,15 @@ export class Lab extends pulumi.ComponentResource {
     return l;
   }
 
+  /** Declares that `a` must not reach `b` (and `b` not `a`): what `netns-lab verify` checks. */
+  expectUnreachable(a: LabNode, b: LabNode): void {
+    this.unreachable.push([a.name, b.name], [b.name, a.name]);
+  }
+
   describe(): LabDescription {
     return {
       name: this.name,
+      ...(this.unreachable.length ? { expectUnreachable: this.unreachable } : {}),
       nodes: this.nodes.map((n) => ({ name: n.name, role: n.role, namespace: n.nsName, interfaces: n.interfaces })),
       links: this.links.map((l) => ({
         name: `${l.ends[0].node}-${l.ends[1].node}`,

@@ -33,7 +33,7 @@ const PACKAGE_OF: Record<string, string> = { ip: "iproute2", ethtool: "ethtool",
 export function classify(stderr: string): FailureKind {
   const s = stderr.toLowerCase();
   if (s.includes("operation not permitted") || s.includes("permission denied")) return "not-permitted";
-  if (s.includes("cannot open network namespace") || s.includes("no such file or directory") && s.includes("netns"))
+  if (s.includes("cannot open network namespace") || (s.includes("no such file or directory") && s.includes("netns")))
     return "no-namespace";
   if (
     s.includes("cannot find device") ||
@@ -98,6 +98,35 @@ export async function run(file: string, args: readonly string[], opts: RunOption
     );
   }
   return result.stdout;
+}
+
+const CAP_NET_ADMIN = 12n;
+const CAP_SYS_ADMIN = 21n;
+let privilegeProblem: string | null | undefined;
+
+/**
+ * Why this process cannot manage namespaces and links, or null if it can: netns-lab needs
+ * CAP_NET_ADMIN (links, addresses, routes) and CAP_SYS_ADMIN (ip netns add/del, entering namespaces).
+ * Read once from /proc/self/status, so every kind can call it in `check`, before any change.
+ */
+export function privilegeError(): string | null {
+  if (privilegeProblem !== undefined) return privilegeProblem;
+  let eff = 0n;
+  try {
+    const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(fs.readFileSync("/proc/self/status", "utf8"));
+    eff = m ? BigInt(`0x${m[1]}`) : 0n;
+  } catch {
+    /* not Linux: leave eff at 0 */
+  }
+  const missing = [
+    ...((eff >> CAP_NET_ADMIN) & 1n ? [] : ["CAP_NET_ADMIN"]),
+    ...((eff >> CAP_SYS_ADMIN) & 1n ? [] : ["CAP_SYS_ADMIN"]),
+  ];
+  privilegeProblem = missing.length
+    ? `netns-lab creates network namespaces and links, which needs root (it lacks ${missing.join(" and ")}): ` +
+      `run as root, e.g. sudo bin/pulumi up`
+    : null;
+  return privilegeProblem;
 }
 
 /** `ip [-n ns] args…` */

@@ -30,5 +30,11 @@ export function curo(mode: CuroMode, options: LabOptions = {}) {
   router2.routes([{ destination: "default", via: "192.168.0.1" }]);
   host2.routes([{ destination: "default", via: "192.168.2.1" }]);
 
+  if (!kernel) {
+    // Until a user-space router runs in router1, nothing crosses it.
+    lab.expectUnreachable(host1, router2);
+    lab.expectUnreachable(host1, host2);
+  }
+
   return { lab, from: host1, to: "192.168.2.2" };
 }

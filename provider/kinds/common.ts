@@ -5,6 +5,7 @@
  */
 import * as net from "net";
 import { z } from "zod";
+import { privilegeError } from "../kernel";
 
 /** The value Pulumi's dynamic-provider host puts in place of an input that is not known yet. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -130,6 +131,9 @@ export function checkFields(
   required: readonly string[],
   defaults: Inputs = {},
 ): CheckResult {
+  // Before anything else, and before any change: can this process manage namespaces at all?
+  const denied = privilegeError();
+  if (denied) throw new Error(denied);
   const failures: CheckFailure[] = [];
   const inputs: Inputs = { ...news };
   for (const [k, v] of Object.entries(defaults)) if (inputs[k] === undefined) inputs[k] = v;

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { ip, ipJson, KernelError, namespaceExists } from "../kernel";
-import { checkFields, diffFields, ifname, Inputs, ipaddr, Kind, networkOf, nsname, owner, parseCidr } from "./common";
+import { checkFields, diffFields, ifname, Inputs, ipaddr, Kind, networkOf, nsname, owner, parseCidr, UNKNOWN } from "./common";
 
 /** rtnetlink protocol number marking netns-lab's routes (unassigned in /etc/iproute2/rt_protos). */
 export const RTPROT = "78";
@@ -27,15 +27,26 @@ export const destination = z.string().superRefine((s, ctx) => {
   }
 });
 
+/** The fields of one route, each validated on its own (so preview names the property). */
+export const routeFields = {
+  destination,
+  via: ipaddr,
+  device: ifname,
+  metric: z.number().int().min(0, "metric must be 0 or more").max(4294967295, "metric must fit in 32 bits"),
+};
+
+/** Rules that involve more than one field of a route. */
+function crossCheck(r: RouteSpec, ctx: z.RefinementCtx): void {
+  if (!r.via && !r.device) ctx.addIssue({ code: "custom", message: "a route needs 'via' (a gateway) or 'device'" });
+  if (r.via && r.destination !== "default" && parseCidr(r.destination)?.family !== (r.via.includes(":") ? 6 : 4)) {
+    ctx.addIssue({ code: "custom", path: ["via"], message: "via and destination must be the same IP family" });
+  }
+}
+
 export const routeSpec = z
-  .object({ destination, via: ipaddr.optional(), device: ifname.optional(), metric: z.number().int().min(0).max(4294967295).optional() })
+  .object({ destination, via: routeFields.via.optional(), device: routeFields.device.optional(), metric: routeFields.metric.optional() })
   .strict()
-  .superRefine((r, ctx) => {
-    if (!r.via && !r.device) ctx.addIssue({ code: "custom", message: "a route needs 'via' (a gateway) or 'device'" });
-    if (r.via && r.destination !== "default" && parseCidr(r.destination)?.family !== (r.via.includes(":") ? 6 : 4)) {
-      ctx.addIssue({ code: "custom", path: ["via"], message: "via and destination must be the same IP family" });
-    }
-  });
+  .superRefine(crossCheck);
 
 export const isV6 = (r: RouteSpec) => (r.destination === "default" ? !!r.via?.includes(":") : r.destination.includes(":"));
 export const routeKey = (r: RouteSpec) => `${r.destination}|${r.metric ?? 0}|${isV6(r) ? 6 : 4}`;
@@ -104,11 +115,10 @@ const strip = (r: Inputs): RouteSpec => ({ destination: r.destination, via: r.vi
 
 export const route: Kind = {
   async check(_olds, news) {
-    const { namespace, owner: o, __provider, ...spec } = news;
-    const r = checkFields(news, { namespace: nsname, owner, destination: z.string(), via: z.string(), device: z.string(), metric: z.number() }, ["namespace", "destination", "owner"]);
-    if (r.failures.length === 0 && !JSON.stringify(spec).includes("04da6b54")) {
-      const s = routeSpec.safeParse(spec);
-      if (!s.success) for (const i of s.error.issues) {
+    const r = checkFields(news, { namespace: nsname, owner, ...routeFields }, ["namespace", "destination", "owner"]);
+    if (r.failures.length === 0 && !JSON.stringify(r.inputs).includes(UNKNOWN)) {
+      const cross = z.custom<RouteSpec>().superRefine(crossCheck).safeParse(strip(r.inputs));
+      for (const i of cross.success ? [] : cross.error.issues) {
         const p = i.path.length ? i.path.map(String).join(".") : "destination";
         r.failures.push({ property: p, reason: `${p}: ${i.message}` });
       }

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { ip, KernelError, LinkInfo, namespaceExists, readOffload, showLink, writeOffload } from "../kernel";
-import { checkFields, DiffResult, ifname, Inputs, Kind, mac, marker, mtu, nsname, owner, rollback } from "./common";
+import { checkFields, DiffResult, ifname, Inputs, Kind, mac, marker, mtu, nsname, owner, OWNER_PREFIX, rollback, stackMarker } from "./common";
 
 const offload = z.object({ rx: z.boolean().optional(), tx: z.boolean().optional() }).strict();
 
@@ -116,8 +116,25 @@ export const veth: Kind = {
         await apply(existing, inputs);
         return { id, outs: (await describe(inputs))! };
       }
+      // One end of a pair of ours survived (the other was moved to another namespace by hand):
+      // it is ours, so remove it (with its moved peer) and make the pair again, once.
+      let cleared = false;
       for (const end of [a, b]) {
         const l = await showLink(end.ns, end.dev);
+        if (l?.ifalias === marker(inputs.owner)) {
+          await ip(end.ns, ["link", "del", "dev", end.dev], { doing: `remove the broken half of veth ${id}` });
+          cleared = true;
+        }
+      }
+      if (cleared) return veth.create(inputs);
+      for (const end of [a, b]) {
+        const l = await showLink(end.ns, end.dev);
+        if (l?.ifalias?.startsWith(stackMarker(inputs.owner))) {
+          throw new Error(
+            `interface "${end.dev}" already exists in namespace "${end.ns}", made by another resource of this stack ` +
+              `(${l.ifalias.slice(OWNER_PREFIX.length)}): two resources cannot share one interface name`,
+          );
+        }
         if (l) {
           throw new Error(
             `interface "${end.dev}" already exists in namespace "${end.ns}" and is not owned by this stack ` +

@@ -1,25 +1,17 @@
 // The provider through the real engine: up, an in-place MTU update, a namespace deleted by hand
 // seen by refresh and repaired by up, and a destroy that leaves the kernel as it was.
 import * as path from "path";
-import { openStack, previewSteps, REPO, TestStack } from "../support/engine";
-import { namespaces, pings, removeNamespaces, sh, uniquePrefix } from "../support/names";
+import { cleanupAfterAll, openStack, previewSteps, REPO } from "../support/engine";
+import { namespaces, pings, sh, uniquePrefix } from "../support/names";
 
 jest.setTimeout(300_000);
 
 const prefix = uniquePrefix();
-let t: TestStack | undefined;
-afterAll(async () => {
-  try {
-    await t?.dispose();
-  } finally {
-    removeNamespaces(prefix);
-  }
-});
+const lab = cleanupAfterAll(prefix);
 
 test("up, MTU update in place, refresh after a namespace is deleted by hand, destroy", async () => {
   const before = namespaces();
-  t = await openStack(path.join(REPO, "test", "fixtures", "pair"), prefix.slice(0, -1), { prefix, mtu: "1500" });
-  const { stack } = t;
+  const { stack } = lab.track(await openStack(path.join(REPO, "test", "fixtures", "pair"), prefix.slice(0, -1), { prefix, mtu: "1500" }));
 
   const up = await stack.up();
   expect(up.summary.resourceChanges).toMatchObject({ create: 7 });

@@ -4,8 +4,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { openStack, previewSteps, REPO, TestStack } from "../support/engine";
-import { namespaces, removeNamespaces, sh, uniquePrefix } from "../support/names";
+import { cleanupAfterAll, openStack, previewSteps, REPO } from "../support/engine";
+import { namespaces, sh, uniquePrefix } from "../support/names";
 
 jest.setTimeout(300_000);
 
@@ -39,20 +39,12 @@ describe.each([
 ])("a user's lab importing netns-lab %s", (_how, importFrom) => {
   const prefix = uniquePrefix();
   const ns = `${prefix}lab`;
-  let dir: string;
-  let t: TestStack | undefined;
-  afterAll(async () => {
-    try {
-      await t?.dispose();
-    } finally {
-      removeNamespaces(prefix);
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  const lab = cleanupAfterAll(prefix);
+  const dir = userProject(importFrom);
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test("up, preview, refresh, destroy", async () => {
-    dir = userProject(importFrom);
-    t = await openStack(dir, "dev", { ns });
+    const t = lab.track(await openStack(dir, "dev", { ns }));
     const up = await t.stack.up();
     expect(up.outputs.name.value).toBe(ns);
     expect(namespaces()).toContain(ns);

@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { removeNamespaces } from "./names";
 
 export const REPO = path.resolve(__dirname, "..", "..");
 
@@ -64,4 +65,21 @@ export async function previewSteps(stack: Stack): Promise<{ counts: Record<strin
     },
   });
   return { counts: r.changeSummary as Record<string, number>, byOp };
+}
+
+/**
+ * Cleanup for a describe block: after all its tests, every stack it opened is destroyed and removed,
+ * then every namespace with one of its prefixes is deleted — also when a test failed midway.
+ * Use: const lab = cleanupAfterAll(prefix); const t = lab.track(await openStack(...)).
+ */
+export function cleanupAfterAll(...prefixes: string[]): { track(t: TestStack): TestStack } {
+  const opened: TestStack[] = [];
+  afterAll(async () => {
+    try {
+      for (const t of opened) await t.dispose();
+    } finally {
+      prefixes.forEach(removeNamespaces);
+    }
+  });
+  return { track: (t) => (opened.push(t), t) };
 }
