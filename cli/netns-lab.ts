@@ -77,13 +77,21 @@ export async function deployedLab(o: Options): Promise<LabDescription> {
   return out.description as LabDescription;
 }
 
-/** The lab as the program would make it, without deploying anything (pulumi preview). */
+/**
+ * The lab as the program would make it, without deploying anything: `pulumi preview` runs the
+ * program, whose Lab.describe() writes the description to NETNS_LAB_DESCRIBE_TO.
+ */
 export async function previewLab(o: Options): Promise<LabDescription> {
-  const out = JSON.parse(await pulumi(o, ["preview", "--json"]));
-  const stackStep = (out.steps ?? []).find((s: { newState?: { type: string } }) => s.newState?.type === "pulumi:pulumi:Stack");
-  const d = stackStep?.newState?.outputs?.description;
-  if (!d) throw new UsageError("the program exports no `description` (export lab.describe() as `description`)");
-  return d as LabDescription;
+  const file = path.join(fs.mkdtempSync(path.join(require("os").tmpdir(), "netns-lab-describe-")), "lab.json");
+  process.env.NETNS_LAB_DESCRIBE_TO = file;
+  try {
+    await pulumi(o, ["preview"]);
+    if (!fs.existsSync(file)) throw new UsageError("the program builds no Lab (or never calls lab.describe()): nothing to draw");
+    return JSON.parse(fs.readFileSync(file, "utf8")) as LabDescription;
+  } finally {
+    delete process.env.NETNS_LAB_DESCRIBE_TO;
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
 }
 
 function node(lab: LabDescription, name: string) {
@@ -132,7 +140,7 @@ export function mermaid(lab: LabDescription): string {
 }
 
 export function dot(lab: LabDescription): string {
-  const q = (s: string) => `"${s.replace(/"/g, '\\"')}"`;
+  const q = (s: string) => `"${s.replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
   const lines = [`graph ${q(lab.name)} {`, "  rankdir=LR;", '  node [fontname="Helvetica"]; edge [fontname="Helvetica", fontsize=10];'];
   for (const n of lab.nodes) {
     lines.push(`  ${q(n.name)} [label=${q(`${n.name}\n${n.role}`)}, shape=${(shapes[n.role] ?? shapes.host).dot}, tooltip=${q(n.namespace)}];`);

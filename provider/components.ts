@@ -8,6 +8,7 @@
  *   lab.link(h1, r1, { addresses: ["192.168.1.2/24", "192.168.1.1/24"] });
  *   h1.routes([{ destination: "default", via: "192.168.1.1" }]);
  */
+import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { IpAddress, IpForwarding, NetNamespace, Offload, RouteSpec, RouteTable, VethLink } from "./resources";
 
@@ -112,9 +113,9 @@ export class Link extends pulumi.ComponentResource {
     for (const [node, ifname, addr] of [[a, an, aa], [b, bn, ba]] as const) {
       node.interfaces.push({ name: ifname, peer: node === a ? b.name : a.name, address: addr });
       if (!addr) continue;
-      const ip = new IpAddress(`${ifname}-addr`, {
-        namespace: node.namespace.name, device: ifname, address: addr,
-      }, { parent: this, dependsOn: [this.veth] });
+      // The device comes from the veth's outputs, so that replacing the pair replaces its addresses too.
+      const device = node === a ? this.veth.name : this.veth.peerName;
+      const ip = new IpAddress(`${ifname}-addr`, { namespace: node.namespace.name, device, address: addr }, { parent: this });
       this.addresses.push(ip);
       a.dependencies.push(ip);
       b.dependencies.push(ip);
@@ -187,6 +188,13 @@ export class Lab extends pulumi.ComponentResource {
   }
 
   describe(): LabDescription {
+    const d = this.description();
+    // `netns-lab graph --preview` runs the program under `pulumi preview` and reads this file.
+    if (process.env.NETNS_LAB_DESCRIBE_TO) fs.writeFileSync(process.env.NETNS_LAB_DESCRIBE_TO, JSON.stringify(d));
+    return d;
+  }
+
+  private description(): LabDescription {
     return {
       name: this.name,
       ...(this.unreachable.length ? { expectUnreachable: this.unreachable } : {}),

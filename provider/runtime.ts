@@ -24,7 +24,19 @@ export const kinds: Record<string, Kind> = {
 export function kind(name: string): Kind {
   const k = kinds[name];
   if (!k) throw new Error(`netns-lab: unknown resource kind "${name}" (state written by a newer netns-lab?)`);
-  return process.env.NETNS_LAB_TRACE ? traced(name, k, process.env.NETNS_LAB_TRACE) : k;
+  const plain = plainResults(k);
+  return process.env.NETNS_LAB_TRACE ? traced(name, plain, process.env.NETNS_LAB_TRACE) : plain;
+}
+
+/** Outputs go to the engine as protobuf Structs, which cannot hold `undefined`: drop such keys. */
+const plainJson = <T>(v: T): T => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
+function plainResults(k: Kind): Kind {
+  return {
+    ...k,
+    create: async (inputs) => plainJson(await k.create(inputs)),
+    read: async (id, props) => plainJson(await k.read(id, props)),
+    update: async (id, olds, news) => plainJson(await k.update(id, olds, news)),
+  };
 }
 
 /**

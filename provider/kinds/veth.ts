@@ -30,7 +30,13 @@ async function describe(inputs: Inputs, withOffload = true): Promise<Inputs | un
   const [la, lb] = await Promise.all([showLink(a.ns, a.dev), showLink(b.ns, b.dev)]);
   const mark = marker(inputs.owner);
   const ours = (l: LinkInfo | undefined) => l && l.ifalias === mark && l.linkinfo?.info_kind === "veth";
-  if (!ours(la) || !ours(lb)) return undefined;
+  if (!ours(la) && !ours(lb)) return undefined;
+  if (!ours(la) || !ours(lb)) {
+    // Half a pair: the other end was moved to another namespace (or renamed) by hand. Reported as
+    // broken, so that the next up replaces the pair, and with it what sits on it (addresses).
+    const missing = ours(la) ? "peerNamespace" : "namespace";
+    return { ...inputs, up: false, broken: `${missing === "namespace" ? a.dev : b.dev} is no longer in ${missing === "namespace" ? a.ns : b.ns}` };
+  }
   const outs: Inputs = {
     ...inputs,
     mtu: la!.mtu,
@@ -84,6 +90,7 @@ export const veth: Kind = {
 
   async diff(_id, olds, news): Promise<DiffResult> {
     const replaces = ["name", "namespace", "peerName", "peerNamespace"].filter((k) => olds[k] !== news[k]);
+    if (olds.broken && replaces.length === 0) replaces.push(String(olds.broken).endsWith(` ${olds.namespace}`) ? "namespace" : "peerNamespace");
     const changed =
       (news.mtu !== undefined && olds.mtu !== news.mtu) ||
       (news.mac !== undefined && String(olds.mac).toLowerCase() !== String(news.mac).toLowerCase()) ||
@@ -167,13 +174,16 @@ export const veth: Kind = {
   },
 
   async delete(_id, props) {
-    // Deleting either end deletes the pair; only delete what carries our marker.
-    const l = await showLink(props.namespace, props.name);
-    if (!l || l.ifalias !== marker(props.owner)) return;
-    try {
-      await ip(props.namespace, ["link", "del", "dev", props.name], { doing: `delete veth ${props.namespace}/${props.name}` });
-    } catch (e) {
-      if (await showLink(props.namespace, props.name)) throw e;
+    // Deleting either end deletes the pair (wherever the other end is); only delete what carries our marker.
+    for (const end of ends(props)) {
+      const l = await showLink(end.ns, end.dev);
+      if (!l || l.ifalias !== marker(props.owner)) continue;
+      try {
+        await ip(end.ns, ["link", "del", "dev", end.dev], { doing: `delete veth ${end.ns}/${end.dev}` });
+      } catch (e) {
+        if (await showLink(end.ns, end.dev)) throw e;
+      }
+      return;
     }
   },
 };

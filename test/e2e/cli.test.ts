@@ -13,8 +13,8 @@ const lab = cleanupAfterAll(prefix);
 let t: TestStack | undefined;
 let env: NodeJS.ProcessEnv;
 
-function cli(...args: string[]) {
-  const r = spawnSync("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), ...args, "--stack", stackName, "--cwd", REPO], { env, encoding: "utf8" });
+function cli(command: string, ...args: string[]) {
+  const r = spawnSync("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), command, "--stack", stackName, "--cwd", REPO, ...args], { env, encoding: "utf8" });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -89,6 +89,7 @@ describe("after up", () => {
   });
 
   test("verify in external mode: the expected failures, and --expect catches a pair that should not reach", async () => {
+    await t!.stack.refresh(); // the address the status test deleted by hand
     await t!.stack.setConfig("netns-lab:mode", { value: "external" });
     await t!.stack.up();
     const r = cli("verify");

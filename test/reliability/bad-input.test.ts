@@ -79,7 +79,20 @@ function kernel(): string {
 }
 async function state(): Promise<string> {
   const s = await t!.stack.exportStack();
-  return JSON.stringify((s.deployment.resources ?? []).map((r: { urn: string; outputs?: unknown }) => [r.urn, r.outputs]));
+  // Each lab resource and its outputs, by URN, less the serialized provider (long, the same for a
+  // whole kind). The default provider is left out: its inputs are the stack's config, which the test sets.
+  const resources = (s.deployment.resources ?? []) as Array<{ urn: string; type: string; outputs?: Record<string, unknown> }>;
+  return JSON.stringify(
+    resources
+      .filter((r) => !r.type.startsWith("pulumi:providers:"))
+      .map((r) => {
+        const { __provider, ...outputs } = r.outputs ?? {};
+        return [r.urn, outputs];
+      })
+      .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    null,
+    1,
+  );
 }
 
 beforeAll(async () => {
