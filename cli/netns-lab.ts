@@ -141,14 +141,21 @@ export function mermaid(lab: LabDescription): string {
 
 export function dot(lab: LabDescription): string {
   const q = (s: string) => `"${s.replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
-  const lines = [`graph ${q(lab.name)} {`, "  rankdir=LR;", '  node [fontname="Helvetica"]; edge [fontname="Helvetica", fontsize=10];'];
+  const lines = [
+    `graph ${q(lab.name)} {`,
+    "  rankdir=LR; ranksep=0.4;",
+    '  node [fontname="Helvetica"];',
+    '  edge [fontname="Helvetica", fontsize=10];',
+  ];
   for (const n of lab.nodes) {
     lines.push(`  ${q(n.name)} [label=${q(`${n.name}\n${n.role}`)}, shape=${(shapes[n.role] ?? shapes.host).dot}, tooltip=${q(n.namespace)}];`);
   }
   for (const l of lab.links) {
     const [a, b] = l.ends;
     const net = subnetOf(a.address ?? b.address);
-    lines.push(`  ${q(a.node)} -- ${q(b.node)} [label=${q(net)}, taillabel=${q(`${a.interface}\n${a.address ?? ""}`)}, headlabel=${q(`${b.interface}\n${b.address ?? ""}`)}];`);
+    // One label per cable, read left to right: the left end, the subnet, the right end.
+    const end = (e: { interface: string; address?: string }) => `${e.interface} ${e.address ?? "(no address)"}`;
+    lines.push(`  ${q(a.node)} -- ${q(b.node)} [label=${q(`${end(a)}\n[ ${net} ]\n${end(b)}`)}];`);
   }
   lines.push("}");
   return lines.join("\n") + "\n";

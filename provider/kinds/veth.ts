@@ -34,8 +34,8 @@ async function describe(inputs: Inputs, withOffload = true): Promise<Inputs | un
   if (!ours(la) || !ours(lb)) {
     // Half a pair: the other end was moved to another namespace (or renamed) by hand. Reported as
     // broken, so that the next up replaces the pair, and with it what sits on it (addresses).
-    const missing = ours(la) ? "peerNamespace" : "namespace";
-    return { ...inputs, up: false, broken: `${missing === "namespace" ? a.dev : b.dev} is no longer in ${missing === "namespace" ? a.ns : b.ns}` };
+    // `broken` names the input whose end is missing; diff turns it into a replacement.
+    return { ...inputs, up: false, broken: ours(la) ? "peerNamespace" : "namespace" };
   }
   const outs: Inputs = {
     ...inputs,
@@ -57,7 +57,7 @@ async function describe(inputs: Inputs, withOffload = true): Promise<Inputs | un
 }
 
 /** Sets what differs between `have` (kernel or old state) and `want`, one `ip` call per end. */
-async function apply(have: Inputs | undefined, want: Inputs, alreadyUp?: string): Promise<void> {
+async function apply(have: Inputs | undefined, want: Inputs, firstEndUp = false): Promise<void> {
   const [a, b] = ends(want);
   const mark = marker(want.owner);
   for (const end of [a, b]) {
@@ -65,7 +65,7 @@ async function apply(have: Inputs | undefined, want: Inputs, alreadyUp?: string)
     if (want.mtu !== undefined && have?.mtu !== want.mtu) args.push("mtu", String(want.mtu));
     const haveMac = end === a ? have?.mac : have?.peerMac;
     if (end.mac !== undefined && haveMac?.toLowerCase() !== end.mac.toLowerCase()) args.push("address", end.mac);
-    if (have?.up !== want.up && end.dev !== alreadyUp) args.push(want.up ? "up" : "down");
+    if (have?.up !== want.up && !(end === a && firstEndUp)) args.push(want.up ? "up" : "down");
     if (have?.owner !== want.owner) args.push("alias", mark);
     if (args.length) await ip(end.ns, ["link", "set", "dev", end.dev, ...args], { doing: `configure ${end.dev} in ${end.ns}` });
   }
@@ -90,7 +90,7 @@ export const veth: Kind = {
 
   async diff(_id, olds, news): Promise<DiffResult> {
     const replaces = ["name", "namespace", "peerName", "peerNamespace"].filter((k) => olds[k] !== news[k]);
-    if (olds.broken && replaces.length === 0) replaces.push(String(olds.broken).endsWith(` ${olds.namespace}`) ? "namespace" : "peerNamespace");
+    if (olds.broken && replaces.length === 0) replaces.push(olds.broken);
     const changed =
       (news.mtu !== undefined && olds.mtu !== news.mtu) ||
       (news.mac !== undefined && String(olds.mac).toLowerCase() !== String(news.mac).toLowerCase()) ||
@@ -152,7 +152,8 @@ export const veth: Kind = {
       throw e;
     }
     try {
-      await apply({ mtu: inputs.mtu, mac: inputs.mac, peerMac: inputs.peerMac, up: false, offload: {} }, inputs, a.dev);
+      // This end came up with `ip link add … up`; the peer and both markers are still to set.
+      await apply({ mtu: inputs.mtu, mac: inputs.mac, peerMac: inputs.peerMac, up: false, offload: {} }, inputs, true);
       const outs = await describe(inputs, false);
       if (!outs) throw new Error(`veth ${id} vanished right after it was created`);
       return { id, outs: inputs.offload ? { ...outs, offload: inputs.offload } : outs };

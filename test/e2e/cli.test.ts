@@ -49,7 +49,7 @@ describe("after up", () => {
     for (const n of ["host1", "router1", "router2", "host2"]) expect(m).toMatch(new RegExp(`${n}.*${n.startsWith("host") ? "host" : "router"}`));
     expect(m).toContain('host1 ---|"host1-router1 192.168.1.2/24<br/>192.168.1.0/24<br/>router1-host1 192.168.1.1/24"| router1');
     const d = cli("graph", "--format", "dot").out;
-    expect(d).toContain('"router1" -- "router2" [label="192.168.0.0/24", taillabel="router1-router2\\n192.168.0.1/24", headlabel="router2-router1\\n192.168.0.2/24"]');
+    expect(d).toContain('"router1" -- "router2" [label="router1-router2 192.168.0.1/24\\n[ 192.168.0.0/24 ]\\nrouter2-router1 192.168.0.2/24"];');
     expect(d).toContain('"host2" [label="host2\\nhost", shape=box');
   });
 

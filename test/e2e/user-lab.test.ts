@@ -1,6 +1,7 @@
 // A user's own lab program, outside this repository, with its own Pulumi.yaml, importing netns-lab
 // by package name or from its source: up, preview (no changes), refresh, destroy, checked in the
 // kernel after each step. This is also the smallest proof that the engine we build works.
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -30,6 +31,9 @@ function userProject(importFrom: string): string {
     if (!entry.startsWith(".")) fs.symlinkSync(path.join(REPO, "node_modules", entry), path.join(nm, entry));
   }
   fs.symlinkSync(REPO, path.join(nm, "netns-lab"));
+  // npm links a package's bin entries here; package.json declares bin/netns-lab.
+  fs.mkdirSync(path.join(nm, ".bin"));
+  fs.symlinkSync(path.join("..", "netns-lab", "bin", "netns-lab"), path.join(nm, ".bin", "netns-lab"));
   return dir;
 }
 
@@ -59,6 +63,11 @@ describe.each([
     expect(Object.keys((await previewSteps(t.stack)).byOp)).toEqual(["same"]);
     const refresh = await t.stack.refresh();
     expect(refresh.summary.resourceChanges).toEqual({ same: 2 });
+
+    // The package's command-line tool, as `npx netns-lab` finds it in a user's project.
+    const help = spawnSync("npx", ["--no-install", "netns-lab", "--help"], { cwd: dir, encoding: "utf8" });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/Commands:\n\s+graph/);
 
     await t.stack.destroy();
     expect(namespaces()).not.toContain(ns);

@@ -99,6 +99,15 @@ describe("VethLink", () => {
     expect(await kinds.VethLink.read(id, outs)).toEqual({});
   });
 
+  test("both ends may have the same name in their own namespaces, and both come up", async () => {
+    const a = await mkns("a");
+    const b = await mkns("b");
+    const { outs } = await kinds.VethLink.create(await check("VethLink", { name: "eth0", namespace: a, peerName: "eth0", peerNamespace: b, owner }));
+    expect(outs.up).toBe(true);
+    expect(linkJson(a, "eth0").flags).toContain("UP");
+    expect(linkJson(b, "eth0").flags).toContain("UP");
+  });
+
   test("refuses to create over an interface it does not own; missing namespace is named", async () => {
     const a = await mkns("a");
     const b = await mkns("b");
