@@ -14,6 +14,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
 import type { LabDescription } from "../provider/components";
+import { networkOf } from "../provider/kinds/common";
 
 const execFileP = promisify(execFile);
 const PKG = path.resolve(__dirname, "..", "..");
@@ -109,15 +110,7 @@ function requireRoot(what: string): void {
 // ---- graph --------------------------------------------------------------------------------------
 
 const id = (s: string) => s.replace(/[^A-Za-z0-9_]/g, "_");
-const subnetOf = (addr?: string) => {
-  if (!addr) return "";
-  const [ip, len] = addr.split("/");
-  if (ip.includes(":")) return addr;
-  const n = ip.split(".").reduce((a, o) => (a << 8) + Number(o), 0) >>> 0;
-  const mask = Number(len) === 0 ? 0 : (~0 << (32 - Number(len))) >>> 0;
-  const v = (n & mask) >>> 0;
-  return `${[24, 16, 8, 0].map((b) => (v >>> b) & 255).join(".")}/${len}`;
-};
+const subnetOf = (addr?: string) => (addr ? networkOf(addr) : "");
 const shapes: Record<string, { dot: string; mermaid: [string, string] }> = {
   host: { dot: "box", mermaid: ["[", "]"] },
   router: { dot: "ellipse", mermaid: ["((", "))"] },

@@ -43,9 +43,8 @@ export class LabNode extends pulumi.ComponentResource {
   /** Static routes of this node, installed together (one RouteTable, one batched `ip` call). */
   routes(routes: RouteSpec[], opts: pulumi.CustomResourceOptions = {}): RouteTable {
     if (this.routeTable) throw new Error(`node ${this.name}: routes() was already called; pass all routes at once`);
-    const deps = this.interfaces.length ? this.dependencies : [];
     const addresses = this.interfaces.map((i) => i.address).filter((a): a is string => !!a);
-    this.routeTable = new RouteTable(`${this.name}-routes`, { namespace: this.namespace.name, routes, addresses }, { parent: this, dependsOn: deps, ...opts });
+    this.routeTable = new RouteTable(`${this.name}-routes`, { namespace: this.namespace.name, routes, addresses }, { parent: this, dependsOn: this.dependencies, ...opts });
     return this.routeTable;
   }
 
