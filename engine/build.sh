@@ -66,7 +66,7 @@ build() { # build <what> <package> <output>; go build -v names each package it c
 }
 
 say "building the Pulumi $PULUMI_VERSION engine into $root"
-say "first time only: downloads modules and compiles ~550 packages, 2-6 minutes on 2 cores."
+say "first time only: downloads modules and compiles ~1500 packages, 3-6 minutes on 2 cores."
 start=$SECONDS
 build "pulumi CLI" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "$tmp/bin/pulumi"
 build "Node.js language host" ./cmd/pulumi-language-nodejs "$tmp/bin/pulumi-language-nodejs"
