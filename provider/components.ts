@@ -91,6 +91,11 @@ export interface LinkOptions {
   up?: boolean;
 }
 
+/** A link's interface names and addresses, with the defaults filled in: `<a>-<b>`, `<b>-<a>`, none. */
+function linkEnds(a: LabNode, b: LabNode, o: LinkOptions): { names: [string, string]; addresses: [string | undefined, string | undefined] } {
+  return { names: o.names ?? [`${a.name}-${b.name}`, `${b.name}-${a.name}`], addresses: o.addresses ?? [undefined, undefined] };
+}
+
 /** A cable between two nodes: a veth pair plus the addresses on its ends. */
 export class Link extends pulumi.ComponentResource {
   readonly veth: VethLink;
@@ -99,8 +104,7 @@ export class Link extends pulumi.ComponentResource {
 
   constructor(name: string, a: LabNode, b: LabNode, o: LinkOptions = {}, opts: pulumi.ComponentResourceOptions = {}) {
     super("netns-lab:index:Link", name, {}, opts);
-    const [an, bn] = o.names ?? [`${a.name}-${b.name}`, `${b.name}-${a.name}`];
-    const [aa, ba] = o.addresses ?? [undefined, undefined];
+    const { names: [an, bn], addresses: [aa, ba] } = linkEnds(a, b, o);
     this.veth = new VethLink(name, {
       name: an, namespace: a.namespace.name, peerName: bn, peerNamespace: b.namespace.name,
       mtu: o.mtu, offload: o.offload, up: o.up,
@@ -171,11 +175,9 @@ export class Lab extends pulumi.ComponentResource {
   }
 
   link(a: LabNode, b: LabNode, o: LinkOptions = {}): Link {
-    const [an, bn] = o.names ?? [`${a.name}-${b.name}`, `${b.name}-${a.name}`];
-    const [aa, ba] = o.addresses ?? [undefined, undefined];
-    const pick = (ifname: string, given: string | undefined) =>
-      ifname in this.addressOverrides ? this.addressOverrides[ifname] || undefined : given;
-    o = { ...o, names: [an, bn], addresses: [pick(an, aa), pick(bn, ba)] };
+    const { names, addresses } = linkEnds(a, b, o);
+    const pick = (i: 0 | 1) => (names[i] in this.addressOverrides ? this.addressOverrides[names[i]] || undefined : addresses[i]);
+    o = { ...o, names, addresses: [pick(0), pick(1)] };
     const l = new Link(`${a.name}-${b.name}`, a, b, o, { parent: this });
     this.links.push(l);
     return l;

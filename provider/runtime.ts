@@ -21,11 +21,18 @@ export const kinds: Record<string, Kind> = {
   RouteTable: routeTable,
 };
 
+const wrapped = new Map<string, Kind>();
+
+/** The implementation of a kind, as the shim calls it (wrapped once per kind and process). */
 export function kind(name: string): Kind {
+  const cached = wrapped.get(name);
+  if (cached) return cached;
   const k = kinds[name];
   if (!k) throw new Error(`netns-lab: unknown resource kind "${name}" (state written by a newer netns-lab?)`);
   const plain = plainResults(k);
-  return process.env.NETNS_LAB_TRACE ? traced(name, plain, process.env.NETNS_LAB_TRACE) : plain;
+  const w = process.env.NETNS_LAB_TRACE ? traced(name, plain, process.env.NETNS_LAB_TRACE) : plain;
+  wrapped.set(name, w);
+  return w;
 }
 
 /** Outputs go to the engine as protobuf Structs, which cannot hold `undefined`: drop such keys. */

@@ -25,9 +25,16 @@ function sameOffload(have: Inputs | undefined, want: Inputs | undefined): boolea
   return Object.entries(want).every(([k, v]) => v === undefined || have?.[k] === v);
 }
 
-async function describe(inputs: Inputs, withOffload = true): Promise<Inputs | undefined> {
+/** Both ends as the kernel reports them (undefined where missing). */
+function showEnds(inputs: Inputs): Promise<[LinkInfo | undefined, LinkInfo | undefined]> {
   const [a, b] = ends(inputs);
-  const [la, lb] = await Promise.all([showLink(a.ns, a.dev), showLink(b.ns, b.dev)]);
+  return Promise.all([showLink(a.ns, a.dev), showLink(b.ns, b.dev)]);
+}
+
+/** The pair as outputs, from the kernel's view of its ends (fetched unless given). */
+async function describe(inputs: Inputs, withOffload = true, links?: [LinkInfo | undefined, LinkInfo | undefined]): Promise<Inputs | undefined> {
+  const [a, b] = ends(inputs);
+  const [la, lb] = links ?? (await showEnds(inputs));
   const mark = marker(inputs.owner);
   const ours = (l: LinkInfo | undefined) => l && l.ifalias === mark && l.linkinfo?.info_kind === "veth";
   if (!ours(la) && !ours(lb)) return undefined;
@@ -117,35 +124,32 @@ export const veth: Kind = {
       });
     } catch (e) {
       if (!(e instanceof KernelError && e.kind === "exists")) throw e;
-      const existing = await describe(inputs);
-      if (existing) {
+      const links = await showEnds(inputs);
+      const mark = marker(inputs.owner);
+      if (links.every((l) => l?.ifalias === mark)) {
         // Both ends exist and carry our marker: left by an interrupted run. Adopt and converge.
-        await apply(existing, inputs);
+        await apply(await describe(inputs, true, links), inputs);
         return { id, outs: (await describe(inputs))! };
       }
       // One end of a pair of ours survived (the other was moved to another namespace by hand):
       // it is ours, so remove it (with its moved peer) and make the pair again, once.
-      let cleared = false;
-      for (const end of [a, b]) {
-        const l = await showLink(end.ns, end.dev);
-        if (l?.ifalias === marker(inputs.owner)) {
-          await ip(end.ns, ["link", "del", "dev", end.dev], { doing: `remove the broken half of veth ${id}` });
-          cleared = true;
-        }
+      const survivor = [a, b].find((_, i) => links[i]?.ifalias === mark);
+      if (survivor) {
+        await ip(survivor.ns, ["link", "del", "dev", survivor.dev], { doing: `remove the broken half of veth ${id}` });
+        return veth.create(inputs);
       }
-      if (cleared) return veth.create(inputs);
-      for (const end of [a, b]) {
-        const l = await showLink(end.ns, end.dev);
-        if (l?.ifalias?.startsWith(stackMarker(inputs.owner))) {
+      for (const [i, end] of [a, b].entries()) {
+        const alias = links[i]?.ifalias;
+        if (alias?.startsWith(stackMarker(inputs.owner))) {
           throw new Error(
             `interface "${end.dev}" already exists in namespace "${end.ns}", made by another resource of this stack ` +
-              `(${l.ifalias.slice(OWNER_PREFIX.length)}): two resources cannot share one interface name`,
+              `(${alias.slice(OWNER_PREFIX.length)}): two resources cannot share one interface name`,
           );
         }
-        if (l) {
+        if (links[i]) {
           throw new Error(
             `interface "${end.dev}" already exists in namespace "${end.ns}" and is not owned by this stack ` +
-              `(alias ${l.ifalias ? `"${l.ifalias}"` : "unset"}): netns-lab will not adopt or delete it`,
+              `(alias ${alias ? `"${alias}"` : "unset"}): netns-lab will not adopt or delete it`,
           );
         }
       }
