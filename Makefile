@@ -32,8 +32,9 @@ npm: node_modules/.stamp ## install npm packages (npm ci)
 engine: npm ## build the Pulumi engine (CLI + Node.js language host) from Go modules; cached
 	@engine/build.sh >/dev/null
 
-build: npm ## type-check everything and compile the library to dist/
+build: npm ## type-check everything and compile the library to dist/ (anew: no stale modules)
 	node node_modules/.bin/tsc -p tsconfig.json --noEmit
+	rm -rf dist
 	node node_modules/.bin/tsc -p tsconfig.build.json
 
 deps: system-deps npm engine build
@@ -60,7 +61,7 @@ endef
 test: deps ## all tests: unit, integration (real kernel), end-to-end (real engine); needs root
 	$(call run-jest,)
 
-test-unit: deps ## unit tests only (schemas, diffs, command building; fast)
+test-unit: npm ## unit tests only: no root, no engine, no build (schemas, diffs, components under mocks, CLI text)
 	$(call run-jest,test/unit)
 
 test-integration: deps ## provider methods against real namespaces

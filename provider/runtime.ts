@@ -2,32 +2,36 @@
  * The implementation side of every netns-lab dynamic provider, loaded at run time by the shim in
  * shim.ts (in the Pulumi dynamic-provider process) from the compiled dist/ tree. Nothing here is
  * serialized into the state, so refresh and destroy always run the current code.
+ *
+ * The registry: a new kind is one file in kinds/ plus one line here.
  */
 import * as fs from "fs";
 import { address } from "./kinds/address";
-import { Kind } from "./kinds/common";
 import { forwarding } from "./kinds/forwarding";
+import { Kind, Provider } from "./kinds/kind";
 import { namespace } from "./kinds/namespace";
-import { route } from "./kinds/route";
+import { routeKind } from "./kinds/route";
 import { routeTable } from "./kinds/routetable";
 import { veth } from "./kinds/veth";
 
-export const kinds: Record<string, Kind> = {
+export const kinds = {
   NetNamespace: namespace,
   VethLink: veth,
   IpAddress: address,
   IpForwarding: forwarding,
-  Route: route,
+  Route: routeKind,
   RouteTable: routeTable,
-};
+} satisfies Record<string, Kind<any, any>>;
 
-const wrapped = new Map<string, Kind>();
+export type KindName = keyof typeof kinds;
 
-/** The implementation of a kind, as the shim calls it (wrapped once per kind and process). */
-export function kind(name: string): Kind {
+const wrapped = new Map<string, Provider>();
+
+/** The provider of a kind, as the shim calls it (wrapped once per kind and process). */
+export function kind(name: string): Provider {
   const cached = wrapped.get(name);
   if (cached) return cached;
-  const k = kinds[name];
+  const k = (kinds as Record<string, Provider>)[name];
   if (!k) throw new Error(`netns-lab: unknown resource kind "${name}" (state written by a newer netns-lab?)`);
   const plain = plainResults(k);
   const w = process.env.NETNS_LAB_TRACE ? traced(name, plain, process.env.NETNS_LAB_TRACE) : plain;
@@ -37,12 +41,14 @@ export function kind(name: string): Kind {
 
 /** Outputs go to the engine as protobuf Structs, which cannot hold `undefined`: drop such keys. */
 const plainJson = <T>(v: T): T => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
-function plainResults(k: Kind): Kind {
+function plainResults(k: Provider): Provider {
   return {
-    ...k,
+    check: (olds, news) => k.check(olds, news),
+    diff: (id, olds, news) => k.diff(id, olds, news),
     create: async (inputs) => plainJson(await k.create(inputs)),
     read: async (id, props) => plainJson(await k.read(id, props)),
     update: async (id, olds, news) => plainJson(await k.update(id, olds, news)),
+    delete: (id, props) => k.delete(id, props),
   };
 }
 
@@ -50,7 +56,7 @@ function plainResults(k: Kind): Kind {
  * With NETNS_LAB_TRACE=<file>, every provider call appends {kind, method, ms} as a JSON line: how
  * `make bench` tells provider time from engine time.
  */
-function traced(name: string, k: Kind, file: string): Kind {
+function traced(name: string, k: Provider, file: string): Provider {
   const wrap = <A extends unknown[], R>(method: string, f: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
     const t0 = process.hrtime.bigint();
     try {

@@ -1,20 +1,24 @@
 /**
  * IpForwarding: net.ipv4.ip_forward and net.ipv6.conf.all.forwarding inside a namespace. A flag left
- * out is not managed. Delete restores the values found at create.
+ * unset is not managed. Delete restores the values found at create.
  */
 import { z } from "zod";
-import { namespaceExists, readSysctls, writeSysctl } from "../kernel";
-import { checkFields, diffFields, Inputs, Kind, nsname, owner } from "./common";
+import { Executor } from "../kernel/exec";
+import * as sysctl from "../kernel/sysctl";
+import { nsname } from "./fields";
+import { defineKind, Props } from "./kind";
 
 const KEYS = { ipv4: "net/ipv4/ip_forward", ipv6: "net/ipv6/conf/all/forwarding" } as const;
 type Flag = keyof typeof KEYS;
-const managed = (i: Inputs): Flag[] => (["ipv4", "ipv6"] as Flag[]).filter((f) => typeof i[f] === "boolean");
+type Flags = Partial<Record<Flag, boolean>>;
+const managed = (i: Props): Flag[] => (["ipv4", "ipv6"] as Flag[]).filter((f) => typeof i[f] === "boolean");
+const pick = (i: Props): Flags => Object.fromEntries(managed(i).map((f) => [f, i[f]]));
 
-async function readFlags(ns: string, flags: Flag[]): Promise<Partial<Record<Flag, boolean>>> {
+async function readFlags(x: Executor, ns: string, flags: Flag[]): Promise<Flags> {
   if (flags.length === 0) return {};
   try {
-    const values = await readSysctls(ns, flags.map((f) => KEYS[f]));
-    return Object.fromEntries(flags.map((f, i) => [f, values[i] === "1"]));
+    const values = await sysctl.read(x, ns, flags.map((f) => KEYS[f]));
+    return Object.fromEntries(flags.map((f, n) => [f, values[n] === "1"]));
   } catch (e) {
     if (flags.includes("ipv6") && /No such file/.test((e as Error).message)) {
       throw new Error(`IPv6 is disabled in this kernel or namespace (no /proc/sys/${KEYS.ipv6}): leave ipv6 unset`);
@@ -23,49 +27,49 @@ async function readFlags(ns: string, flags: Flag[]): Promise<Partial<Record<Flag
   }
 }
 
-async function writeFlags(ns: string, want: Partial<Record<Flag, boolean>>, have: Partial<Record<Flag, boolean>>) {
+async function writeFlags(x: Executor, ns: string, want: Flags, have: Flags): Promise<void> {
   for (const f of Object.keys(want) as Flag[]) {
-    if (want[f] !== undefined && want[f] !== have[f]) await writeSysctl(ns, KEYS[f], want[f] ? "1" : "0");
+    if (want[f] !== undefined && want[f] !== have[f]) await sysctl.write(x, ns, KEYS[f], want[f] ? "1" : "0");
   }
 }
 
-const pick = (i: Inputs) => Object.fromEntries(managed(i).map((f) => [f, i[f]])) as Partial<Record<Flag, boolean>>;
+export const forwarding = defineKind({
+  inputs: {
+    namespace: nsname,
+    /** net.ipv4.ip_forward; unset: not managed. */
+    ipv4: z.boolean().optional(),
+    /** net.ipv6.conf.all.forwarding; unset: not managed. */
+    ipv6: z.boolean().optional(),
+  },
+  outputs: {
+    /** The values found at create, restored by delete. */
+    previous: z.object({ ipv4: z.boolean().optional(), ipv6: z.boolean().optional() }),
+  },
+  replaceOn: ["namespace"],
+  inPlace: ["ipv4", "ipv6"],
+  namespaces: (i) => [i.namespace],
+  title: (i) => `forwarding in ${i.namespace}`,
+  id: (i) => i.namespace,
 
-export const forwarding: Kind = {
-  async check(_olds, news) {
-    return checkFields(news, { namespace: nsname, ipv4: z.boolean(), ipv6: z.boolean(), owner }, ["namespace", "owner"]);
+  async create(c, i) {
+    const previous = await readFlags(c.x, i.namespace, managed(i));
+    await writeFlags(c.x, i.namespace, pick(i), previous);
+    return { previous };
   },
 
-  async diff(_id, olds, news) {
-    const update = managed(news).filter((f) => olds[f] !== news[f]);
-    const base = diffFields(olds, news, { replace: ["namespace"], update: ["owner"] });
-    return { ...base, changes: base.changes || update.length > 0 };
+  async read(c, props) {
+    return readFlags(c.x, props.namespace, managed(props));
   },
 
-  async create(inputs) {
-    const ns = inputs.namespace;
-    if (!namespaceExists(ns)) throw new Error(`cannot set forwarding: network namespace "${ns}" does not exist`);
-    const previous = await readFlags(ns, managed(inputs));
-    await writeFlags(ns, pick(inputs), previous);
-    return { id: ns, outs: { ...inputs, previous } };
-  },
-
-  async read(id, props) {
-    if (!namespaceExists(props.namespace)) return {};
-    return { id, props: { ...props, ...(await readFlags(props.namespace, managed(props))) } };
-  },
-
-  async update(_id, olds, news) {
-    const have = await readFlags(news.namespace, managed(news));
-    await writeFlags(news.namespace, pick(news), have);
+  async update(c, olds, news) {
+    const have = await readFlags(c.x, news.namespace, managed(news));
+    await writeFlags(c.x, news.namespace, pick(news), have);
     // Remember the original value of a flag that becomes managed only now.
-    const previous = { ...have, ...(olds.previous ?? {}) };
-    return { outs: { ...news, previous } };
+    return { previous: { ...have, ...(olds.previous ?? {}) } };
   },
 
-  async delete(_id, props) {
-    if (!namespaceExists(props.namespace)) return;
-    const have = await readFlags(props.namespace, managed(props));
-    await writeFlags(props.namespace, props.previous ?? {}, have);
+  async delete(c, props) {
+    const have = await readFlags(c.x, props.namespace, managed(props));
+    await writeFlags(c.x, props.namespace, props.previous ?? {}, have);
   },
-};
+});

@@ -1,80 +1,61 @@
 /** NetNamespace: a named network namespace (`ip netns add`), marked as ours through lo's alias. */
-import { ip, ipJson, KernelError, LinkInfo, namespaceExists, namespaceInode } from "../kernel";
-import { checkFields, diffFields, Inputs, Kind, marker, nsname, owner, rollback } from "./common";
+import { z } from "zod";
+import * as link from "../kernel/link";
+import * as netns from "../kernel/netns";
+import { nsname } from "./fields";
+import { Ctx, defineKind } from "./kind";
 
-/** Who owns a namespace: the alias on its loopback device, or undefined if unmarked or gone. */
-export async function namespaceOwner(name: string): Promise<string | undefined> {
-  if (!namespaceExists(name)) return undefined;
-  try {
-    const [lo] = await ipJson<LinkInfo[]>(name, ["link", "show", "dev", "lo"]);
-    return lo?.ifalias;
-  } catch (e) {
-    if (e instanceof KernelError && e.kind === "no-namespace") return undefined;
-    throw e;
-  }
+/** The alias on the namespace's lo, or null when the namespace is gone. */
+async function loAlias(c: Ctx, name: string): Promise<string | undefined | null> {
+  const lo = await link.show(c.x, name, "lo");
+  return lo ? lo.ifalias : (await netns.exists(c.x, name)) ? undefined : null;
 }
 
-function outs(inputs: Inputs): Inputs {
-  return { name: inputs.name, owner: inputs.owner, inode: namespaceInode(inputs.name) };
-}
+export const namespace = defineKind({
+  inputs: {
+    /** The namespace's name under /run/netns; defaults to the resource name. */
+    name: nsname,
+  },
+  outputs: {
+    /** Inode of /run/netns/<name>: it changes when the namespace is deleted and re-added by hand. */
+    inode: z.number().optional(),
+  },
+  nameInput: "name",
+  replaceOn: ["name"],
+  inPlace: [],
+  namespaces: () => [], // it is the namespace
+  title: (i) => `network namespace "${i.name}"`,
+  id: (i) => i.name,
 
-export const namespace: Kind = {
-  async check(_olds, news) {
-    return checkFields(news, { name: nsname, owner }, ["name", "owner"]);
+  async create(c, i, undo) {
+    await netns.add(c.x, i.name);
+    undo.push(() => netns.del(c.x, i.name));
+    await link.set(c.x, i.name, "lo", { up: true, alias: c.mark });
+    return { inode: await netns.inode(c.x, i.name) };
   },
 
-  async diff(_id, olds, news) {
-    return diffFields(olds, news, { replace: ["name"], update: ["owner"] });
+  async found(c, i) {
+    const alias = await loAlias(c, i.name);
+    if (alias === null) return null;
+    return { marker: alias, what: `network namespace "${i.name}"`, hint: `Remove it yourself (ip netns del ${i.name}) or choose another name.` };
   },
 
-  async create(inputs) {
-    const { name } = inputs;
-    const mark = marker(inputs.owner);
-    if (namespaceExists(name)) {
-      const found = await namespaceOwner(name);
-      if (found !== mark) {
-        throw new Error(
-          `network namespace "${name}" already exists and is not owned by this stack ` +
-            `(its marker is ${found ? `"${found}"` : "missing"}): netns-lab will not adopt or delete it. ` +
-            `Remove it yourself (ip netns del ${name}) or choose another name.`,
-        );
-      }
-      // Ours, left behind by an interrupted run: adopt it.
-      return { id: name, outs: outs(inputs) };
-    }
-    await ip(undefined, ["netns", "add", name], { doing: `create network namespace ${name}` });
-    try {
-      await ip(name, ["link", "set", "dev", "lo", "up", "alias", mark], { doing: `bring up lo in ${name}` });
-    } catch (e) {
-      return rollback(e, [() => ip(undefined, ["netns", "del", name])]);
-    }
-    return { id: name, outs: outs(inputs) };
+  async adopt(c, i) {
+    return { inode: await netns.inode(c.x, i.name) };
   },
 
-  async read(id, props) {
-    const name = props.name ?? id;
-    const found = await namespaceOwner(name);
-    if (found === undefined || (props.owner && found !== marker(props.owner))) return {}; // gone, or not ours
-    return { id, props: { ...props, name, inode: namespaceInode(name) } };
+  async read(c, props) {
+    const alias = await loAlias(c, props.name);
+    if (alias === null || alias !== c.mark) return undefined; // gone, or re-made by someone else
+    return { inode: await netns.inode(c.x, props.name) };
   },
 
-  async update(_id, _olds, news) {
-    await ip(news.name, ["link", "set", "dev", "lo", "alias", marker(news.owner)], {
-      doing: `mark namespace ${news.name}`,
-    });
-    return { outs: outs(news) };
+  async update(c, _olds, news) {
+    await link.set(c.x, news.name, "lo", { alias: c.mark });
+    return { inode: await netns.inode(c.x, news.name) };
   },
 
-  async delete(id, props) {
-    const name = props.name ?? id;
-    const found = await namespaceOwner(name);
-    if (found === undefined) return; // already gone
-    if (props.owner && found !== marker(props.owner)) return; // someone else's now: leave it alone
-    try {
-      await ip(undefined, ["netns", "del", name], { doing: `delete network namespace ${name}` });
-    } catch (e) {
-      if (!namespaceExists(name)) return;
-      throw e;
-    }
+  async delete(c, props) {
+    await netns.del(c.x, props.name);
   },
-};
+});

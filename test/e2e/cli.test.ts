@@ -85,7 +85,8 @@ describe("after up", () => {
     sh("ip", ["-n", `${prefix}router2`, "addr", "del", "192.168.2.1/24", "dev", "router2-host2"]);
     const r = cli("status");
     expect(r.code).toBe(2);
-    expect(r.out).toMatch(/router2-host2 .*missing 192\.168\.2\.1\/24.*DRIFT/);
+    expect(r.out).toMatch(/router2 \(router, namespace .*\)\n(.*\n)*  DRIFT IpAddress router2-host2-addr: missing\n/);
+    expect(r.out).toMatch(/1 resource\(s\) differ from the stack/);
   });
 
   test("verify in external mode: the expected failures, and --expect catches a pair that should not reach", async () => {

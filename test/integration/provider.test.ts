@@ -1,7 +1,9 @@
 // Provider methods against real network namespaces (root needed). Every test uses a unique "nlt"
 // prefix and removes its namespaces afterwards, even when it fails.
-import { kinds } from "../../provider/runtime";
-import { Inputs } from "../../provider/kinds/common";
+import { kinds as registry } from "../../provider/runtime";
+import { Props as Inputs, Provider } from "../../provider/kinds/kind";
+
+const kinds = registry as unknown as Record<string, Provider> & typeof registry;
 import { namespaces, pings, removeNamespaces, setSysctl, sh, uniquePrefix } from "../support/names";
 
 const owner = "itest/stack/res";
@@ -141,7 +143,7 @@ describe("IpAddress, IpForwarding, routes: a two-namespace network", () => {
     // On a device someone else made, an existing address is refused.
     sh("ip", ["-n", a, "link", "add", "f0", "type", "veth", "peer", "name", "f1"]);
     sh("ip", ["-n", a, "addr", "add", "10.8.0.1/24", "dev", "f0"]);
-    await expect(kinds.IpAddress.create({ ...ia, device: "f0", address: "10.8.0.1/24" })).rejects.toThrow(/already assigned to f0 .* by someone else/);
+    await expect(kinds.IpAddress.create({ ...ia, device: "f0", address: "10.8.0.1/24" })).rejects.toThrow(/address 10\.8\.0\.1\/24 already exists on f0 in namespace .* and is not owned by this stack/);
     sh("ip", ["-n", b, "addr", "del", "10.9.0.2/24", "dev", "b-a"]);
     expect(await kinds.IpAddress.read(rb.id, rb.outs)).toEqual({});
     expect((await kinds.IpAddress.read(ra.id, ra.outs)).id).toBe(ra.id);
@@ -184,7 +186,7 @@ describe("IpAddress, IpForwarding, routes: a two-namespace network", () => {
     expect(sh("ip", ["-n", a, "route", "show", "10.77.0.0/16"])).toMatch(/via 10\.9\.0\.2 .*proto 78/);
     await expect(kinds.Route.create(r)).resolves.toMatchObject({ id }); // ours already: adopted
     sh("ip", ["-n", a, "route", "add", "10.79.0.0/16", "via", "10.9.0.2"]); // someone else's
-    await expect(kinds.Route.create({ ...r, destination: "10.79.0.0/16" })).rejects.toThrow(/already exists .* not ours/);
+    await expect(kinds.Route.create({ ...r, destination: "10.79.0.0/16" })).rejects.toThrow(/a route to 10\.79\.0\.0\/16 \(metric 0\) already exists in namespace .* and is not owned by this stack/);
     await kinds.Route.update(id, outs, { ...r, via: "10.9.0.3" });
     expect((await kinds.Route.read(id, { ...outs, via: "10.9.0.3" })).props).toMatchObject({ via: "10.9.0.3" });
     sh("ip", ["-n", a, "route", "del", "10.77.0.0/16"]);
@@ -217,5 +219,61 @@ describe("IpAddress, IpForwarding, routes: a two-namespace network", () => {
     const bad = await check("RouteTable", { namespace: a, routes: [routes[2], { destination: "10.60.0.0/16", via: "172.31.0.1" }], owner });
     await expect(kinds.RouteTable.create(bad)).rejects.toThrow();
     expect(ours()).toEqual([]); // the first route of the failed batch was taken back
+  });
+});
+
+describe("ownership and adoption, the same for every kind", () => {
+  test("typed refusals: a foreign namespace is NotOursError, another resource's interface is ClaimedError", async () => {
+    const { NotOursError, ClaimedError } = await import("../../provider/ownership");
+    const ns = p + "f";
+    sh("ip", ["netns", "add", ns]);
+    await expect(kinds.NetNamespace.create({ name: ns, owner })).rejects.toBeInstanceOf(NotOursError);
+    const a = await mkns("a");
+    const b = await mkns("b");
+    await kinds.VethLink.create(await check("VethLink", { name: "x", namespace: a, peerName: "y", peerNamespace: b, owner: "itest/stack/one" }));
+    const other = await check("VethLink", { name: "x", namespace: a, peerName: "z", peerNamespace: b, owner: "itest/stack/two" });
+    const err = await kinds.VethLink.create(other).catch((e) => e);
+    expect(err).toBeInstanceOf(ClaimedError);
+    expect(err.message).toMatch(/interface "x" already exists in namespace ".*", made by another resource of this stack \(itest\/stack\/one\)/);
+  });
+
+  test("half a pair of ours (the other end moved away by hand) is removed and the pair made again", async () => {
+    const a = await mkns("a");
+    const b = await mkns("b");
+    const elsewhere = await mkns("c");
+    const v = await check("VethLink", { name: "a-b", namespace: a, peerName: "b-a", peerNamespace: b, owner });
+    const first = await kinds.VethLink.create(v);
+    sh("ip", ["-n", b, "link", "set", "b-a", "netns", elsewhere]);
+    expect((await kinds.VethLink.read(first.id, first.outs)).props).toMatchObject({ broken: "peerNamespace" });
+    const again = await kinds.VethLink.create(v);
+    expect(again.outs.broken).toBeUndefined();
+    expect(linkJson(b, "b-a").ifalias).toBe(`netns-lab:${owner}`);
+    expect(() => linkJson(elsewhere, "b-a")).toThrow(); // gone with its survivor
+  });
+
+  test("RouteTable: a route someone else put in one of its places is named, and the table leaves nothing", async () => {
+    const a = await mkns("a");
+    const b = await mkns("b");
+    await kinds.VethLink.create(await check("VethLink", { name: "a-b", namespace: a, peerName: "b-a", peerNamespace: b, owner }));
+    await kinds.IpAddress.create(await check("IpAddress", { namespace: a, device: "a-b", address: "10.9.0.1/24", owner }));
+    sh("ip", ["-n", a, "route", "add", "10.21.0.0/16", "via", "10.9.0.2"]); // not ours: no protocol 78
+    const t = await check("RouteTable", { namespace: a, routes: [{ destination: "10.20.0.0/16", via: "10.9.0.2" }, { destination: "10.21.0.0/16", via: "10.9.0.2" }], owner });
+    const err = await kinds.RouteTable.create(t).catch((e) => e);
+    expect(err.message).toMatch(/a route to 10\.21\.0\.0\/16 \(metric 0\) already exists in namespace .* and is not owned by this stack/);
+    expect(sh("ip", ["-n", a, "route", "show", "proto", "78"]).trim()).toBe("");
+    expect(sh("ip", ["-n", a, "route", "show", "10.21.0.0/16"])).toContain("via 10.9.0.2");
+  });
+
+  test("IPv6 written another way (fd00:9:0::1) is the same address and the same gateway: no drift", async () => {
+    const a = await mkns("a");
+    const b = await mkns("b");
+    await kinds.VethLink.create(await check("VethLink", { name: "a-b", namespace: a, peerName: "b-a", peerNamespace: b, owner }));
+    const addr = await kinds.IpAddress.create(await check("IpAddress", { namespace: a, device: "a-b", address: "fd00:9:0::1/64", owner }));
+    expect((await kinds.IpAddress.read(addr.id, addr.outs)).id).toBe(addr.id);
+    const t = await check("RouteTable", { namespace: a, routes: [{ destination: "fd00:77::/64", via: "fd00:9:0::2" }, { destination: "default", via: "fd00:9::2" }], owner });
+    const { id, outs } = await kinds.RouteTable.create(t);
+    const now = await kinds.RouteTable.read(id, outs);
+    expect(now.props!.routes).toEqual(t.routes);
+    expect((await kinds.RouteTable.diff(id, now.props!, t)).changes).toBe(false);
   });
 });

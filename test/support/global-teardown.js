@@ -1,16 +1,18 @@
-// After all tests: anything in the root namespace that was not there before is a leak. Tests name
-// everything with the "nlt" prefix (test/support/names.ts); leaks with that prefix are removed here
-// so one failing run does not poison the next, and the run fails loudly.
+// After all tests: anything in the root namespace (or /etc/netns) that was not there before is a
+// leak. Tests name everything with the "nlt" prefix (test/support/names.ts); leaks with that prefix
+// are removed here so one failing run does not poison the next, and the run fails loudly.
 const { execFileSync } = require("child_process");
+const fs = require("fs");
 const { snapshot } = require("./kernel-snapshot");
 module.exports = async () => {
   const before = globalThis.__KERNEL_BEFORE__;
   if (!before) return;
   const after = snapshot();
-  const leakedNs = after.ns.filter((n) => !before.ns.includes(n));
-  const leakedVeth = after.veth.filter((n) => !before.veth.includes(n));
-  if (leakedNs.length === 0 && leakedVeth.length === 0) return;
-  for (const n of leakedNs.filter((n) => n.startsWith("nlt"))) execFileSync("ip", ["netns", "del", n]);
-  for (const v of leakedVeth.filter((n) => n.startsWith("nlt"))) execFileSync("ip", ["link", "del", v]);
-  throw new Error(`tests leaked kernel objects: namespaces [${leakedNs.join(", ")}], veth [${leakedVeth.join(", ")}]`);
+  const leaked = (k) => after[k].filter((n) => !before[k].includes(n));
+  const [ns, veth, etc] = [leaked("ns"), leaked("veth"), leaked("etcNetns")];
+  if (ns.length + veth.length + etc.length === 0) return;
+  for (const n of ns.filter((n) => n.startsWith("nlt"))) execFileSync("ip", ["netns", "del", n]);
+  for (const v of veth.filter((n) => n.startsWith("nlt"))) execFileSync("ip", ["link", "del", v]);
+  for (const e of etc.filter((n) => n.startsWith("nlt"))) fs.rmSync(`/etc/netns/${e}`, { recursive: true, force: true });
+  throw new Error(`tests leaked: namespaces [${ns.join(", ")}], veth [${veth.join(", ")}], /etc/netns [${etc.join(", ")}]`);
 };

@@ -9,7 +9,7 @@ const vethState = { ...veth, mtu: 1500, mac: "02:00:00:00:00:01", peerMac: "02:0
 describe("VethLink diff", () => {
   test("no change when only the serialized provider or kernel-only outputs differ", async () => {
     const d = await kinds.VethLink.diff("a/a-b", vethState, { ...veth, __provider: "new code" });
-    expect(d).toEqual({ changes: false, replaces: [], deleteBeforeReplace: true });
+    expect(d).toEqual({ changes: false, replaces: [], updates: [], deleteBeforeReplace: true });
   });
   test.each([["name", "a-c"], ["namespace", "c"], ["peerName", "b-c"], ["peerNamespace", "c"]])("%s replaces", async (k, v) => {
     const d = await kinds.VethLink.diff("a/a-b", vethState, { ...veth, [k]: v });
@@ -25,7 +25,7 @@ describe("VethLink diff", () => {
     ["offload", { rx: false }],
   ])("%s updates in place", async (k, v) => {
     const d = await kinds.VethLink.diff("a/a-b", vethState, { ...veth, [k]: v });
-    expect(d).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
+    expect(d).toEqual({ changes: true, replaces: [], updates: [k], deleteBeforeReplace: true });
   });
   test("a MAC differing only in case is no change", async () => {
     const d = await kinds.VethLink.diff("a/a-b", vethState, { ...veth, mac: "02:00:00:00:00:01".toUpperCase() });
@@ -48,24 +48,25 @@ describe("other kinds", () => {
   });
   test("IpForwarding: flags update in place, unmanaged flags are ignored", async () => {
     const f = { namespace: "r", ipv4: true, owner, previous: { ipv4: false } };
-    expect(await kinds.IpForwarding.diff("r", f, { namespace: "r", ipv4: false, owner })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
+    expect(await kinds.IpForwarding.diff("r", f, { namespace: "r", ipv4: false, owner })).toEqual({ changes: true, replaces: [], updates: ["ipv4"], deleteBeforeReplace: true });
     expect((await kinds.IpForwarding.diff("r", { ...f, ipv6: false }, { namespace: "r", ipv4: true, owner })).changes).toBe(false);
   });
   test("Route: via updates in place, metric and destination replace", async () => {
     const r = { namespace: "h", destination: "default", via: "10.0.0.1", owner };
-    expect(await kinds.Route.diff("x", r, { ...r, via: "10.0.0.254" })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
+    expect(await kinds.Route.diff("x", r, { ...r, via: "10.0.0.254" })).toEqual({ changes: true, replaces: [], updates: ["via"], deleteBeforeReplace: true });
+    expect((await kinds.Route.diff("x", r, { ...r, via: undefined, device: "eth0" })).updates).toEqual(["via", "device"]);
     expect((await kinds.Route.diff("x", r, { ...r, metric: 10 })).replaces).toEqual(["metric"]);
     expect((await kinds.Route.diff("x", r, { ...r, destination: "10.1.0.0/16" })).replaces).toEqual(["destination"]);
   });
   test("RouteTable: a changed route list updates in place, a new namespace replaces", async () => {
     const t = { namespace: "r", routes: [{ destination: "10.0.2.0/24", via: "10.0.1.2" }], owner };
-    expect(await kinds.RouteTable.diff("x", t, { ...t, routes: [] })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
+    expect(await kinds.RouteTable.diff("x", t, { ...t, routes: [] })).toEqual({ changes: true, replaces: [], updates: ["routes"], deleteBeforeReplace: true });
     expect((await kinds.RouteTable.diff("x", t, { ...t, routes: [{ destination: "10.0.2.0/24", via: "10.0.1.2" }] })).changes).toBe(false);
     expect((await kinds.RouteTable.diff("x", t, { ...t, namespace: "q" })).replaces).toEqual(["namespace"]);
   });
   test("RouteTable: a changed address of the namespace re-applies the table in place", async () => {
     const t = { namespace: "r", routes: [{ destination: "default", via: "10.0.1.1" }], addresses: ["10.0.1.2/24"], owner };
-    expect(await kinds.RouteTable.diff("x", t, { ...t, addresses: ["10.0.1.200/24"] })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
+    expect(await kinds.RouteTable.diff("x", t, { ...t, addresses: ["10.0.1.200/24"] })).toEqual({ changes: true, replaces: [], updates: ["addresses"], deleteBeforeReplace: true });
     expect((await kinds.RouteTable.diff("x", t, { ...t })).changes).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 // The CLI's drawing and argument handling: pure functions, no engine, no kernel.
-import { dot, mermaid, parseArgs } from "../../cli/netns-lab";
+import { parseArgs } from "../../cli/args";
+import { dot, mermaid } from "../../cli/graph";
 import type { LabDescription } from "../../provider/components";
 
 const lab: LabDescription = {
@@ -30,6 +31,9 @@ test("arguments: options anywhere before --, the command after it untouched", ()
   const o = parseArgs(["host1", "--stack", "s1", "--", "ping", "--stack", "x"]);
   expect(o.stack).toBe("s1");
   expect(o.rest).toEqual(["host1", "--", "ping", "--stack", "x"]);
-  expect(parseArgs(["--expect=a!b", "--expect", "c!d"]).flags.expect).toEqual(["a!b", "c!d"]);
+  expect(parseArgs(["--expect=a!b", "--expect", "c!d"]).expect).toEqual(["a!b", "c!d"]);
+  expect(parseArgs(["--preview", "--format", "dot"])).toMatchObject({ preview: true, format: "dot" });
+  expect(parseArgs([])).toMatchObject({ preview: false, format: "mermaid", expect: [] });
   expect(() => parseArgs(["--stack"])).toThrow(/--stack needs a value/);
+  expect(() => parseArgs(["--colour", "red"])).toThrow(/Unknown option '--colour'/);
 });

@@ -8,18 +8,9 @@
  *   lab.link(h1, r1, { addresses: ["192.168.1.2/24", "192.168.1.1/24"] });
  *   h1.routes([{ destination: "default", via: "192.168.1.1" }]);
  */
-import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
-import { IpAddress, IpForwarding, NetNamespace, Offload, RouteSpec, RouteTable, VethLink } from "./resources";
-
-export type Role = "host" | "router";
-
-export interface InterfaceInfo {
-  name: string;
-  /** The node at the other end of the cable. */
-  peer: string;
-  address?: string;
-}
+import { IpAddress, IpForwarding, NetNamespace, Offload, RouteSpec, RouteTable, VethLink } from "../resources";
+import { handOff, InterfaceInfo, LabDescription, Role } from "./description";
 
 export interface NodeOptions {
   /** Namespace name; defaults to the lab's namespace prefix + the node name. */
@@ -127,15 +118,6 @@ export class Link extends pulumi.ComponentResource {
   }
 }
 
-/** The lab as data: what `pulumi stack output lab` shows and what tooling reads. */
-export interface LabDescription {
-  name: string;
-  nodes: Array<{ name: string; role: Role; namespace: string; interfaces: InterfaceInfo[] }>;
-  links: Array<{ name: string; ends: Array<{ node: string; interface: string; address?: string }> }>;
-  /** Pairs [from, to] that must NOT reach each other (e.g. through a router left to user space). */
-  expectUnreachable?: Array<[string, string]>;
-}
-
 export interface LabOptions {
   /** Prepended to every node's namespace name. */
   namespacePrefix?: string;
@@ -188,14 +170,15 @@ export class Lab extends pulumi.ComponentResource {
     this.unreachable.push([a.name, b.name], [b.name, a.name]);
   }
 
+  /** The lab as data (export it as `description`); also handed to `netns-lab graph --preview`. */
   describe(): LabDescription {
     const d = this.description();
-    // `netns-lab graph --preview` runs the program under `pulumi preview` and reads this file.
-    if (process.env.NETNS_LAB_DESCRIBE_TO) fs.writeFileSync(process.env.NETNS_LAB_DESCRIBE_TO, JSON.stringify(d));
+    handOff(d);
     return d;
   }
 
-  private description(): LabDescription {
+  /** The lab as data, with no side effect. */
+  description(): LabDescription {
     return {
       name: this.name,
       ...(this.unreachable.length ? { expectUnreachable: this.unreachable } : {}),

@@ -1,0 +1,55 @@
+/** Command-line arguments of bin/netns-lab, through node's util.parseArgs. */
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs as nodeParseArgs } from "util";
+
+export class UsageError extends Error {}
+
+/** This netns-lab checkout (the CLI runs from dist/cli/). */
+export const PKG = path.resolve(__dirname, "..", "..");
+
+export interface Options {
+  stack?: string;
+  /** The Pulumi project directory. */
+  cwd: string;
+  /** Positional arguments; after `--`, the command to run, untouched. */
+  rest: string[];
+  format: string;
+  preview: boolean;
+  help: boolean;
+  expect: string[];
+}
+
+const spec = {
+  stack: { type: "string" },
+  cwd: { type: "string" },
+  format: { type: "string", default: "mermaid" },
+  preview: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+  expect: { type: "string", multiple: true, default: [] as string[] },
+} as const;
+
+/** Options anywhere before `--`; everything after it belongs to the command being run. */
+export function parseArgs(argv: string[]): Options {
+  const dash = argv.indexOf("--");
+  const mine = dash < 0 ? argv : argv.slice(0, dash);
+  let parsed;
+  try {
+    parsed = nodeParseArgs({ args: mine, options: spec, allowPositionals: true, strict: true });
+  } catch (e) {
+    const msg = (e as Error).message;
+    const missing = /Option '(--\w+)[^']*' argument missing/.exec(msg);
+    throw new UsageError(missing ? `${missing[1]} needs a value` : msg.split(". To specify")[0]);
+  }
+  const v = parsed.values;
+  const cwd = v.cwd ?? (fs.existsSync("Pulumi.yaml") ? process.cwd() : PKG);
+  return {
+    stack: v.stack,
+    cwd: path.resolve(cwd),
+    rest: [...parsed.positionals, ...(dash < 0 ? [] : ["--", ...argv.slice(dash + 1)])],
+    format: v.format!,
+    preview: v.preview!,
+    help: v.help!,
+    expect: v.expect as string[],
+  };
+}

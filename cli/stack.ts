@@ -1,0 +1,68 @@
+/** What the CLI learns through the engine: the lab description a stack exports, and its resources. */
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
+import { DESCRIBE_TO_ENV, LabDescription } from "../provider/components/description";
+import { Options, PKG, UsageError } from "./args";
+
+const execFileP = promisify(execFile);
+
+async function pulumi(o: Options, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  try {
+    const { stdout } = await execFileP(path.join(PKG, "bin", "pulumi"), [...args, ...(o.stack ? ["--stack", o.stack] : [])], {
+      cwd: o.cwd,
+      env,
+      maxBuffer: 1 << 28,
+    });
+    return stdout;
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    const msg = (err.stderr || err.message).trim().split("\n").slice(-3).join("\n");
+    throw new UsageError(`pulumi ${args[0]} ${args[1] ?? ""} failed${o.stack ? ` for stack ${o.stack}` : ""}: ${msg}`);
+  }
+}
+
+/** The lab as the deployed stack describes it. */
+export async function deployedLab(o: Options): Promise<LabDescription> {
+  const out = JSON.parse(await pulumi(o, ["stack", "output", "--json"]));
+  if (!out.description) {
+    throw new UsageError(`stack ${o.stack ?? "(selected)"} is not up, or its program exports no lab description: run \`make up\` (or bin/pulumi up)`);
+  }
+  return out.description as LabDescription;
+}
+
+/** The lab as the program would make it, without deploying anything (see DESCRIBE_TO_ENV). */
+export async function previewLab(o: Options): Promise<LabDescription> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-describe-"));
+  const file = path.join(dir, "lab.json");
+  try {
+    await pulumi(o, ["preview"], { ...process.env, [DESCRIBE_TO_ENV]: file });
+    if (!fs.existsSync(file)) throw new UsageError("the program builds no Lab (or never calls lab.describe()): nothing to draw");
+    return JSON.parse(fs.readFileSync(file, "utf8")) as LabDescription;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A netns-lab resource as the state holds it. */
+export interface StateResource {
+  kind: string;
+  name: string;
+  id: string;
+  inputs: Record<string, any>;
+  outputs: Record<string, any>;
+}
+
+const TYPE = /^pulumi-nodejs:dynamic\/netns-lab:(\w+)$/;
+
+/** The stack's netns-lab resources (from `pulumi stack export`). */
+export async function stackResources(o: Options): Promise<StateResource[]> {
+  const state = JSON.parse(await pulumi(o, ["stack", "export"]));
+  const resources = (state.deployment?.resources ?? []) as Array<{ type: string; urn: string; id?: string; inputs?: object; outputs?: object }>;
+  return resources.flatMap((r) => {
+    const m = TYPE.exec(r.type);
+    return m && r.id ? [{ kind: m[1], name: r.urn.split("::").pop()!, id: r.id, inputs: r.inputs ?? {}, outputs: r.outputs ?? {} }] : [];
+  });
+}

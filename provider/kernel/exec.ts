@@ -1,0 +1,163 @@
+/**
+ * The executor: the only place a command runs. Every call is an argument array (never a shell), and
+ * every failure becomes a KernelError that says what was being attempted, why it failed (a
+ * FailureKind read from the exit status and stderr) and what to do about it.
+ *
+ * `Executor` is the seam for running elsewhere: `local` runs on this machine with execa; an
+ * executor over SSH implements the same four methods.
+ */
+import execa = require("execa");
+import * as fs from "fs";
+
+/** Why a command failed, as far as we can tell from its exit status and stderr. */
+export type FailureKind =
+  | "not-permitted" // not root / no CAP_NET_ADMIN
+  | "missing-tool" // ip, ethtool or nsenter not installed
+  | "no-namespace" // the network namespace does not exist
+  | "no-device" // the interface does not exist
+  | "exists" // the object (address, route, link) already exists
+  | "unsupported" // the kernel lacks the feature (e.g. a link type)
+  | "other";
+
+export class KernelError extends Error {
+  constructor(
+    message: string,
+    readonly kind: FailureKind,
+    readonly command: readonly string[],
+    readonly stderr: string,
+  ) {
+    super(message);
+    this.name = "KernelError";
+  }
+}
+
+export function classify(stderr: string): FailureKind {
+  const s = stderr.toLowerCase();
+  if (s.includes("operation not permitted") || s.includes("permission denied")) return "not-permitted";
+  if (s.includes("cannot open network namespace") || (s.includes("no such file or directory") && s.includes("netns")))
+    return "no-namespace";
+  if (s.includes("cannot find device") || (s.includes("device") && s.includes("does not exist")) || s.includes("no such device"))
+    return "no-device";
+  if (s.includes("file exists") || s.includes("already assigned")) return "exists";
+  if (s.includes("unknown device type") || s.includes("not supported") || s.includes("protocol not supported"))
+    return "unsupported";
+  return "other";
+}
+
+const PACKAGE_OF: Record<string, string> = { ip: "iproute2", ethtool: "ethtool", nsenter: "util-linux" };
+
+function advice(kind: FailureKind, tool: string): string {
+  switch (kind) {
+    case "not-permitted":
+      return "netns-lab changes network namespaces and links: run it as root (or with CAP_NET_ADMIN and CAP_SYS_ADMIN)";
+    case "missing-tool":
+      return `'${tool}' is not installed: apt-get install ${PACKAGE_OF[tool] ?? tool}`;
+    case "unsupported":
+      return "this kernel lacks the feature (check `modprobe` / the kernel config)";
+    default:
+      return "";
+  }
+}
+
+export interface RunOptions {
+  /** Text for the command's standard input (e.g. an `ip -batch -` script). */
+  input?: string;
+  /** What the caller was doing, for the error message, e.g. `create veth host1-r1 in host1`. */
+  doing?: string;
+}
+
+/** What a path is, as far as kinds need to know (no process spawned locally). */
+export interface PathInfo {
+  ino: number;
+  isFile: boolean;
+  isDirectory: boolean;
+}
+
+/** Where commands run. Everything above it is the same whether the node is here or elsewhere. */
+export interface Executor {
+  /** A short name for messages: "local", or "root@m1" for a remote machine. */
+  readonly where: string;
+  /** Runs a command and returns its stdout; throws a KernelError on failure. */
+  run(file: string, args: readonly string[], opts?: RunOptions): Promise<string>;
+  /** stat(2) of a path, or undefined when it does not exist. */
+  stat(path: string): Promise<PathInfo | undefined>;
+  /** Why this executor cannot change the kernel, or null if it can (checked before the first change). */
+  privilegeProblem(): Promise<string | null>;
+}
+
+/** Builds the error for a command that ran and failed. */
+export function failure(file: string, args: readonly string[], code: number | undefined, stderr: string, doing?: string): KernelError {
+  const command = [file, ...args];
+  const kind = classify(stderr);
+  const hint = advice(kind, file);
+  return new KernelError(
+    `${doing ?? command.join(" ")} failed: ${stderr || `exit code ${code}`}${hint ? ` (${hint})` : ""} [command: ${command.join(" ")}]`,
+    kind,
+    command,
+    stderr,
+  );
+}
+
+/** Builds the error for a command that could not be started at all. */
+export function missing(file: string, args: readonly string[], doing?: string): KernelError {
+  return new KernelError(`${doing ?? [file, ...args].join(" ")}: ${advice("missing-tool", file)}`, "missing-tool", [file, ...args], "");
+}
+
+const CAP_NET_ADMIN = 12n;
+const CAP_SYS_ADMIN = 21n;
+
+/** The capabilities netns-lab needs and a CapEff mask (from /proc/<pid>/status) lacks. */
+export function missingCapabilities(capEffHex: string): string[] {
+  const eff = BigInt(`0x${capEffHex || "0"}`);
+  return [
+    ...((eff >> CAP_NET_ADMIN) & 1n ? [] : ["CAP_NET_ADMIN"]),
+    ...((eff >> CAP_SYS_ADMIN) & 1n ? [] : ["CAP_SYS_ADMIN"]),
+  ];
+}
+
+export const privilegeMessage = (missingCaps: string[]): string =>
+  `netns-lab creates network namespaces and links, which needs root (it lacks ${missingCaps.join(" and ")}): ` +
+  `run as root, e.g. sudo bin/pulumi up`;
+
+function trace(entry: object): void {
+  if (process.env.NETNS_LAB_TRACE) fs.appendFileSync(process.env.NETNS_LAB_TRACE, JSON.stringify(entry) + "\n");
+}
+
+/** This machine. */
+export const local: Executor = {
+  where: "local",
+
+  async run(file, args, opts = {}) {
+    const t0 = process.hrtime.bigint();
+    let result: execa.ExecaReturnValue;
+    try {
+      result = await execa(file, [...args], { input: opts.input, reject: false, stripFinalNewline: true });
+    } catch (e) {
+      throw new KernelError(`${opts.doing ?? [file, ...args].join(" ")}: ${(e as Error).message}`, "other", [file, ...args], "");
+    }
+    trace({ command: file, ms: Number(process.hrtime.bigint() - t0) / 1e6 });
+    if ((result as { code?: string }).code === "ENOENT") throw missing(file, args, opts.doing);
+    if (result.exitCode !== 0) throw failure(file, args, result.exitCode, (result.stderr || result.stdout || "").trim(), opts.doing);
+    return result.stdout;
+  },
+
+  async stat(path) {
+    try {
+      const s = fs.statSync(path);
+      return { ino: s.ino, isFile: s.isFile(), isDirectory: s.isDirectory() };
+    } catch {
+      return undefined;
+    }
+  },
+
+  async privilegeProblem() {
+    let eff = "0";
+    try {
+      eff = /^CapEff:\s*([0-9a-f]+)$/m.exec(fs.readFileSync("/proc/self/status", "utf8"))?.[1] ?? "0";
+    } catch {
+      /* not Linux: no capabilities */
+    }
+    const lacking = missingCapabilities(eff);
+    return lacking.length ? privilegeMessage(lacking) : null;
+  },
+};

@@ -1,0 +1,106 @@
+/** Links (network interfaces): show, veth pairs, settings, alias, deletion, checksum offload. */
+import { Executor, KernelError } from "./exec";
+import { ip, ipJson, nsExec } from "./ip";
+import { exists } from "./netns";
+
+export interface LinkInfo {
+  ifindex: number;
+  ifname: string;
+  flags: string[];
+  mtu: number;
+  address: string;
+  operstate: string;
+  ifalias?: string;
+  link_index?: number;
+  linkinfo?: { info_kind?: string };
+}
+
+const gone = (e: unknown) => e instanceof KernelError && (e.kind === "no-device" || e.kind === "no-namespace");
+
+/** One link as `ip -j -d link show` reports it, or undefined when it (or its namespace) is gone. */
+export async function show(x: Executor, ns: string, dev: string): Promise<LinkInfo | undefined> {
+  if (!(await exists(x, ns))) return undefined;
+  try {
+    return (await ipJson<LinkInfo[]>(x, ns, ["-d", "link", "show", "dev", dev]))[0];
+  } catch (e) {
+    if (gone(e)) return undefined;
+    throw e;
+  }
+}
+
+/** Every link of a namespace (empty when the namespace is gone). */
+export async function list(x: Executor, ns: string): Promise<LinkInfo[]> {
+  if (!(await exists(x, ns))) return [];
+  try {
+    return await ipJson<LinkInfo[]>(x, ns, ["-d", "link", "show"]);
+  } catch (e) {
+    if (gone(e)) return [];
+    throw e;
+  }
+}
+
+export interface LinkSettings {
+  mtu?: number;
+  address?: string;
+  up?: boolean;
+  alias?: string;
+}
+
+const settingArgs = (s: LinkSettings): string[] => [
+  ...(s.mtu !== undefined ? ["mtu", String(s.mtu)] : []),
+  ...(s.address !== undefined ? ["address", s.address] : []),
+  ...(s.up !== undefined ? [s.up ? "up" : "down"] : []),
+  ...(s.alias !== undefined ? ["alias", s.alias] : []),
+];
+
+export interface VethEnd {
+  ns: string;
+  dev: string;
+  settings: LinkSettings;
+}
+
+/**
+ * A veth pair with both ends born in their namespaces, in one call: no crash can strand half a pair
+ * in the root namespace. `a`'s settings may include up and alias; `b` gets mtu and address here.
+ */
+export async function addVeth(x: Executor, a: VethEnd, b: VethEnd): Promise<void> {
+  const { up, alias, ...bOpts } = b.settings;
+  void up, alias;
+  await ip(x, a.ns, ["link", "add", a.dev, ...settingArgs(a.settings), "type", "veth", "peer", "name", b.dev, "netns", b.ns, ...settingArgs(bOpts)], {
+    doing: `create veth pair ${a.ns}:${a.dev} <-> ${b.ns}:${b.dev}`,
+  });
+}
+
+/** Changes settings of a link (one call); nothing to change, no call. */
+export async function set(x: Executor, ns: string, dev: string, s: LinkSettings): Promise<void> {
+  const args = settingArgs(s);
+  if (args.length) await ip(x, ns, ["link", "set", "dev", dev, ...args], { doing: `configure ${dev} in ${ns}` });
+}
+
+/** Deletes a link; false if it was already gone. */
+export async function del(x: Executor, ns: string, dev: string): Promise<boolean> {
+  try {
+    await ip(x, ns, ["link", "del", "dev", dev], { doing: `delete ${dev} in ${ns}` });
+    return true;
+  } catch (e) {
+    if (!(await show(x, ns, dev))) return false;
+    throw e;
+  }
+}
+
+export interface Offload {
+  rx?: boolean;
+  tx?: boolean;
+}
+
+/** rx/tx checksum offload of a device, from `ethtool -k`. */
+export async function readOffload(x: Executor, ns: string, dev: string): Promise<{ rx: boolean; tx: boolean }> {
+  const out = await nsExec(x, ns, "ethtool", ["-k", dev], { doing: `read offloads of ${dev} in ${ns}` });
+  const get = (name: string) => /:\s*on/.test(out.split("\n").find((l) => l.startsWith(`${name}:`)) ?? "");
+  return { rx: get("rx-checksumming"), tx: get("tx-checksumming") };
+}
+
+export async function writeOffload(x: Executor, ns: string, dev: string, o: Offload): Promise<void> {
+  const args = (["rx", "tx"] as const).flatMap((k) => (o[k] === undefined ? [] : [k, o[k] ? "on" : "off"]));
+  if (args.length) await nsExec(x, ns, "ethtool", ["-K", dev, ...args], { doing: `set offloads ${args.join(" ")} on ${dev} in ${ns}` });
+}

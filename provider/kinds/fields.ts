@@ -1,0 +1,90 @@
+/**
+ * Validation rules for the inputs kinds share: names, MTU, MAC, addresses, routes. zod schemas whose
+ * messages say what is wrong and what a valid value looks like; `check` names the property.
+ */
+import { z } from "zod";
+import { familyOf, hasHostBits, isAddress, networkOf, parseCidr } from "../net";
+
+const bytes = (s: string) => Buffer.byteLength(s, "utf8");
+
+/** A string rule whose message can quote the value. */
+const rule = (ok: (s: string) => boolean, message: (s: string) => string) =>
+  z.string().superRefine((s, ctx) => {
+    if (!ok(s)) ctx.addIssue({ code: "custom", message: message(s) });
+  });
+
+export const ifname = rule(
+  (s) => bytes(s) >= 1 && bytes(s) <= 15,
+  (s) => `interface names are 1-15 bytes (Linux IFNAMSIZ); "${s}" is ${bytes(s)}`,
+)
+  .refine((s) => !/[\s/:]/.test(s), { message: "interface names may not contain '/', ':' or whitespace" })
+  .refine((s) => s !== "." && s !== "..", { message: "interface names may not be '.' or '..'" })
+  .refine((s) => !s.startsWith("-"), { message: "interface names may not start with '-'" });
+
+export const nsname = z
+  .string()
+  .min(1, "namespace names may not be empty")
+  .refine((s) => bytes(s) <= 255, { message: "namespace names are file names: at most 255 bytes" })
+  .refine((s) => /^[A-Za-z0-9._@+-]+$/.test(s), {
+    message: "namespace names are file names under /run/netns: use letters, digits and . _ - + @ only",
+  })
+  .refine((s) => s !== "." && s !== "..", { message: "namespace names may not be '.' or '..'" })
+  .refine((s) => !s.startsWith("-"), { message: "namespace names may not start with '-'" });
+
+export const mtu = z
+  .number({ message: "mtu must be a number" })
+  .int("mtu must be a whole number")
+  .min(68, "mtu must be at least 68 (the IPv4 minimum)")
+  .max(65535, "mtu must be at most 65535");
+
+export const mac = z
+  .string()
+  .regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/, "MAC addresses look like 02:00:00:00:00:01")
+  .refine((s) => (parseInt(s.slice(0, 2), 16) & 1) === 0, {
+    message: "a link's MAC address must be unicast (lowest bit of the first byte 0, e.g. 02:…)",
+  })
+  .refine((s) => !/^(00:){5}00$/.test(s), { message: "MAC address 00:00:00:00:00:00 is not usable" });
+
+/** An IPv4 or IPv6 address with its prefix length. */
+export const cidr = rule(
+  (s) => parseCidr(s) !== undefined,
+  (s) => `"${s}" is not an address with prefix length (e.g. 192.168.1.2/24 or fd00::1/64)`,
+);
+
+export const ipaddr = rule(isAddress, (s) => `"${s}" is not an IPv4 or IPv6 address`);
+
+/** "default" or a network with its host bits clear, IPv4 or IPv6. */
+export const destination = z.string().superRefine((s, ctx) => {
+  if (s === "default") return;
+  if (!parseCidr(s)) {
+    ctx.addIssue({ code: "custom", message: `"${s}" is not "default" or a CIDR such as 192.168.2.0/24` });
+  } else if (hasHostBits(s)) {
+    ctx.addIssue({ code: "custom", message: `${s} has host bits set: did you mean ${networkOf(s)}?` });
+  }
+});
+
+export const metric = z.number().int().min(0, "metric must be 0 or more").max(4294967295, "metric must fit in 32 bits");
+
+export interface RouteFields {
+  destination: string;
+  via?: string;
+  device?: string;
+}
+
+/** Rules across the fields of one route: a gateway or a device, and one IP family. */
+export function routeProblems(r: RouteFields): Array<{ path: string; message: string }> {
+  const out: Array<{ path: string; message: string }> = [];
+  if (!r.via && !r.device) out.push({ path: "destination", message: "a route needs 'via' (a gateway) or 'device'" });
+  if (r.via && r.destination !== "default" && parseCidr(r.destination)?.family !== familyOf(r.via)) {
+    out.push({ path: "via", message: "via and destination must be the same IP family" });
+  }
+  return out;
+}
+
+/** One route of a table. */
+export const routeSpec = z
+  .object({ destination, via: ipaddr.optional(), device: ifname.optional(), metric: metric.optional() })
+  .strict()
+  .superRefine((r, ctx) => {
+    for (const p of routeProblems(r)) ctx.addIssue({ code: "custom", path: p.path === "destination" ? [] : [p.path], message: p.message });
+  });

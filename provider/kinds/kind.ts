@@ -1,0 +1,292 @@
+/**
+ * The kind template. A kind is declared once, with `defineKind`: its inputs as zod fields, its
+ * outputs, which inputs replace and which update in place, and its kernel operations. From that
+ * declaration come the provider methods the engine calls (check, diff, create, read, update, delete)
+ * and, in resources.ts, the typed resource class users write.
+ *
+ * Written once here, for every kind:
+ * - check: field by field (preview names the property), values not known yet skipped, defaults
+ *   filled, unknown properties refused, then the kind's cross-field rules. Pure: no kernel, no root.
+ * - diff: from inputs only (never the serialized provider); replacements delete first.
+ * - the privilege check, before the first change to the kernel (create, update, delete);
+ * - the namespace guard: a create in a namespace that does not exist fails clearly; a read or
+ *   delete whose namespace is gone finds the object gone with it;
+ * - adopt-or-refuse: when the kernel says the object exists, the marker on it decides: ours (left
+ *   by an interrupted run) is adopted, another resource's or a stranger's is refused with a typed
+ *   error (ownership.ts); delete touches only what carries our marker;
+ * - rollback: a create that fails midway undoes the steps it registered, last first.
+ */
+import { z } from "zod";
+import { Executor, KernelError, local } from "../kernel/exec";
+import * as netns from "../kernel/netns";
+import { claim, marker, refuse } from "../ownership";
+
+/** The value Pulumi's dynamic-provider host puts in place of an input that is not known yet. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export type Props = Record<string, any>;
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+export interface CheckResult {
+  inputs: Props;
+  failures: CheckFailure[];
+}
+export interface DiffResult {
+  changes: boolean;
+  replaces: string[];
+  /** Inputs that change in place (for people: the engine reads changes and replaces only). */
+  updates?: string[];
+  deleteBeforeReplace: boolean;
+}
+export interface ReadResult {
+  id?: string;
+  props?: Props;
+}
+
+/** A kind as the dynamic-provider shim calls it. */
+export interface Provider {
+  check(olds: Props, news: Props): Promise<CheckResult>;
+  diff(id: string, olds: Props, news: Props): Promise<DiffResult>;
+  create(inputs: Props): Promise<{ id: string; outs: Props }>;
+  read(id: string, props: Props): Promise<ReadResult>;
+  update(id: string, olds: Props, news: Props): Promise<{ outs: Props }>;
+  delete(id: string, props: Props): Promise<void>;
+}
+
+/** What a kind's kernel operations get: where to run, and whose marker to set. */
+export interface Ctx {
+  x: Executor;
+  /** `<project>/<stack>/<resource>` */
+  owner: string;
+  /** The marker text of that owner. */
+  mark: string;
+}
+
+/** Steps that undo a partial create, registered as it goes. */
+export type Undo = Array<() => Promise<unknown>>;
+
+/**
+ * What stands where the object should be, found after the kernel said "exists": the marker on it
+ * (undefined: unmarked) and how to name it in an error.
+ */
+export interface Found {
+  marker?: string;
+  what: string;
+  where?: string;
+  hint?: string;
+}
+
+type Shape = z.ZodRawShape;
+/** The inputs as the implementation sees them: validated, defaults filled, with the owner. */
+export type InputsOf<S extends Shape> = z.output<z.ZodObject<S>> & { owner: string };
+/** The inputs as a program writes them (optional fields optional, defaults optional). */
+export type ArgsOf<S extends Shape> = z.input<z.ZodObject<S>>;
+
+export interface KindDef<S extends Shape, O extends Props> {
+  /** Input fields. Optional fields (`.optional()`, `.default()`) may be left out. */
+  inputs: S;
+  /** Output-only fields (what the kernel reports), for the resource class. */
+  outputs: { [K in keyof O]: z.ZodType<O[K]> };
+  /** Inputs whose change replaces the object. */
+  replaceOn: ReadonlyArray<keyof S & string>;
+  /** Inputs updated in place (the owner always is). */
+  inPlace: ReadonlyArray<keyof S & string>;
+  /**
+   * When an input counts as unchanged. Default: replace inputs compare deeply; an in-place input
+   * left unset is not managed (never a change), else it compares deeply.
+   */
+  same?: Partial<Record<keyof S & string, (old: any, now: any, olds: Props) => boolean>>;
+  /** Inputs to replace besides those that changed (e.g. a pair found broken by read). */
+  alsoReplace?(olds: Props): string[];
+  /** The input that defaults to the resource's name, if any. */
+  nameInput?: keyof S & string;
+  /** Rules across fields, given every field valid and known. */
+  refine?(i: InputsOf<S>): CheckFailure[];
+  /** The namespaces the object lives in (the guard's business). */
+  namespaces(i: InputsOf<S>): string[];
+  /** What the object is called in messages, e.g. `veth pair a:x <-> b:y`. */
+  title(i: InputsOf<S>): string;
+  id(i: InputsOf<S>): string;
+  /** Makes the object. Throws a KernelError of kind "exists" when its place is taken. */
+  create(c: Ctx, i: InputsOf<S>, undo: Undo): Promise<Props>;
+  /**
+   * What is in the way of a create that the kernel refused with "exists", and what a delete would
+   * remove: null if nothing is there. Kinds without it (settings such as forwarding) never meet
+   * "exists", and their delete needs no ownership check beyond the namespace.
+   */
+  found?(c: Ctx, i: InputsOf<S>): Promise<Found | null>;
+  /** Converges an object of ours, left by an interrupted run, to the inputs. */
+  adopt?(c: Ctx, i: InputsOf<S>, undo: Undo): Promise<Props>;
+  /** The object as the kernel has it, or undefined when it is gone (or not ours any more). */
+  read(c: Ctx, props: InputsOf<S> & Partial<O>): Promise<Props | undefined>;
+  update(c: Ctx, olds: InputsOf<S> & Partial<O>, news: InputsOf<S>): Promise<Props>;
+  /** Removes the object, known to be ours. */
+  delete(c: Ctx, props: InputsOf<S> & Partial<O>): Promise<void>;
+}
+
+/** A declared kind: its definition and the provider made from it. */
+export interface Kind<S extends Shape = Shape, O extends Props = Props> extends Provider {
+  readonly def: KindDef<S, O>;
+}
+
+const containsUnknown = (v: unknown): boolean =>
+  v === UNKNOWN || (typeof v === "object" && v !== null && Object.values(v).some(containsUnknown));
+
+/** Deep equality of JSON values, where an undefined member is the same as a missing one. */
+export function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a).filter((k) => (a as Props)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Props)[k] !== undefined);
+  return ka.length === kb.length && ka.every((k) => same((a as Props)[k], (b as Props)[k]));
+}
+
+const owner = z.string().min(1).max(200);
+
+/** Validates `news` field by field; a field not known yet is accepted now and judged at `up`. */
+export function checkFields(news: Props, fields: Record<string, z.ZodType>): CheckResult {
+  const failures: CheckFailure[] = [];
+  const inputs: Props = { ...news };
+  for (const key of Object.keys(news)) {
+    if (key !== "__provider" && !(key in fields) && news[key] !== undefined) failures.push({ property: key, reason: `unknown property '${key}'` });
+  }
+  for (const [key, schema] of Object.entries(fields)) {
+    const value = inputs[key] === null ? undefined : inputs[key];
+    if (containsUnknown(value)) continue;
+    const r = schema.safeParse(value);
+    if (r.success) {
+      if (r.data !== undefined) inputs[key] = r.data;
+      continue;
+    }
+    if (value === undefined) {
+      failures.push({ property: key, reason: `'${key}' is required` });
+      continue;
+    }
+    for (const issue of r.error.issues) {
+      const path = [key, ...issue.path.map(String)].join(".");
+      failures.push({ property: path, reason: `${path}: ${issue.message}` });
+    }
+  }
+  return { inputs, failures };
+}
+
+const privilege = new WeakMap<Executor, Promise<string | null>>();
+/** Before the first change: can this executor change the kernel at all? (asked once per executor) */
+async function requirePrivileges(x: Executor): Promise<void> {
+  let p = privilege.get(x);
+  if (!p) privilege.set(x, (p = x.privilegeProblem()));
+  const problem = await p;
+  if (problem) throw new Error(problem);
+}
+
+/** Where a resource's commands run. One machine for now; the multi-machine issue adds SSH. */
+export function executorFor(_props: Props): Executor {
+  return local;
+}
+
+const ctxOf = (props: Props): Ctx => ({ x: executorFor(props), owner: props.owner, mark: marker(props.owner) });
+
+/** Runs the undo steps (last first) after a failed create, and rethrows the original error. */
+export async function rollback(err: unknown, undo: Undo): Promise<never> {
+  const problems: string[] = [];
+  for (const step of [...undo].reverse()) {
+    try {
+      await step();
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+  }
+  if (!(err instanceof Error)) throw err;
+  if (problems.length) err.message += `\n(rolling back what was made also failed: ${problems.join("; ")})`;
+  else if (undo.length) err.message += " (nothing was left behind: the partial create was rolled back)";
+  throw err; // the same error, so its type (NotOursError, KernelError …) survives
+}
+
+async function missingNamespace(x: Executor, namespaces: string[]): Promise<string | undefined> {
+  for (const ns of namespaces) if (!(await netns.exists(x, ns))) return ns;
+  return undefined;
+}
+
+/** Declares a kind: the provider methods come from the definition. */
+export function defineKind<S extends Shape, O extends Props>(def: KindDef<S, O>): Kind<S, O> {
+  const fields = { ...def.inputs, owner } as unknown as Record<string, z.ZodType>;
+  const unchanged = (k: string, olds: Props, news: Props, inPlace: boolean) => {
+    const rule = def.same?.[k as keyof S & string];
+    if (rule) return rule(olds[k], news[k], olds);
+    if (inPlace && news[k] === undefined) return true; // unset: not managed
+    return same(olds[k], news[k]);
+  };
+  type I = InputsOf<S>;
+  type P = InputsOf<S> & Partial<O>;
+
+  return {
+    def,
+
+    async check(_olds, news) {
+      const r = checkFields(news, fields);
+      if (r.failures.length === 0 && def.refine && !containsUnknown(r.inputs)) r.failures.push(...def.refine(r.inputs as I));
+      return r;
+    },
+
+    async diff(_id, olds, news) {
+      const replaces = def.replaceOn.filter((k) => !unchanged(k, olds, news, false));
+      for (const k of def.alsoReplace?.(olds) ?? []) if (!replaces.includes(k as never)) replaces.push(k as never);
+      const updates = [...def.inPlace, "owner"].filter((k) => !unchanged(k, olds, news, true));
+      return { changes: replaces.length + updates.length > 0, replaces, updates, deleteBeforeReplace: true };
+    },
+
+    async create(props) {
+      const i = props as I;
+      const c = ctxOf(i);
+      await requirePrivileges(c.x);
+      const gone = await missingNamespace(c.x, def.namespaces(i));
+      if (gone) throw new Error(`cannot create ${def.title(i)}: network namespace "${gone}" does not exist`);
+      const undo: Undo = [];
+      try {
+        let outs: Props;
+        try {
+          outs = await def.create(c, i, undo);
+        } catch (e) {
+          if (!(e instanceof KernelError && e.kind === "exists") || !def.found || !def.adopt) throw e;
+          const f = await def.found(c, i);
+          const cl = claim(f ? f.marker : null, c.owner);
+          if (cl !== "ours") {
+            refuse(cl, { what: f?.what ?? def.title(i), where: f?.where, found: f?.marker, hint: f?.hint });
+            throw e; // nothing there after all: the kernel's own words
+          }
+          outs = await def.adopt(c, i, undo);
+        }
+        return { id: def.id(i), outs: { ...i, ...outs } };
+      } catch (e) {
+        return rollback(e, undo);
+      }
+    },
+
+    async read(id, props) {
+      const c = ctxOf(props);
+      if (await missingNamespace(c.x, def.namespaces(props as I))) return {};
+      const outs = await def.read(c, props as P);
+      return outs ? { id, props: { ...props, ...outs } } : {};
+    },
+
+    async update(_id, olds, news) {
+      const c = ctxOf(news);
+      await requirePrivileges(c.x);
+      return { outs: { ...news, ...(await def.update(c, olds as P, news as I)) } };
+    },
+
+    async delete(_id, props) {
+      const c = ctxOf(props);
+      if (await missingNamespace(c.x, def.namespaces(props as I))) return; // gone with its namespace
+      if (def.found) {
+        const f = await def.found(c, props as I);
+        if (!f || claim(f.marker, c.owner) !== "ours") return; // gone, or someone else's now: leave it alone
+      }
+      await requirePrivileges(c.x);
+      await def.delete(c, props as P);
+    },
+  };
+}

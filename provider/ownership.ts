@@ -1,0 +1,92 @@
+/**
+ * Who made a kernel object. The only module that knows what a marker looks like, and the typed
+ * errors for "it exists and is not ours". netns-lab adopts what carries its own marker (left by an
+ * interrupted run), refuses what carries another, and never deletes by name alone.
+ *
+ * An owner is `<project>/<stack>/<resource>`. Its marks:
+ * - namespaces: the alias of the namespace's `lo`, `netns-lab:<owner>`;
+ * - links (veth ends, and the kinds to come): the link's alias, `netns-lab:<owner>`;
+ * - routes: rtnetlink protocol 78 (a route cannot carry a text; the Route or RouteTable that
+ *   declares a destination and metric claims it);
+ * - addresses: none of their own (iproute2 6.1 cannot tag one); an address on a link this stack
+ *   made is taken as the stack's.
+ */
+export const OWNER_PREFIX = "netns-lab:";
+
+/** The marker text of an owner, as stored in an alias. */
+export const marker = (owner: string): string => `${OWNER_PREFIX}${owner}`;
+
+/** The owner inside a marker, or undefined when the text is not a netns-lab marker. */
+export const ownerIn = (text: string | undefined): string | undefined =>
+  text?.startsWith(OWNER_PREFIX) ? text.slice(OWNER_PREFIX.length) : undefined;
+
+/** `<project>/<stack>` of an owner. */
+export const stackOf = (owner: string): string => owner.split("/").slice(0, 2).join("/");
+
+/** rtnetlink protocol number marking netns-lab's routes (unassigned in /etc/iproute2/rt_protos). */
+export const ROUTE_PROTOCOL = "78";
+
+/**
+ * How an object found in the kernel relates to the resource that wants it:
+ * - `ours`: it carries this resource's marker (adopt it);
+ * - `stack`: another resource of the same stack made it (two resources claim one name);
+ * - `foreign`: unmarked, or another stack's (leave it alone);
+ * - `absent`: there is nothing.
+ */
+export type Claim = "ours" | "stack" | "foreign" | "absent";
+
+/** The claim, from the marker found on an object (`null`: there is no object at all). */
+export function claim(found: string | undefined | null, owner: string): Claim {
+  if (found === null) return "absent";
+  const who = ownerIn(found);
+  if (who === owner) return "ours";
+  if (who !== undefined && stackOf(who) === stackOf(owner)) return "stack";
+  return "foreign";
+}
+
+/** Whether a marker was set by the same stack as `owner` (by any of its resources). */
+export const sameStack = (found: string | undefined, owner: string): boolean => {
+  const c = claim(found, owner);
+  return c === "ours" || c === "stack";
+};
+
+/** What stands in the way: a thing (`interface "eth0"`) and where (`in namespace "host1"`). */
+export interface Obstacle {
+  what: string;
+  where?: string;
+  /** The marker found on it, if any. */
+  found?: string;
+  /** What the user can do, e.g. `Remove it yourself (ip netns del x) or choose another name.` */
+  hint?: string;
+}
+
+const where = (o: Obstacle) => (o.where ? ` ${o.where}` : "");
+
+/** An object exists with another owner's marker, or none: netns-lab will neither adopt nor delete it. */
+export class NotOursError extends Error {
+  constructor(readonly obstacle: Obstacle) {
+    super(
+      `${obstacle.what} already exists${where(obstacle)} and is not owned by this stack ` +
+        `(${obstacle.found ? `its marker is "${obstacle.found}"` : "it carries no netns-lab marker"}): ` +
+        `netns-lab will not adopt or delete it.${obstacle.hint ? ` ${obstacle.hint}` : ""}`,
+    );
+    this.name = "NotOursError";
+  }
+}
+
+/** An object exists that another resource of this same stack made: two resources claim one name. */
+export class ClaimedError extends Error {
+  constructor(readonly obstacle: Obstacle) {
+    super(
+      `${obstacle.what} already exists${where(obstacle)}, made by another resource of this stack ` +
+        `(${ownerIn(obstacle.found) ?? "?"}): two resources cannot claim the same kernel object`,
+    );
+    this.name = "ClaimedError";
+  }
+}
+
+/** Throws the typed error for a claim that is neither `ours` nor `absent`. */
+export function refuse(c: Claim, obstacle: Obstacle): void {
+  if (c === "stack") throw new ClaimedError(obstacle);
+  if (c === "foreign") throw new NotOursError(obstacle);
+}
