@@ -45,14 +45,21 @@ const byName = (name: string) => {
   if (!r) throw new Error(`${name} was not registered (have ${registered.map((x) => x.name).join(", ")})`);
   return r;
 };
-const settled = () => new Promise((r) => setTimeout(r, 50));
+/** Polls until `last` is registered and every registration has its URN back (no fixed sleep). */
+async function settled(last: string): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    if (registered.some((r) => r.name === last) && registered.every((r) => r.urn)) return;
+    await new Promise((r) => setImmediate(r));
+  }
+  throw new Error(`${last} was never registered`);
+}
 
 describe("the curo lab as components", () => {
   let description: any;
   beforeAll(async () => {
     const { curo } = await import("../../stacks/curo");
     description = curo("kernel", { namespacePrefix: "t-" }).lab.description();
-    await settled();
+    await settled("host2-routes");
   });
 
   test("every resource sits in the Lab's tree: node resources under their node, link resources under their link", () => {
@@ -106,7 +113,7 @@ test("external mode: router1 gets no address, forwarding or routes, and the lab 
   registered.length = 0;
   const { curo } = await import("../../stacks/curo");
   const d = curo("external", { namespacePrefix: "u-" }).lab.description();
-  await settled();
+  await settled("host2-routes");
   const names = registered.map((r) => r.name);
   expect(names).not.toContain("router1-forwarding");
   expect(names).not.toContain("router1-routes");
