@@ -9,15 +9,21 @@
 //
 // What it does: the engine starts it with the engine's address as the last argument; it listens on
 // a free port, prints that port on stdout, and serves:
+//
 //   - Handshake, GetPluginInfo, GetRequiredPackages/GetRequiredPlugins (no plugins: netns-lab needs
 //     only the dynamic-provider plugin, which the engine finds by name next to `pulumi`);
+//
 //   - Run: starts `node @pulumi/pulumi/cmd/run …` (the SDK's own runner, resolved from the program's
 //     directory) with the monitor and engine addresses, project, stack, config and dry-run flag, and
 //     TypeScript support through the project's ts-node (Pulumi.yaml runtime option `typescript`,
 //     default true, plus `nodeargs` and `tsconfig`).
 //
-// Everything else answers Unimplemented, which the engine treats as "not supported by this host"
-// (e.g. `pulumi install` and `pulumi new` are not available; use `npm ci`).
+//   - InstallDependencies (`pulumi install`, and the install step of `pulumi new`), About and
+//     GetProgramDependencies (`pulumi about`), RuntimeOptionsPrompts (none) and Template (`pulumi
+//     new` from a local template): see install.go.
+//
+// What stock Pulumi's host does and this one does not (convert, packages, plugins and policy packs
+// written in Node.js) answers with one line: "not supported by netns-lab's language host: …".
 package main
 
 import (
@@ -207,11 +213,21 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 	args = append(args, entry)
 	args = append(args, req.GetArgs()...)
 
-	config, err := json.Marshal(req.GetConfig())
+	// Always an object and an array, as stock Pulumi's host passes them: a stack without config
+	// gets {} and [], never null (which the SDK's config parser cannot read).
+	configMap := req.GetConfig()
+	if configMap == nil {
+		configMap = map[string]string{}
+	}
+	config, err := json.Marshal(configMap)
 	if err != nil {
 		return nil, err
 	}
-	secretKeys, err := json.Marshal(req.GetConfigSecretKeys())
+	secretKeyList := req.GetConfigSecretKeys()
+	if secretKeyList == nil {
+		secretKeyList = []string{}
+	}
+	secretKeys, err := json.Marshal(secretKeyList)
 	if err != nil {
 		return nil, err
 	}
@@ -247,8 +263,9 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 		if exitErr.ExitCode() == exitAfterActionableMessage {
 			return &pulumirpc.RunResponse{Bail: true}, nil
 		}
+		// Stock Pulumi's words, so that users and tools see what they know.
 		return &pulumirpc.RunResponse{
-			Error: fmt.Sprintf("the Node.js program exited with code %d", exitErr.ExitCode()),
+			Error: fmt.Sprintf("Program exited with non-zero exit code: %d", exitErr.ExitCode()),
 		}, nil
 	default:
 		return &pulumirpc.RunResponse{Error: fmt.Sprintf("could not run node: %v", err)}, nil
