@@ -46,10 +46,15 @@ export function classify(stderr: string): FailureKind {
 
 const PACKAGE_OF: Record<string, string> = { ip: "iproute2", ethtool: "ethtool", nsenter: "util-linux" };
 
+/** What to do when the kernel says "not permitted": as root, and in a container, a privileged one. */
+export const PRIVILEGE_ADVICE =
+  "run as root (with CAP_NET_ADMIN and CAP_SYS_ADMIN); in a container, start it with --privileged " +
+  "(or --cap-add SYS_ADMIN --cap-add NET_ADMIN)";
+
 function advice(kind: FailureKind, tool: string): string {
   switch (kind) {
     case "not-permitted":
-      return "netns-lab changes network namespaces and links: run it as root (or with CAP_NET_ADMIN and CAP_SYS_ADMIN)";
+      return `netns-lab changes network namespaces and links: ${PRIVILEGE_ADVICE}`;
     case "missing-tool":
       return `'${tool}' is not installed: apt-get install ${PACKAGE_OF[tool] ?? tool}`;
     case "unsupported":
@@ -117,7 +122,18 @@ export function missingCapabilities(capEffHex: string): string[] {
 
 export const privilegeMessage = (missingCaps: string[]): string =>
   `netns-lab creates network namespaces and links, which needs root (it lacks ${missingCaps.join(" and ")}): ` +
-  `run as root, e.g. sudo bin/pulumi up`;
+  `${PRIVILEGE_ADVICE}; e.g. sudo bin/pulumi up`;
+
+/**
+ * Inside a user namespace (an unprivileged container, `unshare --user`), root's capabilities do not
+ * reach the host's /run/netns: `ip netns add` fails with "mount --make-shared /run/netns failed:
+ * Operation not permitted". The initial user namespace maps every uid ("0 0 4294967295").
+ */
+export const inUserNamespace = (uidMap: string): boolean => !/^\s*0\s+0\s+4294967295\s*$/.test(uidMap.trim());
+
+export const userNamespaceMessage =
+  "netns-lab cannot create network namespaces from inside a user namespace (an unprivileged container, " +
+  `or unshare --user): ip netns add fails there with "mount --make-shared /run/netns failed: Operation not permitted". ${PRIVILEGE_ADVICE}`;
 
 function trace(entry: object): void {
   if (process.env.NETNS_LAB_TRACE) fs.appendFileSync(process.env.NETNS_LAB_TRACE, JSON.stringify(entry) + "\n");
@@ -158,6 +174,13 @@ export const local: Executor = {
       /* not Linux: no capabilities */
     }
     const lacking = missingCapabilities(eff);
-    return lacking.length ? privilegeMessage(lacking) : null;
+    if (lacking.length) return privilegeMessage(lacking);
+    let uidMap = "0 0 4294967295";
+    try {
+      uidMap = fs.readFileSync("/proc/self/uid_map", "utf8");
+    } catch {
+      /* no user namespaces in this kernel */
+    }
+    return inUserNamespace(uidMap) ? userNamespaceMessage : null;
   },
 };

@@ -43,9 +43,12 @@ export async function openStack(workDir: string, stackName: string, config: Reco
   };
   const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir }, { pulumiCommand, envVars });
   for (const [k, v] of Object.entries(config)) await stack.setConfig(k, { value: v });
+  let disposed = false;
   return {
     stack,
     async dispose() {
+      if (disposed) return;
+      disposed = true;
       try {
         await stack.destroy({ onOutput: () => undefined });
         await stack.workspace.removeStack(stackName);
