@@ -6,7 +6,7 @@ REPS ?= 3
 PULUMI := bin/pulumi
 JEST := node node_modules/.bin/jest
 
-.PHONY: help deps system-deps npm engine build up preview down test test-unit test-integration test-e2e test-reliability bench clean
+.PHONY: help deps system-deps npm engine build up preview down test test-unit test-integration test-e2e test-reliability test-conformance bench clean
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -58,7 +58,7 @@ define run-jest
 	if [ -f test/.summary ]; then echo; cat test/.summary; else echo; echo "0 passed, 1 failed"; fi; exit $$rc
 endef
 
-test: deps ## all tests: unit, integration (real kernel), end-to-end (real engine); needs root
+test: deps ## all tests: unit, integration (real kernel), end-to-end (real engine), samples of reliability and conformance; needs root
 	$(call run-jest,)
 
 test-unit: npm ## unit tests only: no root, no engine, no build (schemas, diffs, components under mocks, CLI text)
@@ -72,6 +72,9 @@ test-e2e: deps ## pulumi up/preview/refresh/destroy through the Automation API
 
 test-reliability: deps ## all of the reliability suites: 20 faults, 45 bad inputs, 11 drifts, ownership, concurrency, privilege
 	$(call run-jest,test/reliability,NETNS_LAB_FULL=1)
+
+test-conformance: deps ## every row of the conformance table: programs and CLI commands behave as with stock Pulumi
+	$(call run-jest,test/conformance,NETNS_LAB_FULL=1)
 
 clean: ## remove build output (not the engine cache, not lab state)
 	rm -rf dist

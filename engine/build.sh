@@ -30,7 +30,7 @@ shim="$project/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
 sdkv=$(node -p 'require(process.argv[1]).version' "$project/node_modules/@pulumi/pulumi/package.json")
 [[ "v$sdkv" == "$PULUMI_VERSION" ]] || die "@pulumi/pulumi is $sdkv but the engine is $PULUMI_VERSION; keep them equal (package.json pins it)."
 
-key=$(cat "$here/go.mod" "$here/go.sum" "$here"/cmd/*/*.go "$shim" | sha256sum | cut -c1-12)
+key=$(cat "$here/go.mod" "$here/go.sum" "$here"/cmd/*/* "$shim" | sha256sum | cut -c1-12)
 cache=${NETNS_LAB_ENGINE_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/netns-lab}
 root="$cache/engine-$PULUMI_VERSION-$key"
 

@@ -3,38 +3,25 @@
 // kernel after each step. This is also the smallest proof that the engine we build works.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { cleanupAfterAll, openStack, previewSteps, REPO } from "../support/engine";
+import { userProject } from "../support/project";
 import { namespaces, sh, uniquePrefix } from "../support/names";
 
 jest.setTimeout(300_000);
 
-/** A project directory as a user would have it: node_modules holding netns-lab and its dependencies. */
-function userProject(importFrom: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-user-"));
-  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: my-lab\nruntime: nodejs\nmain: index.ts\n");
-  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "my-lab", private: true, dependencies: { "netns-lab": `file:${REPO}` } }));
-  fs.writeFileSync(
-    path.join(dir, "index.ts"),
-    [
+/** A project as a user would have it: netns-lab imported by package name or from its source. */
+function userLab(importFrom: string): string {
+  return userProject({
+    "Pulumi.yaml": "name: my-lab\nruntime: nodejs\nmain: index.ts\n",
+    "package.json": JSON.stringify({ name: "my-lab", private: true, dependencies: { "netns-lab": `file:${REPO}` } }),
+    "index.ts": [
       `import * as pulumi from "@pulumi/pulumi";`,
       `import { NetNamespace } from ${JSON.stringify(importFrom)};`,
       `const ns = new NetNamespace("lab", { name: new pulumi.Config().require("ns") });`,
       `export const name = ns.name;`,
     ].join("\n"),
-  );
-  // What `npm install` would give: netns-lab linked, its dependencies beside it.
-  const nm = path.join(dir, "node_modules");
-  fs.mkdirSync(nm);
-  for (const entry of fs.readdirSync(path.join(REPO, "node_modules"))) {
-    if (!entry.startsWith(".")) fs.symlinkSync(path.join(REPO, "node_modules", entry), path.join(nm, entry));
-  }
-  fs.symlinkSync(REPO, path.join(nm, "netns-lab"));
-  // npm links a package's bin entries here; package.json declares bin/netns-lab.
-  fs.mkdirSync(path.join(nm, ".bin"));
-  fs.symlinkSync(path.join("..", "netns-lab", "bin", "netns-lab"), path.join(nm, ".bin", "netns-lab"));
-  return dir;
+  });
 }
 
 describe.each([
@@ -44,7 +31,7 @@ describe.each([
   const prefix = uniquePrefix();
   const ns = `${prefix}lab`;
   const lab = cleanupAfterAll(prefix);
-  const dir = userProject(importFrom);
+  const dir = userLab(importFrom);
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test("up, preview, refresh, destroy", async () => {
