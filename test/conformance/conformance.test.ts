@@ -327,7 +327,7 @@ const rows: Row[] = [
     },
   },
   {
-    name: "new from the local template, then up, a ping across the lab, and destroy",
+    name: "new from the local template, then install, up, a ping across the lab, and destroy",
     fast: true,
     nodeModules: false,
     files: () => ({}),
@@ -337,6 +337,7 @@ const rows: Row[] = [
       const pkgJson = JSON.parse(fs.readFileSync(path.join(c.dir, "package.json"), "utf8"));
       expect(pkgJson.name).toBe("mylab");
       expect(pkgJson.dependencies["netns-lab"]).toBe(`file:${REPO}`);
+      expect(ok(c.run(["install"])).out).toContain("npm ci"); // new left a lock file
       ok(c.run(["config", "set", "prefix", c.p]));
       ok(c.run(["up", "--yes"]));
       expect(namespaces().filter((n) => n.startsWith(c.p)).sort()).toEqual([`${c.p}h1`, `${c.p}h2`, `${c.p}r1`]);
