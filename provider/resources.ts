@@ -78,5 +78,25 @@ export const RouteTable = resourceClass("RouteTable");
 export type RouteTable = InstanceType<typeof RouteTable>;
 export type RouteTableArgs = ArgsFor<"RouteTable">;
 
+/** A Linux bridge: a LAN segment; VethLink ends join it through `master`/`peerMaster`. */
+export const Bridge = resourceClass("Bridge");
+export type Bridge = InstanceType<typeof Bridge>;
+export type BridgeArgs = ArgsFor<"Bridge">;
+
+/** Source NAT (masquerade, or SNAT to `to`) out of one interface, with nftables. */
+export const Nat = resourceClass("Nat");
+export type Nat = InstanceType<typeof Nat>;
+export type NatArgs = ArgsFor<"Nat">;
+
+/** A device's root qdisc: tbf for a rate, netem for delay, jitter and loss. */
+export const TrafficShaping = resourceClass("TrafficShaping");
+export type TrafficShaping = InstanceType<typeof TrafficShaping>;
+export type TrafficShapingArgs = ArgsFor<"TrafficShaping">;
+
+/** /etc/netns/<namespace>/hosts: names that resolve inside the namespace. */
+export const HostsFile = resourceClass("HostsFile");
+export type HostsFile = InstanceType<typeof HostsFile>;
+export type HostsFileArgs = ArgsFor<"HostsFile">;
+
 /** The zod type of a field, for tools that want to validate before deploying. */
 export type FieldType<K extends KindName, F extends keyof ShapeOf<K>> = z.output<ShapeOf<K>[F]>;

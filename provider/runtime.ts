@@ -7,11 +7,15 @@
  */
 import * as fs from "fs";
 import { address } from "./kinds/address";
+import { bridge } from "./kinds/bridge";
 import { forwarding } from "./kinds/forwarding";
+import { hostsFile } from "./kinds/hostsfile";
 import { Kind, Provider } from "./kinds/kind";
 import { namespace } from "./kinds/namespace";
+import { nat } from "./kinds/nat";
 import { routeKind } from "./kinds/route";
 import { routeTable } from "./kinds/routetable";
+import { trafficShaping } from "./kinds/shaping";
 import { veth } from "./kinds/veth";
 
 export const kinds = {
@@ -21,6 +25,10 @@ export const kinds = {
   IpForwarding: forwarding,
   Route: routeKind,
   RouteTable: routeTable,
+  Bridge: bridge,
+  Nat: nat,
+  TrafficShaping: trafficShaping,
+  HostsFile: hostsFile,
 } satisfies Record<string, Kind<any, any>>;
 
 export type KindName = keyof typeof kinds;

@@ -86,6 +86,12 @@ export interface Executor {
   run(file: string, args: readonly string[], opts?: RunOptions): Promise<string>;
   /** stat(2) of a path, or undefined when it does not exist. */
   stat(path: string): Promise<PathInfo | undefined>;
+  /** A file's text, or undefined when it does not exist. */
+  readFile(path: string): Promise<string | undefined>;
+  /** Writes a file whole (through a temporary file and a rename), making its directory. */
+  writeFile(path: string, text: string, mode?: number): Promise<void>;
+  /** Removes a file (false if it was not there), then its directory if that is left empty and `dirToo`. */
+  removeFile(path: string, dirToo?: boolean): Promise<boolean>;
   /** Why this executor cannot change the kernel, or null if it can (checked before the first change). */
   privilegeProblem(): Promise<string | null>;
 }
@@ -166,6 +172,42 @@ export const local: Executor = {
     }
   },
 
+  async readFile(path) {
+    try {
+      return fs.readFileSync(path, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw e;
+    }
+  },
+
+  async writeFile(path, text, mode = 0o644) {
+    const dir = path.slice(0, path.lastIndexOf("/")) || "/";
+    fs.mkdirSync(dir, { recursive: true });
+    const tmp = `${path}.netns-lab-${process.pid}`;
+    fs.writeFileSync(tmp, text, { mode });
+    fs.chmodSync(tmp, mode);
+    fs.renameSync(tmp, path);
+  },
+
+  async removeFile(path, dirToo = false) {
+    let removed = true;
+    try {
+      fs.unlinkSync(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      removed = false;
+    }
+    if (dirToo) {
+      try {
+        fs.rmdirSync(path.slice(0, path.lastIndexOf("/")));
+      } catch {
+        /* not empty, or gone: leave it */
+      }
+    }
+    return removed;
+  },
+
   async privilegeProblem() {
     let eff = "0";
     try {
@@ -184,3 +226,20 @@ export const local: Executor = {
     return inUserNamespace(uidMap) ? userNamespaceMessage : null;
   },
 };
+
+/**
+ * Calls `f` until it succeeds or `retry(error)` says the error is not worth waiting out, for at
+ * most `ms` (then the last error is thrown): for what another resource of the same `up` is about
+ * to provide, such as the address that makes a gateway reachable.
+ */
+export async function waitFor<T>(f: () => Promise<T>, retry: (e: unknown) => boolean, ms = 5000): Promise<T> {
+  const until = Date.now() + ms;
+  for (let pause = 25; ; pause = Math.min(pause * 2, 400)) {
+    try {
+      return await f();
+    } catch (e) {
+      if (!retry(e) || Date.now() + pause > until) throw e;
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
+}

@@ -12,7 +12,9 @@ export interface LinkInfo {
   operstate: string;
   ifalias?: string;
   link_index?: number;
-  linkinfo?: { info_kind?: string };
+  /** The bridge this link is a port of. */
+  master?: string;
+  linkinfo?: { info_kind?: string; info_data?: { stp_state?: number } };
 }
 
 const gone = (e: unknown) => e instanceof KernelError && (e.kind === "no-device" || e.kind === "no-namespace");
@@ -44,11 +46,14 @@ export interface LinkSettings {
   address?: string;
   up?: boolean;
   alias?: string;
+  /** The bridge to be a port of; null: none. */
+  master?: string | null;
 }
 
 const settingArgs = (s: LinkSettings): string[] => [
   ...(s.mtu !== undefined ? ["mtu", String(s.mtu)] : []),
   ...(s.address !== undefined ? ["address", s.address] : []),
+  ...(s.master === null ? ["nomaster"] : s.master !== undefined ? ["master", s.master] : []),
   ...(s.up !== undefined ? [s.up ? "up" : "down"] : []),
   ...(s.alias !== undefined ? ["alias", s.alias] : []),
 ];
@@ -69,6 +74,18 @@ export async function addVeth(x: Executor, a: VethEnd, b: VethEnd): Promise<void
   await ip(x, a.ns, ["link", "add", a.dev, ...settingArgs(a.settings), "type", "veth", "peer", "name", b.dev, "netns", b.ns, ...settingArgs(bOpts)], {
     doing: `create veth pair ${a.ns}:${a.dev} <-> ${b.ns}:${b.dev}`,
   });
+}
+
+/** A Linux bridge (`ip link add NAME type bridge`), down until set up. */
+export async function addBridge(x: Executor, ns: string, name: string, o: { stp?: boolean; mtu?: number }): Promise<void> {
+  await ip(x, ns, ["link", "add", name, ...(o.mtu !== undefined ? ["mtu", String(o.mtu)] : []), "type", "bridge", ...(o.stp !== undefined ? ["stp_state", o.stp ? "1" : "0"] : [])], {
+    doing: `create bridge ${name} in ${ns}`,
+  });
+}
+
+/** Turns a bridge's spanning tree on or off. */
+export async function setStp(x: Executor, ns: string, name: string, stp: boolean): Promise<void> {
+  await ip(x, ns, ["link", "set", "dev", name, "type", "bridge", "stp_state", stp ? "1" : "0"], { doing: `set stp of ${name} in ${ns}` });
 }
 
 /** Changes settings of a link (one call); nothing to change, no call. */

@@ -88,3 +88,33 @@ export const routeSpec = z
   .superRefine((r, ctx) => {
     for (const p of routeProblems(r)) ctx.addIssue({ code: "custom", path: p.path === "destination" ? [] : [p.path], message: p.message });
   });
+
+/** A network (CIDR with host bits clear), IPv4 or IPv6. */
+export const network = rule(
+  (s) => parseCidr(s) !== undefined && !hasHostBits(s),
+  (s) => (parseCidr(s) ? `${s} has host bits set: did you mean ${networkOf(s)}?` : `"${s}" is not a network such as 192.168.1.0/24`),
+);
+
+/** A tc rate: a number and a unit, bits (bit, kbit, mbit, gbit, tbit) or bytes (bps, kbps, …) per second. */
+export const rate = rule(
+  (s) => /^\d+(\.\d+)?(bit|kbit|mbit|gbit|tbit|bps|kbps|mbps|gbps|tbps)$/i.test(s),
+  (s) => `"${s}" is not a rate: write a number and a tc unit, e.g. 10mbit, 512kbit, 1gbit`,
+);
+
+/** A tc size: bytes (b, kb, mb) or bits (kbit, mbit). */
+export const size = rule((s) => /^\d+(\.\d+)?(b|k|kb|m|mb|g|gb|bit|kbit|mbit|gbit)?$/i.test(s), (s) => `"${s}" is not a size such as 32kbit or 1600b`);
+
+/** A duration for tc: a number and us, ms or s. */
+export const duration = rule((s) => /^\d+(\.\d+)?(us|ms|s)$/.test(s), (s) => `"${s}" is not a duration such as 10ms, 500us or 1s`);
+
+/** A share in percent: a number 0-100, or a text like "2.5%". */
+export const percent = z
+  .union([z.number(), z.string().regex(/^\d+(\.\d+)?%$/, "write a percentage such as 2.5%")])
+  .transform((v) => (typeof v === "number" ? v : Number(v.slice(0, -1))))
+  .refine((v) => v >= 0 && v <= 100, { message: "a percentage is 0 to 100" });
+
+/** A host name for a hosts file (RFC 1123 labels). */
+export const hostname = rule(
+  (s) => s.length <= 253 && /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(s),
+  (s) => `"${s}" is not a host name (letters, digits, '-' and '.')`,
+);

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import * as route from "../kernel/route";
 import { NotOursError } from "../ownership";
-import { KernelError } from "../kernel/exec";
+import { KernelError, waitFor } from "../kernel/exec";
 import { cidr, nsname, routeSpec } from "./fields";
 import { Ctx, defineKind, InputsOf } from "./kind";
 
@@ -29,14 +29,30 @@ const inputs = {
 };
 type I = InputsOf<typeof inputs>;
 
-/** Turns what is installed of `want` into `want`, in one batch; a refusal names its route. */
+/**
+ * Turns what is installed of `want` into `want`, in one batch; a refusal names its route. A
+ * gateway not reachable yet is waited for (bounded): the batch is re-planned from what went in.
+ */
 async function converge(c: Ctx, ns: string, have: route.RouteSpec[], want: route.RouteSpec[], doing: string): Promise<void> {
-  const lines = route.plan(have, want);
+  let current = have;
+  let lines: string[] = [];
   try {
-    await route.apply(c.x, ns, lines, doing);
+    await waitFor(
+      async () => {
+        try {
+          lines = route.plan(current, want);
+          await route.apply(c.x, ns, lines, doing);
+        } catch (e) {
+          current = await route.installed(c.x, ns, want); // a batch stops at its first failing line
+          throw e;
+        }
+      },
+      route.unreachableGateway,
+      route.GATEWAY_WAIT_MS,
+    );
   } catch (e) {
     if (!(e instanceof KernelError)) throw e;
-    // `ip -batch` names the failing line: "Command failed -:N".
+    // `ip -batch` names the failing line of the last batch: "Command failed -:N".
     const line = lines[Number(/Command failed -:(\d+)/.exec(e.stderr)?.[1] ?? 0) - 1];
     const r = want.find((w) => line !== undefined && route.routeArgs("add", w).join(" ") === line.replace(/^route replace /, "route add "));
     if (r && e.kind === "exists" && (await route.installed(c.x, ns, [r])).length === 0) {

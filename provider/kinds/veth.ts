@@ -4,6 +4,7 @@
  * ends), MACs, up/down, checksum offload and the marker update in place; names and namespaces replace.
  */
 import { z } from "zod";
+import { KernelError, waitFor } from "../kernel/exec";
 import * as link from "../kernel/link";
 import { ifname, mac, mtu, nsname } from "./fields";
 import { Ctx, defineKind, InputsOf, Props, Undo } from "./kind";
@@ -25,6 +26,10 @@ const inputs = {
   offload: offload.optional(),
   /** Both ends administratively up (default true). */
   up: z.boolean().default(true),
+  /** The bridge (in `namespace`) this end is a port of; unset: not managed. */
+  master: ifname.optional(),
+  /** The bridge (in `peerNamespace`) the other end is a port of; unset: not managed. */
+  peerMaster: ifname.optional(),
 };
 type I = InputsOf<typeof inputs>;
 
@@ -32,10 +37,11 @@ interface End {
   ns: string;
   dev: string;
   mac?: string;
+  master?: string;
 }
 const ends = (i: I): [End, End] => [
-  { ns: i.namespace, dev: i.name, mac: i.mac },
-  { ns: i.peerNamespace, dev: i.peerName, mac: i.peerMac },
+  { ns: i.namespace, dev: i.name, mac: i.mac, master: i.master },
+  { ns: i.peerNamespace, dev: i.peerName, mac: i.peerMac, master: i.peerMaster },
 ];
 type Links = [link.LinkInfo | undefined, link.LinkInfo | undefined];
 const showEnds = (c: Ctx, i: I): Promise<Links> => Promise.all(ends(i).map((e) => link.show(c.x, e.ns, e.dev))) as Promise<Links>;
@@ -61,6 +67,7 @@ async function describe(c: Ctx, i: I, withOffload = true, links?: Links): Promis
   const outs: Props = {
     mtu: la!.mtu, mac: la!.address, peerMac: lb!.address, up: la!.flags.includes("UP") && lb!.flags.includes("UP"),
     ifindex: la!.ifindex, peerIfindex: lb!.ifindex, operstate: la!.operstate, broken: undefined,
+    master: la!.master, peerMaster: lb!.master,
   };
   if (i.offload && withOffload) {
     const [oa, ob] = await Promise.all([link.readOffload(c.x, a.ns, a.dev), link.readOffload(c.x, b.ns, b.dev)]);
@@ -76,6 +83,11 @@ async function apply(c: Ctx, have: Props | undefined, want: I, firstEndUp = fals
   const [a, b] = ends(want);
   for (const end of [a, b]) {
     const haveMac = end === a ? have?.mac : have?.peerMac;
+    const haveMaster = end === a ? have?.master : have?.peerMaster;
+    if (end.master !== undefined && haveMaster !== end.master) {
+      // The bridge may be another resource of the same `up`, still being made: wait for it, a little.
+      await waitFor(() => link.set(c.x, end.ns, end.dev, { master: end.master }), (e) => e instanceof KernelError && e.kind === "no-device");
+    }
     await link.set(c.x, end.ns, end.dev, {
       mtu: want.mtu !== undefined && have?.mtu !== want.mtu ? want.mtu : undefined,
       address: end.mac !== undefined && !sameMac(haveMac, end.mac) ? end.mac : undefined,
@@ -114,7 +126,7 @@ export const veth = defineKind({
     operstate: z.string(),
   },
   replaceOn: ["name", "namespace", "peerName", "peerNamespace"],
-  inPlace: ["mtu", "mac", "peerMac", "offload", "up"],
+  inPlace: ["mtu", "mac", "peerMac", "offload", "up", "master", "peerMaster"],
   same: {
     mac: (a, b) => sameMac(a, b),
     peerMac: (a, b) => sameMac(a, b),
