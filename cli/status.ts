@@ -63,9 +63,10 @@ export async function status(lab: LabDescription, resources: StateResource[], x:
       const [links, addrs, routes] = await Promise.all([link.list(x, n.namespace), addr.list(x, n.namespace), ipJson<RouteJ[]>(x, n.namespace, ["route", "show"])]);
       for (const i of n.interfaces) {
         const l = links.find((y) => y.ifname === i.name);
-        const have = addrs.filter((a) => a.device === i.name && a.scope !== "link").map((a) => a.cidr);
+        const have = addrs.filter((a) => a.device === i.name && a.scope !== "link" && !(i.name === "lo" && a.scope === "host")).map((a) => a.cidr);
         out.push(l ? `  ${i.name.padEnd(16)} ${l.operstate.padEnd(5)} mtu ${l.mtu}  ${have.join(" ") || "(no address)"}` : `  ${i.name.padEnd(16)} (no such interface)`);
       }
+      for (const nat of n.nat ?? []) out.push(`  nat ${nat.source} out ${nat.out} ${nat.to ? `snat to ${nat.to}` : "masquerade"}`);
       for (const r of routes.filter((y) => y.protocol !== "kernel" && y.protocol !== ROUTE_PROTOCOL)) {
         out.push(`  route ${r.dst}${r.gateway ? ` via ${r.gateway}` : ""}${r.dev ? ` dev ${r.dev}` : ""} (proto ${r.protocol ?? "boot"}: not made by netns-lab)`);
       }

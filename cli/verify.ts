@@ -1,5 +1,6 @@
 /** Every node pings every address of every other node, in parallel; a matrix of the results. */
-import type { LabDescription } from "../provider/components/description";
+import { addressesOf, LabDescription } from "../provider/components/description";
+import { contains, parseCidr } from "../provider/net";
 import { Executor, local } from "../provider/kernel/exec";
 import { nsExec } from "../provider/kernel/ip";
 import { UsageError } from "./args";
@@ -19,17 +20,20 @@ export function node(lab: LabDescription, name: string): LabDescription["nodes"]
 const pingOnce = (x: Executor, ns: string, addr: string): Promise<boolean> =>
   nsExec(x, ns, "ping", ["-c", "1", "-W", "1", "-q", addr]).then(() => true, () => false);
 
-const addrs = (n: LabDescription["nodes"][number]) => n.interfaces.map((i) => i.address?.split("/")[0]).filter((a): a is string => !!a);
+const addrs = (n: LabDescription["nodes"][number]) => n.interfaces.flatMap(addressesOf).map((a) => a.split("/")[0]);
 
 /** The matrix; `expect` adds pairs "A!B" that must not reach, to those the lab declares. */
 export async function verify(lab: LabDescription, expect: string[], x: Executor = local): Promise<VerifyResult> {
   for (const e of expect) {
     const [a, b] = e.split("!");
-    if (!a || !b) throw new UsageError(`--expect takes A!B (A must not reach B), got "${e}"`);
+    if (!a || !b) throw new UsageError(`--expect takes A!B (A must not reach B, a node or a network), got "${e}"`);
     node(lab, a);
-    node(lab, b);
+    if (!parseCidr(b)) node(lab, b);
   }
-  const unreachable = new Set([...(lab.expectUnreachable ?? []).map(([a, b]) => `${a}!${b}`), ...expect]);
+  const pairs: Array<[string, string]> = [...(lab.expectUnreachable ?? []), ...expect.map((e) => e.split("!") as [string, string])];
+  // Must `src` not reach this address of `dst`? By the node's name, or a network holding the address.
+  const mustNot = (src: string, dst: string, addr: string) =>
+    pairs.some(([a, b]) => a === src && (b === dst || (parseCidr(b) !== undefined && contains(b, addr))));
   const matrix: VerifyResult["matrix"] = {};
   const unexpected: string[] = [];
   const jobs: Promise<void>[] = [];
@@ -40,10 +44,17 @@ export async function verify(lab: LabDescription, expect: string[], x: Executor 
         matrix[src.name][dst.name] = "-";
         continue;
       }
+      const targets = addrs(dst);
       jobs.push(
-        Promise.all(addrs(dst).map((a) => pingOnce(x, src.namespace, a))).then((rs) => {
-          const mustNot = unreachable.has(`${src.name}!${dst.name}`);
-          const cell: Cell = mustNot ? (rs.some(Boolean) ? "unexpected-ok" : "expected-fail") : rs.every(Boolean) ? "ok" : "fail";
+        Promise.all(targets.map((a) => pingOnce(x, src.namespace, a))).then((rs) => {
+          const barred = targets.map((a) => mustNot(src.name, dst.name, a));
+          const cell: Cell = rs.some((r, n) => r && barred[n])
+            ? "unexpected-ok"
+            : rs.some((r, n) => !r && !barred[n])
+              ? "fail"
+              : barred.every(Boolean)
+                ? "expected-fail"
+                : "ok";
           matrix[src.name][dst.name] = cell;
           if (cell === "fail" || cell === "unexpected-ok") unexpected.push(`${src.name} -> ${dst.name}: ${cell}`);
         }),

@@ -1,8 +1,8 @@
 /**
  * The netns-lab project's program: one lab per stack, chosen by the stack's config
  * (Pulumi.<stack>.yaml):
- *   netns-lab:lab     curo | chain                    (default: the stack name if it is one of them)
- *   netns-lab:mode    kernel | external  (curo)       router1 as a kernel router or bare for a user-space one
+ *   netns-lab:lab     curo | curo-nat | chain         (default: the stack name if it is one of them)
+ *   netns-lab:mode    kernel | external  (curo, curo-nat)  router1 as a kernel router or bare for a user-space one
  *   netns-lab:routers N (chain, default 10)
  *   netns-lab:prefix  prepended to every namespace name (default none), e.g. to run two copies
  *   netns-lab:addresses  {"<interface>": "<cidr>"} overriding the lab's addresses ("" removes one),
@@ -11,6 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { chain } from "./chain";
 import { curo, CuroMode } from "./curo";
+import { curoNat } from "./curo-nat";
 
 const config = new pulumi.Config();
 const labName = config.get("lab") ?? pulumi.getStack();
@@ -21,17 +22,18 @@ const options = {
 
 function build() {
   switch (labName) {
-    case "curo": {
+    case "curo":
+    case "curo-nat": {
       const mode = config.get("mode") ?? "kernel";
       if (mode !== "kernel" && mode !== "external") {
         throw new Error(`netns-lab:mode must be "kernel" or "external" (got "${mode}")`);
       }
-      return curo(mode as CuroMode, options);
+      return (labName === "curo" ? curo : curoNat)(mode as CuroMode, options);
     }
     case "chain":
       return chain(config.getNumber("routers") ?? 10, options);
     default:
-      throw new Error(`unknown lab "${labName}": set netns-lab:lab to "curo" or "chain" (bin/pulumi config set lab curo)`);
+      throw new Error(`unknown lab "${labName}": set netns-lab:lab to "curo", "curo-nat" or "chain" (bin/pulumi config set lab curo)`);
   }
 }
 

@@ -4,22 +4,34 @@
  */
 import * as fs from "fs";
 
-export type Role = "host" | "router";
+export type Role = "host" | "router" | "switch";
 
 export interface InterfaceInfo {
   name: string;
-  /** The node at the other end of the cable. */
+  /** The node at the other end of the cable ("" for the loopback). */
   peer: string;
+  /** The first address (what older readers know). */
   address?: string;
+  /** Every address, in order (dual stack, several per interface). */
+  addresses?: string[];
+}
+
+export interface NatInfo {
+  source: string;
+  out: string;
+  to?: string;
 }
 
 export interface LabDescription {
   name: string;
-  nodes: Array<{ name: string; role: Role; namespace: string; interfaces: InterfaceInfo[] }>;
-  links: Array<{ name: string; ends: Array<{ node: string; interface: string; address?: string }> }>;
-  /** Pairs [from, to] that must NOT reach each other (e.g. through a router left to user space). */
+  nodes: Array<{ name: string; role: Role; namespace: string; interfaces: InterfaceInfo[]; nat?: NatInfo[] }>;
+  links: Array<{ name: string; ends: Array<{ node: string; interface: string; address?: string; addresses?: string[] }> }>;
+  /** Pairs [from, to] where `from` must NOT reach `to`: a node's name, or a network (CIDR). */
   expectUnreachable?: Array<[string, string]>;
 }
+
+/** Every address of an interface, whichever of the two fields holds them. */
+export const addressesOf = (i: { address?: string; addresses?: string[] }): string[] => i.addresses ?? (i.address ? [i.address] : []);
 
 /**
  * `pulumi preview` carries no stack outputs, so `netns-lab graph --preview` starts the preview with

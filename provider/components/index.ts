@@ -1,2 +1,4 @@
 export * from "./lab";
+export * from "./link";
+export * from "./node";
 export * from "./description";

@@ -1,7 +1,8 @@
 /**
- * Components that make a lab read like its diagram: a Lab holds Hosts and Routers (each a network
- * namespace), joined by Links (a veth pair named `<this>-<other>` at each end, with an address on
- * each end). Everything is a child of the Lab, so `pulumi preview` shows the lab as a tree.
+ * Components that make a lab read like its diagram: a Lab holds Hosts, Routers and Switches (each a
+ * network namespace), joined by Links (a veth pair named `<this>-<other>` at each end, with the
+ * addresses of each end) and LANs (a Switch's bridge with a cable to each member). Everything is a
+ * child of the Lab, so `pulumi preview` shows the lab as a tree.
  *
  *   const lab = new Lab("curo");
  *   const h1 = lab.host("host1"), r1 = lab.router("router1");
@@ -9,120 +10,23 @@
  *   h1.routes([{ destination: "default", via: "192.168.1.1" }]);
  */
 import * as pulumi from "@pulumi/pulumi";
-import { IpAddress, IpForwarding, NetNamespace, Offload, RouteSpec, RouteTable, VethLink } from "../resources";
-import { handOff, InterfaceInfo, LabDescription, Role } from "./description";
-
-export interface NodeOptions {
-  /** Namespace name; defaults to the lab's namespace prefix + the node name. */
-  namespace?: string;
-}
-
-/** A node of the lab: one network namespace. */
-export class LabNode extends pulumi.ComponentResource {
-  readonly namespace: NetNamespace;
-  /** The namespace name, known at once (for commands and outputs). */
-  readonly nsName: string;
-  readonly interfaces: InterfaceInfo[] = [];
-  private routeTable?: RouteTable;
-
-  constructor(type: string, readonly name: string, readonly role: Role, opts: NodeOptions & pulumi.ComponentResourceOptions = {}) {
-    super(`netns-lab:index:${type}`, name, {}, opts);
-    this.nsName = opts.namespace ?? name;
-    this.namespace = new NetNamespace(name, { name: this.nsName }, { parent: this });
-  }
-
-  /** Static routes of this node, installed together (one RouteTable, one batched `ip` call). */
-  routes(routes: RouteSpec[], opts: pulumi.CustomResourceOptions = {}): RouteTable {
-    if (this.routeTable) throw new Error(`node ${this.name}: routes() was already called; pass all routes at once`);
-    const addresses = this.interfaces.map((i) => i.address).filter((a): a is string => !!a);
-    this.routeTable = new RouteTable(`${this.name}-routes`, { namespace: this.namespace.name, routes, addresses }, { parent: this, dependsOn: this.dependencies, ...opts });
-    return this.routeTable;
-  }
-
-  /** Resources a route in this node must wait for: the addresses that make its gateways reachable. */
-  readonly dependencies: pulumi.Resource[] = [];
-}
-
-export class Host extends LabNode {
-  constructor(name: string, opts: NodeOptions & pulumi.ComponentResourceOptions = {}) {
-    super("Host", name, "host", opts);
-    this.registerOutputs({});
-  }
-}
-
-export interface RouterOptions extends NodeOptions {
-  /** Kernel IPv4 forwarding (default true). false: a plain namespace, e.g. for a user-space router. */
-  forwarding?: boolean;
-  /** Also forward IPv6 (default false: not managed). */
-  ipv6?: boolean;
-}
-
-export class Router extends LabNode {
-  readonly forwarding?: IpForwarding;
-  constructor(name: string, opts: RouterOptions & pulumi.ComponentResourceOptions = {}) {
-    super("Router", name, "router", opts);
-    if (opts.forwarding !== false) {
-      this.forwarding = new IpForwarding(`${name}-forwarding`, {
-        namespace: this.namespace.name,
-        ipv4: true,
-        ...(opts.ipv6 ? { ipv6: true } : {}),
-      }, { parent: this });
-    }
-    this.registerOutputs({});
-  }
-}
-
-export interface LinkOptions {
-  /** Addresses (CIDR) of the a end and the b end; leave one undefined for no address there. */
-  addresses?: [string | undefined, string | undefined];
-  /** Interface names; default `<a>-<b>` and `<b>-<a>`. */
-  names?: [string, string];
-  mtu?: number;
-  offload?: Offload;
-  up?: boolean;
-}
-
-/** A link's interface names and addresses, with the defaults filled in: `<a>-<b>`, `<b>-<a>`, none. */
-function linkEnds(a: LabNode, b: LabNode, o: LinkOptions): { names: [string, string]; addresses: [string | undefined, string | undefined] } {
-  return { names: o.names ?? [`${a.name}-${b.name}`, `${b.name}-${a.name}`], addresses: o.addresses ?? [undefined, undefined] };
-}
-
-/** A cable between two nodes: a veth pair plus the addresses on its ends. */
-export class Link extends pulumi.ComponentResource {
-  readonly veth: VethLink;
-  readonly addresses: IpAddress[] = [];
-  readonly ends: [InterfaceInfo & { node: string }, InterfaceInfo & { node: string }];
-
-  constructor(name: string, a: LabNode, b: LabNode, o: LinkOptions = {}, opts: pulumi.ComponentResourceOptions = {}) {
-    super("netns-lab:index:Link", name, {}, opts);
-    const { names: [an, bn], addresses: [aa, ba] } = linkEnds(a, b, o);
-    this.veth = new VethLink(name, {
-      name: an, namespace: a.namespace.name, peerName: bn, peerNamespace: b.namespace.name,
-      mtu: o.mtu, offload: o.offload, up: o.up,
-    }, { parent: this });
-    this.ends = [
-      { node: a.name, name: an, peer: b.name, address: aa },
-      { node: b.name, name: bn, peer: a.name, address: ba },
-    ];
-    for (const [node, ifname, addr] of [[a, an, aa], [b, bn, ba]] as const) {
-      node.interfaces.push({ name: ifname, peer: node === a ? b.name : a.name, address: addr });
-      if (!addr) continue;
-      // The device comes from the veth's outputs, so that replacing the pair replaces its addresses too.
-      const device = node === a ? this.veth.name : this.veth.peerName;
-      const ip = new IpAddress(`${ifname}-addr`, { namespace: node.namespace.name, device, address: addr }, { parent: this });
-      this.addresses.push(ip);
-      a.dependencies.push(ip);
-      b.dependencies.push(ip);
-    }
-    this.registerOutputs({});
-  }
-}
+import { Addresses, Link, LinkOptions, Shaping } from "./link";
+import { handOff, LabDescription } from "./description";
+import { Host, LabContext, LabNode, NodeOptions, Router, RouterOptions, Switch } from "./node";
 
 export interface LabOptions {
   /** Prepended to every node's namespace name. */
   namespacePrefix?: string;
   /** Interface name -> address (CIDR) replacing the one the program gives; "" removes it. */
   addressOverrides?: Record<string, string>;
+  /** A hosts file in every node naming every node's addresses (default true). */
+  hosts?: boolean;
+}
+
+export interface LanOptions {
+  mtu?: number;
+  offload?: LinkOptions["offload"];
+  shaping?: Shaping;
 }
 
 /** A whole lab; nodes and links are its children. */
@@ -130,44 +34,99 @@ export class Lab extends pulumi.ComponentResource {
   readonly nodes: LabNode[] = [];
   readonly links: Link[] = [];
   private readonly unreachable: Array<[string, string]> = [];
-
   /** Prepended to every node's namespace name (interface names live inside namespaces and need none). */
   readonly namespacePrefix: string;
   /** Per-interface address overrides, by interface name: what a lab program chose, changed from config. */
   readonly addressOverrides: Record<string, string>;
+  private readonly ctx: LabContext;
 
   constructor(readonly name: string, opts: pulumi.ComponentResourceOptions & LabOptions = {}) {
-    const { namespacePrefix, addressOverrides, ...rest } = opts;
+    const { namespacePrefix, addressOverrides, hosts, ...rest } = opts;
     super("netns-lab:index:Lab", name, {}, rest);
     this.namespacePrefix = namespacePrefix ?? "";
     this.addressOverrides = addressOverrides ?? {};
+    // Routes, NAT and hosts files take what the whole lab declares: they wait until the program's
+    // declarations settle (an event-loop turn with no change to the lab), whatever the order of its lines.
+    let dirty = true;
+    let settledAt = false;
+    const settled = new Promise<void>((resolve) => {
+      const check = () => (dirty ? ((dirty = false), setImmediate(check)) : ((settledAt = true), resolve()));
+      setImmediate(check);
+    });
+    this.ctx = {
+      settled,
+      hostEntries: () => (hosts === false ? undefined : this.hostEntries()),
+      touch: () => {
+        dirty = true;
+        if (settledAt) pulumi.log.warn(`lab ${name}: changed after its declaration settled; routes, NAT and hosts files were computed before it (declare the lab before awaiting anything)`, this);
+      },
+    };
     this.registerOutputs({});
   }
 
+  private add<T extends LabNode>(n: T): T {
+    this.nodes.push(n);
+    this.ctx.touch();
+    return n;
+  }
+
   host(name: string, opts: NodeOptions = {}): Host {
-    const h = new Host(name, { namespace: this.namespacePrefix + name, ...opts, parent: this });
-    this.nodes.push(h);
-    return h;
+    return this.add(new Host(name, this.ctx, { namespace: this.namespacePrefix + name, ...opts, parent: this }));
   }
 
   router(name: string, opts: RouterOptions = {}): Router {
-    const r = new Router(name, { namespace: this.namespacePrefix + name, ...opts, parent: this });
-    this.nodes.push(r);
-    return r;
+    return this.add(new Router(name, this.ctx, { namespace: this.namespacePrefix + name, ...opts, parent: this }));
   }
 
   link(a: LabNode, b: LabNode, o: LinkOptions = {}): Link {
-    const { names, addresses } = linkEnds(a, b, o);
-    const pick = (i: 0 | 1) => (names[i] in this.addressOverrides ? this.addressOverrides[names[i]] || undefined : addresses[i]);
-    o = { ...o, names, addresses: [pick(0), pick(1)] };
-    const l = new Link(`${a.name}-${b.name}`, a, b, o, { parent: this });
+    return this.cable(`${a.name}-${b.name}`, a, b, o);
+  }
+
+  /**
+   * A LAN segment: a switch node (namespace `<prefix><name>`, role switch) holding a bridge named
+   * `<name>`; each member gets a cable whose end `<member>-<name>` carries its addresses and whose
+   * other end `<name>-<member>` is a port of the bridge.
+   */
+  lan(name: string, members: Array<[LabNode, Addresses]>, opts: LanOptions = {}): Switch {
+    const seen = new Set<LabNode>();
+    for (const [m] of members) {
+      if (seen.has(m)) throw new Error(`lan ${name}: ${m.name} is a member twice; give it one entry with all its addresses`);
+      seen.add(m);
+    }
+    const sw = this.add(new Switch(name, this.ctx, { namespace: this.namespacePrefix + name, mtu: opts.mtu, parent: this }));
+    for (const [m, addrs] of members) {
+      this.cable(`${m.name}-${name}`, m, sw, { ...opts, addresses: [addrs, undefined], masters: [undefined, name], dependsOn: [sw.bridge] });
+    }
+    return sw;
+  }
+
+  private cable(name: string, a: LabNode, b: LabNode, o: LinkOptions & ConstructorParameters<typeof Link>[3]): Link {
+    const names: [string, string] = o.names ?? [`${a.name}-${b.name}`, `${b.name}-${a.name}`];
+    const pick = (i: 0 | 1): Addresses => (names[i] in this.addressOverrides ? this.addressOverrides[names[i]] || undefined : o.addresses?.[i]);
+    const l = new Link(name, a, b, { ...o, names, addresses: [pick(0), pick(1)] }, { parent: this });
     this.links.push(l);
+    this.ctx.touch();
     return l;
   }
 
-  /** Declares that `a` must not reach `b` (and `b` not `a`): what `netns-lab verify` checks. */
-  expectUnreachable(a: LabNode, b: LabNode): void {
-    this.unreachable.push([a.name, b.name], [b.name, a.name]);
+  /**
+   * Declares that `a` must not reach `b`, what `netns-lab verify` checks: a node (and then `b` must
+   * not reach `a` either, unless `oneWay`), or a network, whose addresses `a` must not reach (a
+   * private LAN behind NAT, say).
+   */
+  expectUnreachable(a: LabNode, b: LabNode | string, opts: { oneWay?: boolean } = {}): void {
+    if (typeof b === "string") this.unreachable.push([a.name, b]);
+    else this.unreachable.push([a.name, b.name], ...(opts.oneWay ? [] : [[b.name, a.name] as [string, string]]));
+  }
+
+  /** Name -> addresses (without prefix length) of every node that has one, loopbacks first. */
+  hostEntries(): Record<string, string[]> {
+    const entries: Record<string, string[]> = {};
+    for (const n of this.nodes) {
+      const addrs = n.addresses().map((c) => c.split("/")[0]);
+      if (addrs.length) entries[n.name] = addrs;
+    }
+    return entries;
   }
 
   /** The lab as data (export it as `description`); also handed to `netns-lab graph --preview`. */
@@ -182,11 +141,12 @@ export class Lab extends pulumi.ComponentResource {
     return {
       name: this.name,
       ...(this.unreachable.length ? { expectUnreachable: this.unreachable } : {}),
-      nodes: this.nodes.map((n) => ({ name: n.name, role: n.role, namespace: n.nsName, interfaces: n.interfaces })),
+      nodes: this.nodes.map((n) => ({ name: n.name, role: n.role, namespace: n.nsName, interfaces: n.interfaces, ...(n.natRules.length ? { nat: n.natRules } : {}) })),
       links: this.links.map((l) => ({
         name: `${l.ends[0].node}-${l.ends[1].node}`,
-        ends: l.ends.map((e) => ({ node: e.node, interface: e.name, address: e.address })),
+        ends: l.ends.map((e) => ({ node: e.node, interface: e.name, ...(e.address ? { address: e.address } : {}), ...(e.addresses ? { addresses: e.addresses } : {}) })),
       })),
     };
   }
 }
+

@@ -1,0 +1,133 @@
+/** A lab's nodes: each a network namespace, with its routes, NAT, loopback addresses and hosts file. */
+import * as pulumi from "@pulumi/pulumi";
+import { Bridge, HostsFile, IpAddress, IpForwarding, Nat, NetNamespace, RouteSpec, RouteTable } from "../resources";
+import { addressesOf, InterfaceInfo, NatInfo, Role } from "./description";
+
+/** What a node asks of its lab: when every declaration is in, and the names for its hosts file. */
+export interface LabContext {
+  /** Resolves once the program has declared the whole lab (its synchronous part ended). */
+  readonly settled: Promise<void>;
+  /** Name -> addresses of every node, loopbacks first (undefined: the lab writes no hosts files). */
+  hostEntries(): Record<string, string[]> | undefined;
+  /** Records that the lab changed (a node, a link, an address): settling waits for quiet. */
+  touch(): void;
+}
+
+export interface NodeOptions {
+  /** Namespace name; defaults to the lab's namespace prefix + the node name. */
+  namespace?: string;
+}
+
+/** A node of the lab: one network namespace. */
+export class LabNode extends pulumi.ComponentResource {
+  readonly namespace: NetNamespace;
+  /** The namespace name, known at once (for commands and outputs). */
+  readonly nsName: string;
+  readonly interfaces: InterfaceInfo[] = [];
+  readonly natRules: NatInfo[] = [];
+  /** What a route in this node waits for: the addresses that make its gateways reachable. */
+  readonly addressResources: pulumi.Resource[] = [];
+  /** What a program in this node waits for: its links (and with them its interfaces). */
+  readonly linkResources: pulumi.Resource[] = [];
+  private routeTable?: RouteTable;
+
+  constructor(type: string, readonly name: string, readonly role: Role, protected readonly lab: LabContext, opts: NodeOptions & pulumi.ComponentResourceOptions = {}) {
+    super(`netns-lab:index:${type}`, name, {}, opts);
+    this.nsName = opts.namespace ?? name;
+    this.namespace = new NetNamespace(name, { name: this.nsName }, { parent: this });
+    const entries = lab.hostEntries();
+    if (entries) {
+      // Every node's names, known once the whole lab is declared.
+      new HostsFile(`${name}-hosts`, { namespace: this.namespace.name, entries: lab.settled.then(() => lab.hostEntries()!) }, { parent: this });
+    }
+  }
+
+  /** Every address of this node, loopbacks first. */
+  addresses(): string[] {
+    const lo = this.interfaces.filter((i) => i.name === "lo");
+    return [...lo, ...this.interfaces.filter((i) => i.name !== "lo")].flatMap(addressesOf);
+  }
+
+  /** Static routes of this node, installed together (one RouteTable, one batched `ip` call), once its addresses are there. */
+  routes(routes: RouteSpec[], opts: pulumi.CustomResourceOptions = {}): RouteTable {
+    if (this.routeTable) throw new Error(`node ${this.name}: routes() was already called; pass all routes at once`);
+    const ready = this.lab.settled;
+    const dependsOn: Promise<pulumi.Input<pulumi.Resource>[]> = ready.then(() => this.addressResources);
+    this.routeTable = new RouteTable(
+      `${this.name}-routes`,
+      { namespace: this.namespace.name, routes, addresses: ready.then(() => this.interfaces.filter((i) => i.name !== "lo").flatMap(addressesOf)) },
+      { parent: this, dependsOn, ...opts },
+    );
+    return this.routeTable;
+  }
+
+  /** Addresses on the loopback (`lo`): a router ID, a service address. */
+  loopback(cidrs: string | string[]): IpAddress[] {
+    const list = typeof cidrs === "string" ? [cidrs] : cidrs;
+    let lo = this.interfaces.find((i) => i.name === "lo");
+    if (!lo) this.interfaces.push((lo = { name: "lo", peer: "", addresses: [] }));
+    const made = list.map((cidr) => {
+      const n = lo!.addresses!.push(cidr);
+      lo!.address = lo!.addresses![0];
+      return new IpAddress(`${this.name}-lo-addr${n === 1 ? "" : `-${n}`}`, { namespace: this.namespace.name, device: "lo", address: cidr }, { parent: this, dependsOn: [this.namespace] });
+    });
+    this.addressResources.push(...made);
+    this.lab.touch();
+    return made;
+  }
+}
+
+export class Host extends LabNode {
+  constructor(name: string, lab: LabContext, opts: NodeOptions & pulumi.ComponentResourceOptions = {}) {
+    super("Host", name, "host", lab, opts);
+    this.registerOutputs({});
+  }
+}
+
+export interface RouterOptions extends NodeOptions {
+  /** Kernel IPv4 forwarding (default true). false: a plain namespace, e.g. for a user-space router. */
+  forwarding?: boolean;
+  /** Also forward IPv6 (default false: not managed). */
+  ipv6?: boolean;
+}
+
+export interface NatOptions {
+  /** The network to translate, e.g. 192.168.1.0/24. */
+  source: string;
+  /** The interface its packets leave by. */
+  out: string;
+  /** SNAT to this address; unset: masquerade. */
+  to?: string;
+}
+
+export class Router extends LabNode {
+  readonly forwarding?: IpForwarding;
+  constructor(name: string, lab: LabContext, opts: RouterOptions & pulumi.ComponentResourceOptions = {}) {
+    super("Router", name, "router", lab, opts);
+    if (opts.forwarding !== false) {
+      this.forwarding = new IpForwarding(`${name}-forwarding`, { namespace: this.namespace.name, ipv4: true, ...(opts.ipv6 ? { ipv6: true } : {}) }, { parent: this });
+    }
+    this.registerOutputs({});
+  }
+
+  /** Source NAT of `source` leaving by `out` (masquerade, or SNAT to `to`), once the links are there. */
+  nat(o: NatOptions): Nat {
+    this.natRules.push({ source: o.source, out: o.out, ...(o.to ? { to: o.to } : {}) });
+    const n = this.natRules.length;
+    const dependsOn: Promise<pulumi.Input<pulumi.Resource>[]> = this.lab.settled.then(() => this.linkResources);
+    return new Nat(`${this.name}-nat${n === 1 ? "" : `-${n}`}`, { namespace: this.namespace.name, source: o.source, outInterface: o.out, to: o.to }, {
+      parent: this,
+      dependsOn,
+    });
+  }
+}
+
+/** A LAN segment: a namespace holding one bridge; members join it by a veth pair each. */
+export class Switch extends LabNode {
+  readonly bridge: Bridge;
+  constructor(name: string, lab: LabContext, opts: NodeOptions & { mtu?: number } & pulumi.ComponentResourceOptions = {}) {
+    super("Switch", name, "switch", lab, opts);
+    this.bridge = new Bridge(`${name}-bridge`, { namespace: this.namespace.name, name, mtu: opts.mtu }, { parent: this });
+    this.registerOutputs({});
+  }
+}
