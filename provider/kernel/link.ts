@@ -71,14 +71,14 @@ export interface VethEnd {
 export async function addVeth(x: Executor, a: VethEnd, b: VethEnd): Promise<void> {
   const { up, alias, ...bOpts } = b.settings;
   void up, alias;
-  await ip(x, a.ns, ["link", "add", a.dev, ...settingArgs(a.settings), "type", "veth", "peer", "name", b.dev, "netns", b.ns, ...settingArgs(bOpts)], {
+  await ip(x, a.ns, ["link", "add", "name", a.dev, ...settingArgs(a.settings), "type", "veth", "peer", "name", b.dev, "netns", b.ns, ...settingArgs(bOpts)], {
     doing: `create veth pair ${a.ns}:${a.dev} <-> ${b.ns}:${b.dev}`,
   });
 }
 
 /** A Linux bridge (`ip link add NAME type bridge`), down until set up. */
 export async function addBridge(x: Executor, ns: string, name: string, o: { stp?: boolean; mtu?: number }): Promise<void> {
-  await ip(x, ns, ["link", "add", name, ...(o.mtu !== undefined ? ["mtu", String(o.mtu)] : []), "type", "bridge", ...(o.stp !== undefined ? ["stp_state", o.stp ? "1" : "0"] : [])], {
+  await ip(x, ns, ["link", "add", "name", name, ...(o.mtu !== undefined ? ["mtu", String(o.mtu)] : []), "type", "bridge", ...(o.stp !== undefined ? ["stp_state", o.stp ? "1" : "0"] : [])], {
     doing: `create bridge ${name} in ${ns}`,
   });
 }

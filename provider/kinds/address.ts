@@ -1,10 +1,10 @@
 /** IpAddress: one IPv4 or IPv6 address (CIDR) on a device in a namespace. Every change replaces. */
 import * as addr from "../kernel/addr";
-import { KernelError } from "../kernel/exec";
+import { KernelError, waitFor } from "../kernel/exec";
 import * as link from "../kernel/link";
 import { sameStack } from "../ownership";
 import { cidr, ifname, nsname } from "./fields";
-import { defineKind } from "./kind";
+import { defineKind, WAIT_MS } from "./kind";
 
 export const address = defineKind({
   inputs: {
@@ -22,7 +22,9 @@ export const address = defineKind({
 
   async create(c, i) {
     try {
-      await addr.add(c.x, i.namespace, i.device, i.address);
+      // The device may be another resource of the same `up`, still being made: wait for it, a little.
+      const noDevice = (e: unknown) => e instanceof KernelError && e.kind === "no-device";
+      await waitFor(() => addr.add(c.x, i.namespace, i.device, i.address), noDevice, WAIT_MS);
     } catch (e) {
       if (e instanceof KernelError && e.kind === "no-device") {
         throw new Error(`cannot add ${i.address}: device "${i.device}" does not exist in namespace "${i.namespace}"`);

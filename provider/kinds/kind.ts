@@ -17,7 +17,10 @@
  * - rollback: a create that fails midway undoes the steps it registered, last first.
  */
 import { z } from "zod";
-import { Executor, KernelError, local } from "../kernel/exec";
+import { Executor, KernelError, local, waitFor } from "../kernel/exec";
+
+/** How long a create waits for what another resource of the same `up` is about to make. */
+export const WAIT_MS = 5000;
 import * as netns from "../kernel/netns";
 import { claim, marker, refuse } from "../ownership";
 
@@ -242,8 +245,12 @@ export function defineKind<S extends Shape, O extends Props>(def: KindDef<S, O>)
       const i = props as I;
       const c = ctxOf(i);
       await requirePrivileges(c.x);
-      const gone = await missingNamespace(c.x, def.namespaces(i));
-      if (gone) throw new Error(`cannot create ${def.title(i)}: network namespace "${gone}" does not exist`);
+      // A namespace named by a plain string may be another resource of the same `up`, still being
+      // made (a program without dependsOn): wait for it, a little, then say which is missing.
+      await waitFor(async () => {
+        const gone = await missingNamespace(c.x, def.namespaces(i));
+        if (gone) throw new Error(`cannot create ${def.title(i)}: network namespace "${gone}" does not exist`);
+      }, () => true, WAIT_MS);
       const undo: Undo = [];
       try {
         let outs: Props;

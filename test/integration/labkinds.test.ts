@@ -53,6 +53,15 @@ describe("Bridge and ports", () => {
     await kinds.Bridge.delete(br.id, br.outs); // idempotent
   });
 
+  test("names that read as ip keywords (br, mtu) are names, not options", async () => {
+    const sw = await mkns("sw");
+    const h = await mkns("h");
+    await make("Bridge", { namespace: sw, name: "br" });
+    await make("VethLink", { name: "mtu", namespace: h, peerName: "address", peerNamespace: sw, peerMaster: "br", owner: `${owner}-v` });
+    expect(linkJson(sw, "address").master).toBe("br");
+    expect(linkJson(h, "mtu").linkinfo.info_kind).toBe("veth");
+  });
+
   test("a bridge someone else made is refused; a port whose bridge comes a moment later waits for it", async () => {
     const sw = await mkns("sw");
     const h = await mkns("h");

@@ -120,3 +120,91 @@ test("external mode: router1 gets no address, forwarding or routes, and the lab 
   expect(names).not.toContain("router1-host1-addr");
   expect(d.expectUnreachable).toEqual(expect.arrayContaining([["host1", "host2"], ["host2", "host1"]]));
 });
+
+describe("the curo-nat lab and the building blocks", () => {
+  let d: any;
+  beforeAll(async () => {
+    registered.length = 0;
+    const { curoNat } = await import("../../stacks/curo-nat");
+    d = curoNat("kernel", { namespacePrefix: "n-" }).lab.description();
+    await settled("router1-nat");
+    await settled("host2-hosts");
+  });
+  const inputs = (type: string, name: string) => registered.find((r) => r.type.endsWith(`:${type}`) && r.name === name)!.inputs;
+
+  test("a LAN is a switch node with a bridge named after it; each member's cable ends in a port of it", () => {
+    expect(inputs("NetNamespace", "br0")).toMatchObject({ name: "n-br0" });
+    expect(inputs("Bridge", "br0-bridge")).toMatchObject({ namespace: "n-br0", name: "br0" });
+    expect(inputs("VethLink", "router1-br0")).toMatchObject({ name: "router1-br0", namespace: "n-router1", peerName: "br0-router1", peerNamespace: "n-br0", peerMaster: "br0" });
+    expect(byName("router1-br0-addr").inputs).toMatchObject({ namespace: "n-router1", device: "router1-br0", address: "192.168.1.1/24" });
+    expect(registered.filter((r) => r.name.startsWith("br0-") && r.name.endsWith("-addr"))).toEqual([]); // ports carry no address
+    expect(d.nodes.find((n: any) => n.name === "br0")).toMatchObject({ role: "switch", namespace: "n-br0" });
+  });
+
+  test("the NAT waits for router1's links and translates the LAN out of router1-router2", () => {
+    const nat = byName("router1-nat");
+    expect(nat.inputs).toMatchObject({ namespace: "n-router1", source: "192.168.1.0/24", outInterface: "router1-router2" });
+    const links = ["router1-br0", "router1-router2"].map((n) => registered.find((r) => r.type.endsWith(":VethLink") && r.name === n)!.urn);
+    expect(nat.dependencies).toEqual(expect.arrayContaining(links));
+    expect(d.nodes.find((n: any) => n.name === "router1").nat).toEqual([{ source: "192.168.1.0/24", out: "router1-router2" }]);
+  });
+
+  test("every node gets a hosts file naming every node's addresses", () => {
+    const files = registered.filter((r) => r.type.endsWith(":HostsFile"));
+    expect(files.map((f) => f.inputs.namespace).sort()).toEqual(["n-br0", "n-host1", "n-host2", "n-host3", "n-router1", "n-router2"]);
+    expect(inputs("HostsFile", "host1-hosts").entries).toEqual({
+      host1: ["192.168.1.2"], host3: ["192.168.1.3"], router1: ["192.168.1.1", "192.168.0.1"], router2: ["192.168.0.2", "192.168.2.1"], host2: ["192.168.2.2"],
+    });
+  });
+
+  test("outside nodes must not reach the private network; the rest is reachable", () => {
+    expect(d.expectUnreachable).toEqual([["router2", "192.168.1.0/24"], ["host2", "192.168.1.0/24"]]);
+  });
+});
+
+describe("declared in any order, several addresses, loopbacks, shaping", () => {
+  let d: any;
+  beforeAll(async () => {
+    registered.length = 0;
+    const { Lab } = await import("../../provider");
+    const lab = new Lab("any", { namespacePrefix: "a-" });
+    const r = lab.router("r");
+    const h = lab.host("h");
+    // Routes first, the link and loopback after: the table still waits for every address.
+    h.routes([{ destination: "default", via: "10.0.0.1" }]);
+    lab.link(h, r, { addresses: [["10.0.0.2/24", "fd00::2/64"], "10.0.0.1/24"], shaping: { rate: "10mbit" } });
+    r.loopback(["10.255.0.1/32", "fd00:ff::1/128"]);
+    d = lab.description();
+    await settled("r-hosts");
+  });
+
+  test("a route table declared before its link still depends on, and knows, the link's addresses", () => {
+    const t = byName("h-routes");
+    expect(t.inputs.addresses).toEqual(["10.0.0.2/24", "fd00::2/64"]);
+    expect(t.dependencies).toEqual(expect.arrayContaining([byName("h-r-addr").urn, byName("h-r-addr-2").urn]));
+  });
+
+  test("a list of addresses is one IpAddress each; loopbacks sit on lo and come first in hosts files", () => {
+    expect(byName("h-r-addr-2").inputs).toMatchObject({ device: "h-r", address: "fd00::2/64" });
+    expect(byName("r-lo-addr").inputs).toMatchObject({ namespace: "a-r", device: "lo", address: "10.255.0.1/32" });
+    expect(byName("r-lo-addr-2").inputs).toMatchObject({ device: "lo", address: "fd00:ff::1/128" });
+    expect(inputs("h-hosts").entries).toEqual({ h: ["10.0.0.2", "fd00::2"], r: ["10.255.0.1", "fd00:ff::1", "10.0.0.1"] });
+    expect(d.links[0].ends[0]).toEqual({ node: "h", interface: "h-r", address: "10.0.0.2/24", addresses: ["10.0.0.2/24", "fd00::2/64"] });
+  });
+
+  test("link shaping puts the same TrafficShaping on both ends", () => {
+    expect(byName("h-r-shaping").inputs).toMatchObject({ namespace: "a-h", device: "h-r", rate: "10mbit" });
+    expect(byName("r-h-shaping").inputs).toMatchObject({ namespace: "a-r", device: "r-h", rate: "10mbit" });
+  });
+
+  function inputs(name: string) {
+    return byName(name).inputs;
+  }
+});
+
+test("a LAN member given twice is refused at once, naming it", async () => {
+  const { Lab } = await import("../../provider");
+  const lab = new Lab("dup", { hosts: false });
+  const h = lab.host("h");
+  expect(() => lab.lan("lan0", [[h, "10.0.0.1/24"], [h, "10.0.0.2/24"]])).toThrow("lan lan0: h is a member twice");
+});
