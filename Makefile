@@ -12,9 +12,9 @@ help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
 	@echo "  variables: LAB=curo|chain (stack to use, default curo)"
 
-system-deps: ## install iproute2, ethtool, iputils-ping, util-linux, libcap2-bin when missing (apt-get, as root)
+system-deps: ## install iproute2, ethtool, iputils-ping, util-linux, libcap2-bin, nftables, tcpdump when missing (apt-get, as root)
 	@missing=""; \
-	for pair in ip:iproute2 ethtool:ethtool ping:iputils-ping nsenter:util-linux capsh:libcap2-bin; do \
+	for pair in ip:iproute2 ethtool:ethtool ping:iputils-ping nsenter:util-linux capsh:libcap2-bin nft:nftables tcpdump:tcpdump; do \
 	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \

@@ -44,7 +44,7 @@ export function classify(stderr: string): FailureKind {
   return "other";
 }
 
-const PACKAGE_OF: Record<string, string> = { ip: "iproute2", ethtool: "ethtool", nsenter: "util-linux" };
+const PACKAGE_OF: Record<string, string> = { ip: "iproute2", tc: "iproute2", ethtool: "ethtool", nsenter: "util-linux", nft: "nftables", tcpdump: "tcpdump" };
 
 /** What to do when the kernel says "not permitted": as root, and in a container, a privileged one. */
 export const PRIVILEGE_ADVICE =
@@ -99,6 +99,9 @@ export interface Executor {
 /** Builds the error for a command that ran and failed. */
 export function failure(file: string, args: readonly string[], code: number | undefined, stderr: string, doing?: string): KernelError {
   const command = [file, ...args];
+  // nsenter runs the real tool: "nsenter: failed to execute nft: No such file or directory".
+  const absent = /failed to execute (\S+): No such file or directory/.exec(stderr);
+  if (absent) return missing(absent[1], args, doing);
   const kind = classify(stderr);
   const hint = advice(kind, file);
   return new KernelError(

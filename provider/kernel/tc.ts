@@ -49,21 +49,30 @@ export const wantsNetem = (s: Shaping): boolean => !!(s.delay || s.jitter || s.l
 
 /**
  * Installs the shaping as the device's root (replacing ours): tbf alone for a rate; netem for
- * delay, jitter and loss, with tbf below it when a rate is given too.
+ * delay, jitter and loss, with tbf below it when a rate is given too. A root of another kind is
+ * swapped (delete, add); if the new one cannot be made, the old tbf is put back: a failure leaves
+ * the device as it was.
  */
 export async function apply(x: Executor, ns: string, dev: string, s: Shaping): Promise<void> {
   const doing = `shape ${dev} in ${ns}`;
+  const kind = wantsNetem(s) ? "netem" : "tbf";
+  const before = root(await list(x, ns, dev));
+  const swap = before?.handle === HANDLE && before.kind !== kind;
+  if (swap) await tc(x, ns, ["qdisc", "del", "dev", dev, "root"], doing);
   try {
-    if (wantsNetem(s)) {
+    if (kind === "netem") {
       await tc(x, ns, ["qdisc", "replace", "dev", dev, "root", "handle", HANDLE, "netem", ...netemArgs(s)], doing);
       if (s.rate) await tc(x, ns, ["qdisc", "replace", "dev", dev, "parent", `${HANDLE}1`, "handle", "4e4d:", "tbf", ...tbfArgs(s)], doing);
     } else {
       await tc(x, ns, ["qdisc", "replace", "dev", dev, "root", "handle", HANDLE, "tbf", ...tbfArgs(s)], doing);
     }
   } catch (e) {
+    if (swap && before?.kind === "tbf" && before.options?.rate) {
+      const o = before.options;
+      await tc(x, ns, ["qdisc", "add", "dev", dev, "root", "handle", HANDLE, "tbf", "rate", `${o.rate! * 8}bit`, "burst", `${o.burst ?? 4096}b`, "latency", `${o.lat ?? 50000}us`], `restore the shaping of ${dev} in ${ns}`).catch(() => undefined);
+    }
     if (e instanceof KernelError && /qdisc kind is unknown/i.test(e.stderr)) {
-      const which = wantsNetem(s) ? "netem (sch_netem)" : "tbf (sch_tbf)";
-      throw new KernelError(`this kernel has no ${which}: ${wantsNetem(s) ? "delay, jitter and loss cannot be applied (rate shaping with tbf works)" : "rate shaping cannot be applied"} [${dev} in ${ns}]`, "unsupported", e.command, e.stderr);
+      throw new KernelError(`this kernel has no ${kind === "netem" ? "netem (sch_netem): delay, jitter and loss cannot be applied (rate shaping with tbf works)" : "tbf (sch_tbf): rate shaping cannot be applied"} [${dev} in ${ns}]`, "unsupported", e.command, e.stderr);
     }
     throw e;
   }

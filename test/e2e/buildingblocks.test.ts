@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { cleanupAfterAll, openStack, previewSteps, REPO, TestStack } from "../support/engine";
 import { namespaces, pings, sh, uniquePrefix } from "../support/names";
+import { userProject } from "../support/project";
 
 jest.setTimeout(600_000);
 
@@ -76,5 +77,36 @@ describe("raw resources, routes declared first and without dependsOn", () => {
     await t.stack.destroy();
     expect(namespaces().filter((n) => n.startsWith(prefix))).toEqual([]);
     expect(etcNetns(prefix)).toEqual([]);
+  });
+});
+
+describe("a shaped link", () => {
+  const prefix = uniquePrefix();
+  const lab = cleanupAfterAll(prefix);
+
+  test("shaping { rate: 10mbit } is a 10 Mbit tbf on both ends; adding a delay fails clearly and changes nothing", async () => {
+    const dir = userProject({
+      "Pulumi.yaml": "name: shaped\nruntime: nodejs\nmain: index.ts\n",
+      "package.json": JSON.stringify({ name: "shaped", private: true }),
+      "index.ts": [
+        `import * as pulumi from "@pulumi/pulumi";`,
+        `import { Lab } from "netns-lab";`,
+        `const c = new pulumi.Config();`,
+        `const lab = new Lab("shaped", { namespacePrefix: c.require("prefix"), hosts: false });`,
+        `const a = lab.host("a"), b = lab.host("b");`,
+        `lab.link(a, b, { addresses: ["10.88.0.1/24", "10.88.0.2/24"], shaping: { rate: "10mbit", ...(c.get("delay") ? { delay: c.get("delay") } : {}) } });`,
+        `export const description = lab.describe();`,
+      ].join("\n"),
+    });
+    const t = lab.track(await openStack(dir, prefix.slice(0, -1), { prefix }));
+    await t.stack.up();
+    for (const [n, dev] of [["a", "a-b"], ["b", "b-a"]]) {
+      expect(sh("ip", ["netns", "exec", `${prefix}${n}`, "tc", "qdisc", "show", "dev", dev])).toMatch(/qdisc tbf 4e4c: root .*rate 10Mbit/);
+    }
+    await t.stack.setConfig("delay", { value: "20ms" });
+    await expect(t.stack.up()).rejects.toThrow(/this kernel has no netem \(sch_netem\): delay, jitter and loss cannot be applied \(rate shaping with tbf works\)/);
+    expect(sh("ip", ["netns", "exec", `${prefix}a`, "tc", "qdisc", "show", "dev", "a-b"])).toMatch(/qdisc tbf 4e4c: root .*rate 10Mbit/);
+    await t.stack.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

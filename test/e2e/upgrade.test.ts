@@ -1,8 +1,9 @@
 // Upgrade safety, after Pulumi's providertest: stacks recorded by the release before the kind
 // template (test/fixtures/upgrade, made by record.sh at 0ff8a44) are taken over by this code. Their
 // kernel objects are made again under the recorded names and markers, the recorded state is
-// imported, and then: preview shows no replace and no update, refresh finds nothing changed, up
-// changes nothing and the lab works, destroy leaves nothing.
+// imported, and then: preview shows no replace and no update (only the hosts files the lab writes
+// since, created), refresh finds nothing changed, up adds just those and the lab works, destroy
+// leaves nothing.
 import * as fs from "fs";
 import * as path from "path";
 import { kinds } from "../../provider/runtime";
@@ -49,15 +50,17 @@ describe.each([
     await t.stack.importStack(state);
 
     const p = await previewSteps(t.stack);
-    expect(Object.keys(p.byOp)).toEqual(["same"]);
-    // Every lab resource (previewSteps leaves out the stack and the default provider).
+    const nodes = resources.filter((r) => r.type.endsWith(":NetNamespace")).map((r) => r.urn.split("::").pop());
+    expect(Object.keys(p.byOp).sort()).toEqual(["create", "same"]);
+    expect(p.byOp.create.sort()).toEqual(nodes.map((n) => `${n}-hosts`).sort()); // new since: a hosts file per node
+    // Every recorded lab resource (previewSteps leaves out the stack and the default provider).
     expect(p.byOp.same.length).toBe(resources.filter((r) => r.type.startsWith("netns-lab:") || TYPE.test(r.type)).length);
 
     const refresh = await t.stack.refresh();
     expect(refresh.summary.resourceChanges).toEqual({ same: expect.any(Number) });
 
     const up = await t.stack.up();
-    expect(up.summary.resourceChanges).toEqual({ same: expect.any(Number) });
+    expect(up.summary.resourceChanges).toEqual({ same: expect.any(Number), create: nodes.length });
     expect(pings(`${prefix}${from}`, to)).toBe(true);
 
     await t.stack.destroy();

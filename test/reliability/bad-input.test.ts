@@ -64,6 +64,15 @@ const cases: Case[] = [
   ["route table that is a string", one("RouteTable", { namespace: left, routes: "10.96.0.0/16 via 10.98.0.2" }), /routes: .*array/i, "preview"],
   ["forwarding flag as text", one("IpForwarding", { namespace: left, ipv4: "yes" }), /ipv4: .*boolean/i, "preview"],
   ["forwarding in a namespace that does not exist", one("IpForwarding", { namespace: ns("nowhere"), ipv4: true }), /network namespace "nlt.*nowhere" does not exist/, "up"],
+  ["rate that is a word", one("TrafficShaping", { namespace: left, device: "lp", rate: "fast" }), /rate: "fast" is not a rate: write a number and a tc unit, e\.g\. 10mbit/, "preview"],
+  ["loss of 150%", one("TrafficShaping", { namespace: left, device: "lp", loss: "150%" }), /loss: a percentage is 0 to 100/, "preview"],
+  ["jitter without delay", one("TrafficShaping", { namespace: left, device: "lp", jitter: "5ms" }), /jitter: jitter varies a delay: give delay too/, "preview"],
+  ["delay where the kernel has no netem", one("TrafficShaping", { namespace: left, device: "lp", delay: "20ms" }), /this kernel has no netem \(sch_netem\)/, "up"],
+  ["bridge name over 15 bytes", one("Bridge", { namespace: left, name: "a-very-long-bridge" }), /name: interface names are 1-15 bytes/, "preview"],
+  ["the same LAN member twice", [{ kind: "lan", name: "dup", args: { members: ["h1", "h2", "h1"] } }], /lan lan0: h1 is a member twice/, "preview"],
+  ["NAT out of an interface that does not exist", one("Nat", { namespace: ns("right"), source: "10.98.0.0/24", outInterface: "nope0" }), /interface "nope0" does not exist in namespace/, "up"],
+  ["NAT of a source with host bits", one("Nat", { namespace: ns("right"), source: "10.98.0.7/24", outInterface: "rp" }), /source: 10\.98\.0\.7\/24 has host bits set: did you mean 10\.98\.0\.0\/24\?/, "preview"],
+  ["hosts file entry that is not an address", one("HostsFile", { namespace: ns("right"), entries: { x: ["10.0.0.300"] } }), /entries\.x\.0: "10\.0\.0\.300" is not an IPv4 or IPv6 address/, "preview"],
 ];
 
 const FULL = process.env.NETNS_LAB_FULL === "1";
@@ -75,7 +84,9 @@ let before: { kernel: string; state: string };
 
 function kernel(): string {
   const nss = sh("ip", ["netns", "list"]).split("\n").map((l) => l.split(" ")[0]).filter((n) => n.startsWith(P)).sort();
-  return JSON.stringify(nss.map((n) => [n, sh("ip", ["-n", n, "-br", "addr"]), sh("ip", ["-n", n, "route"])]));
+  const inNs = (n: string, ...cmd: string[]) => sh("ip", ["netns", "exec", n, ...cmd]);
+  return JSON.stringify(nss.map((n) => [n, sh("ip", ["-n", n, "-br", "addr"]), sh("ip", ["-n", n, "route"]), inNs(n, "tc", "qdisc"), inNs(n, "nft", "list", "ruleset"), sh("ip", ["-n", n, "-d", "-br", "link"])]))
+    + JSON.stringify(fs.existsSync("/etc/netns") ? fs.readdirSync("/etc/netns").filter((d) => d.startsWith(P)) : []);
 }
 async function state(): Promise<string> {
   const s = await t!.stack.exportStack();

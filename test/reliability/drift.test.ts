@@ -1,4 +1,5 @@
 // Drift: changes made by hand are reported by refresh and repaired by up, kind by kind.
+import * as fs from "fs";
 import * as path from "path";
 import { cleanupAfterAll, openStack, previewSteps, REPO, TestStack } from "../support/engine";
 import { pings, setSysctl, sh, uniquePrefix } from "../support/names";
@@ -23,6 +24,10 @@ const drifts: Array<[string, () => void, () => void]> = [
   ["route deleted", () => sh("ip", ["-n", left, "route", "del", "10.97.0.0/16"]), () => expect(sh("ip", ["-n", left, "route", "show", "10.97.0.0/16"])).toMatch(/via 10\.98\.0\.2/)],
   ["route gateway changed", () => sh("ip", ["-n", left, "route", "replace", "10.97.0.0/16", "via", "10.98.0.3", "proto", "78"]), () => expect(sh("ip", ["-n", left, "route", "show", "10.97.0.0/16"])).toMatch(/via 10\.98\.0\.2/)],
   ["offload turned on", () => sh("nsenter", [`--net=/run/netns/${right}`, "ethtool", "-K", "right-left", "tx", "on"]), () => expect(offload(right, "right-left")).toMatch(/tx-checksumming: off/)],
+  ["port detached from its bridge", () => sh("ip", ["-n", right, "link", "set", "rp", "nomaster"]), () => expect(link(right, "rp").master).toBe("br0")],
+  ["NAT table flushed", () => sh("ip", ["netns", "exec", right, "nft", "flush", "ruleset"]), () => expect(sh("ip", ["netns", "exec", right, "nft", "list", "ruleset"])).toMatch(/ip saddr 10\.98\.0\.0\/24 oifname "rp" masquerade/)],
+  ["qdisc removed", () => sh("ip", ["netns", "exec", left, "tc", "qdisc", "del", "dev", "left-right", "root"]), () => expect(sh("ip", ["netns", "exec", left, "tc", "qdisc", "show", "dev", "left-right"])).toMatch(/qdisc tbf 4e4c: root .*rate 100Mbit/)],
+  ["hosts file edited", () => fs.appendFileSync(`/etc/netns/${left}/hosts`, "10.9.9.9\tintruder\n"), () => expect(fs.readFileSync(`/etc/netns/${left}/hosts`, "utf8")).not.toContain("intruder")],
   ["interface moved to another namespace", () => {
     sh("ip", ["netns", "add", `${P}elsewhere`]);
     sh("ip", ["-n", left, "link", "set", "left-right", "netns", `${P}elsewhere`]);
@@ -41,7 +46,7 @@ beforeAll(async () => {
 
 const FULL = process.env.NETNS_LAB_FULL === "1";
 
-test.each(FULL ? drifts : drifts.filter((_, i) => [0, 3, 10].includes(i)))("%s: refresh reports it, up repairs it", async (_what, change, repaired) => {
+test.each(FULL ? drifts : drifts.filter((_, i) => [0, 3, 11, 13, 14].includes(i)))("%s: refresh reports it, up repairs it", async (_what, change, repaired) => {
   change();
   const r = await t!.stack.refresh();
   const changed = Object.entries(r.summary.resourceChanges ?? {}).filter(([op]) => op !== "same");

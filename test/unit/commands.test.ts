@@ -49,3 +49,12 @@ describe("kernel messages become kinds of failure", () => {
   });
 });
 
+
+describe("a tool run inside a namespace that is not installed names its package", () => {
+  test("nft missing, through nsenter", async () => {
+    const { failure } = await import("../../provider/kernel/exec");
+    const e = failure("nsenter", ["--net=/run/netns/x", "--", "nft", "-f", "-"], 127, "nsenter: failed to execute nft: No such file or directory", "write NAT table");
+    expect(e.kind).toBe("missing-tool");
+    expect(e.message).toBe("write NAT table: 'nft' is not installed: apt-get install nftables");
+  });
+});
