@@ -119,4 +119,16 @@ test(`${FAULTS} faults injected into up and destroy converge (seed ${SEED})`, as
   console.log(`${log.join("\n")}\n${interrupted} of ${FAULTS} runs got their signal mid-way; all converged`);
   must("destroy", "--yes", "--skip-preview");
   expect(namespaces().filter((n) => n.startsWith(P))).toEqual([]);
+  // A killed engine leaves no plugin behind: the language host notices its parent is gone.
+  const orphans = () =>
+    fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).filter((pid) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        return /\(pulumi-languag/.test(stat) && stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1] === "1";
+      } catch {
+        return false;
+      }
+    });
+  for (let i = 0; i < 30 && orphans().length; i++) await new Promise((r) => setTimeout(r, 100));
+  expect(orphans()).toEqual([]);
 });

@@ -40,6 +40,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
@@ -74,9 +75,21 @@ func main() {
 	}
 	// The engine reads the port from our first line of output.
 	fmt.Printf("%d\n", handle.Port)
+	go exitWithParent()
 	if err := <-handle.Done; err != nil {
 		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: gRPC server stopped: %v\n", err)
 		os.Exit(1)
+	}
+}
+
+// exitWithParent ends the host when the engine that started it is gone (killed with SIGKILL, say,
+// when it has no chance to stop its plugins): an orphaned host would otherwise wait forever.
+func exitWithParent() {
+	parent := os.Getppid()
+	for range time.Tick(time.Second) {
+		if os.Getppid() != parent {
+			os.Exit(0)
+		}
 	}
 }
 
