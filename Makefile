@@ -12,9 +12,9 @@ help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
 	@echo "  variables: LAB=curo|chain (stack to use, default curo)"
 
-system-deps: ## install iproute2, ethtool, iputils-ping, util-linux, libcap2-bin, nftables, tcpdump when missing (apt-get, as root)
+system-deps: ## install iproute2, ethtool, iputils-ping, util-linux, libcap2-bin, nftables, tcpdump, bird2 when missing (apt-get, as root)
 	@missing=""; \
-	for pair in ip:iproute2 ethtool:ethtool ping:iputils-ping nsenter:util-linux capsh:libcap2-bin nft:nftables tcpdump:tcpdump; do \
+	for pair in ip:iproute2 ethtool:ethtool ping:iputils-ping nsenter:util-linux capsh:libcap2-bin nft:nftables tcpdump:tcpdump bird:bird2; do \
 	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -34,16 +34,17 @@ engine: npm ## build the Pulumi engine (CLI + Node.js language host) from Go mod
 
 build: npm ## type-check everything and compile the library to dist/ (anew: no stale modules)
 	node node_modules/.bin/tsc -p tsconfig.json --noEmit
-	rm -rf dist
-	node node_modules/.bin/tsc -p tsconfig.build.json
+	@# Compiled aside and swapped in, so a lab running meanwhile never sees a dist/ half gone.
+	rm -rf dist.new && node node_modules/.bin/tsc -p tsconfig.build.json --outDir dist.new
+	rm -rf dist.old && { [ ! -d dist ] || mv dist dist.old; } && mv dist.new dist && rm -rf dist.old
 
 deps: system-deps npm engine build
 
-up: deps ## bring up the lab LAB (default curo), prove it with a ping, then verify every pair
+up: deps ## bring up the lab LAB (default curo), verify every pair (waiting up to 60 s for routing to converge), then a ping
 	@$(PULUMI) stack select --create $(LAB) >/dev/null
 	$(PULUMI) up --yes --skip-preview --stack $(LAB)
+	bin/netns-lab verify --stack $(LAB) --wait 60
 	@cmd=$$($(PULUMI) stack output ping --stack $(LAB)); echo "+ $$cmd"; $$cmd
-	bin/netns-lab verify --stack $(LAB)
 
 preview: deps ## show what `make up` would change
 	@$(PULUMI) stack select --create $(LAB) >/dev/null

@@ -18,6 +18,10 @@ export interface Options {
   preview: boolean;
   help: boolean;
   expect: string[];
+  /** verify: retry for up to this many seconds until all is as expected (routing protocols converging). */
+  wait: number;
+  /** capture: write a pcap file instead of printing packets. */
+  write?: string;
 }
 
 const spec = {
@@ -27,6 +31,8 @@ const spec = {
   preview: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
   expect: { type: "string", multiple: true, default: [] as string[] },
+  wait: { type: "string", default: "0" },
+  write: { type: "string", short: "w" },
 } as const;
 
 /** Options anywhere before `--`; everything after it belongs to the command being run. */
@@ -51,5 +57,13 @@ export function parseArgs(argv: string[]): Options {
     preview: v.preview!,
     help: v.help!,
     expect: v.expect as string[],
+    wait: seconds(v.wait!),
+    write: v.write,
   };
+}
+
+function seconds(s: string): number {
+  const n = Number(s);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--wait takes seconds (got "${s}")`);
+  return n;
 }

@@ -6,9 +6,12 @@
  *   netns-lab verify [--expect A!B …]
  *   netns-lab exec   <node> [-- command …]
  *   netns-lab status
+ *   netns-lab logs    <node> [name]
+ *   netns-lab capture <node> <interface> [-w FILE]
  * Common options: --stack NAME, --cwd DIR (see HELP.main).
  */
 import { spawnSync } from "child_process";
+import { local } from "../provider/kernel/exec";
 import { netnsPath } from "../provider/kernel/ip";
 import { Options, parseArgs, UsageError } from "./args";
 import { dot, mermaid, svg } from "./graph";
@@ -25,7 +28,9 @@ Commands:
   graph    the topology as Mermaid, Graphviz DOT or SVG
   verify   every node pings every other node's addresses; prints a matrix
   exec     run a command (default: a shell) inside a node's namespace
-  status   nodes, interfaces and addresses, live, and every resource that differs from the stack
+  status   nodes, interfaces, addresses and processes, live, and every resource that differs from the stack
+  logs     the log of a process the lab runs in a node
+  capture  tcpdump inside a node: packets on an interface, printed or written as a pcap
 
 Options for every command:
   --stack NAME   the stack (default: the selected one)
@@ -36,20 +41,31 @@ Run \`netns-lab <command> --help\` for more.`,
 Prints the lab's topology: nodes with their role, links with interface names, addresses and subnet.
   --format   mermaid (default), dot, or svg (rendered with Graphviz in WebAssembly)
   --preview  from the program alone (pulumi preview), before anything is deployed`,
-  verify: `netns-lab verify [--expect A!B …] [--stack NAME]
+  verify: `netns-lab verify [--expect A!B …] [--wait SECONDS] [--stack NAME]
 
 Every node that has an address pings every address of every other node (1 packet each, in
 parallel) and prints a matrix. Exit status 1 on any unexpected result. Pairs that must NOT reach
-each other come from the lab (its description's expectUnreachable) and from --expect A!B.`,
+each other come from the lab (its description's expectUnreachable) and from --expect A!B (B a node
+or a network). --wait retries until all is as expected, for up to SECONDS (a routing protocol
+converging).`,
   exec: `netns-lab exec <node> [-- command [args…]] [--stack NAME]
 
 Runs the command inside the node's network namespace (default: $SHELL or /bin/bash) and exits
 with its exit status. Example: netns-lab exec host1 -- ping -c1 192.168.2.2`,
   status: `netns-lab status [--stack NAME]
 
-Reads the kernel live: per node its interfaces (state, MTU, addresses) and the routes netns-lab did
+Reads the kernel live: per node its interfaces (state, MTU, addresses), NAT, processes (the lab's,
+running or not, and any other found in the node's network namespace) and the routes netns-lab did
 not make. Then every resource of the stack is read back by its kind, as \`pulumi refresh\` would:
 one that is gone or differs is marked DRIFT, and the exit status is 2 if any is.`,
+  logs: `netns-lab logs <node> [name] [--stack NAME]
+
+Prints the log (stdout and stderr) of a process the lab runs in the node; the name may be left out
+when the node runs one.`,
+  capture: `netns-lab capture <node> <interface> [-w FILE] [--stack NAME]
+
+Runs tcpdump (Debian's tcpdump) inside the node on the interface: packets printed as they pass, or
+written to FILE as a pcap for Wireshark with -w. Ctrl-C stops it.`,
 };
 
 function requireRoot(what: string): void {
@@ -68,7 +84,12 @@ const commands: Record<string, (o: Options) => Promise<number>> = {
   async verify(o) {
     requireRoot("verify");
     const lab = await deployedLab(o);
-    const r = await verify(lab, o.expect);
+    const until = Date.now() + o.wait * 1000;
+    let r = await verify(lab, o.expect);
+    while (r.unexpected.length && Date.now() < until) {
+      await new Promise((res) => setTimeout(res, 1000));
+      r = await verify(lab, o.expect);
+    }
     console.log(renderMatrix(lab, r));
     return r.unexpected.length ? 1 : 0;
   },
@@ -82,6 +103,35 @@ const commands: Record<string, (o: Options) => Promise<number>> = {
     // Interactive and inheriting the terminal: the one command the CLI runs itself, not through an executor.
     const r = spawnSync("ip", ["netns", "exec", n.namespace, ...run], { stdio: "inherit" });
     if (r.error) throw new UsageError(`could not run ${run[0]} in ${netnsPath(n.namespace)}: ${r.error.message}`);
+    return r.status ?? 1;
+  },
+  async logs(o) {
+    requireRoot("logs");
+    const [name, which] = o.rest;
+    if (!name) throw new UsageError("logs needs a node: netns-lab logs <node> [name]");
+    const n = node(await deployedLab(o), name);
+    const ps = n.processes ?? [];
+    const p = which ? ps.find((x) => x.name === which) : ps.length === 1 ? ps[0] : undefined;
+    if (!p) {
+      throw new UsageError(ps.length ? `${name} runs ${ps.map((x) => x.name).join(", ")}: say which (netns-lab logs ${name} <name>)` : `${name} runs no process`);
+    }
+    const r = (await stackResources(o)).find((x) => x.kind === "Process" && x.name === p.resource);
+    const file = r?.outputs.logFile;
+    const text = file ? await local.readFile(file) : undefined;
+    if (text === undefined) throw new UsageError(`no log for ${name}/${p.name}${file ? ` (${file} is missing)` : ": the process was never started"}`);
+    process.stdout.write(text);
+    return 0;
+  },
+  async capture(o) {
+    requireRoot("capture");
+    const [name, iface] = o.rest;
+    if (!name || !iface) throw new UsageError("capture needs a node and an interface: netns-lab capture <node> <interface> [-w FILE]");
+    const n = node(await deployedLab(o), name);
+    if (!n.interfaces.some((i) => i.name === iface)) {
+      throw new UsageError(`${name} has no interface "${iface}": it has ${n.interfaces.map((i) => i.name).join(", ")}`);
+    }
+    const r = spawnSync("ip", ["netns", "exec", n.namespace, "tcpdump", "-n", "-i", iface, ...(o.write ? ["-w", o.write] : ["-l"])], { stdio: "inherit" });
+    if (r.error) throw new UsageError(`could not run tcpdump: ${r.error.message} (apt-get install tcpdump)`);
     return r.status ?? 1;
   },
   async status(o) {

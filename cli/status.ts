@@ -10,6 +10,7 @@ import * as addr from "../provider/kernel/addr";
 import * as link from "../provider/kernel/link";
 import * as netns from "../provider/kernel/netns";
 import { ipJson } from "../provider/kernel/ip";
+import * as proc from "../provider/kernel/proc";
 import { ROUTE_PROTOCOL } from "../provider/ownership";
 import { kind } from "../provider/runtime";
 import type { StateResource } from "./stack";
@@ -67,6 +68,7 @@ export async function status(lab: LabDescription, resources: StateResource[], x:
         out.push(l ? `  ${i.name.padEnd(16)} ${l.operstate.padEnd(5)} mtu ${l.mtu}  ${have.join(" ") || "(no address)"}` : `  ${i.name.padEnd(16)} (no such interface)`);
       }
       for (const nat of n.nat ?? []) out.push(`  nat ${nat.source} out ${nat.out} ${nat.to ? `snat to ${nat.to}` : "masquerade"}`);
+      out.push(...(await processes(x, n.namespace, resources)));
       for (const r of routes.filter((y) => y.protocol !== "kernel" && y.protocol !== ROUTE_PROTOCOL)) {
         out.push(`  route ${r.dst}${r.gateway ? ` via ${r.gateway}` : ""}${r.dev ? ` dev ${r.dev}` : ""} (proto ${r.protocol ?? "boot"}: not made by netns-lab)`);
       }
@@ -76,4 +78,28 @@ export async function status(lab: LabDescription, resources: StateResource[], x:
   for (const d of drift.filter((y) => !shown.has(y))) out.push(`DRIFT ${d.kind} ${d.resource}: ${d.what}`);
   out.push(drift.length ? `\n${drift.length} resource(s) differ from the stack: \`bin/pulumi refresh\` records them, \`bin/pulumi up\` repairs them` : "\nmatches the stack");
   return { text: out.join("\n"), drift: drift.length };
+}
+
+/**
+ * The processes of a node: ours (the stack's Process resources there), alive or dead, and every
+ * other process whose network namespace is the node's (a shell someone opened there, say).
+ */
+async function processes(x: Executor, ns: string, resources: StateResource[]): Promise<string[]> {
+  const lines: string[] = [];
+  const ours = resources.filter((r) => r.kind === "Process" && r.inputs.namespace === ns);
+  const seen = new Set<number>();
+  for (const r of ours) {
+    const o = r.outputs;
+    const up = o.pid && o.startTime && (await proc.alive(x, o.pid, o.startTime, o.owner));
+    if (up) seen.add(o.pid);
+    lines.push(`  process ${r.name}: ${up ? `running, pid ${o.pid}` : "NOT RUNNING"} (${(r.inputs.command ?? []).join(" ")}; log ${o.logFile})`);
+  }
+  const inode = await netns.inode(x, ns);
+  for (const pid of await proc.all(x)) {
+    if (seen.has(pid) || (await proc.netnsInode(x, pid)) !== inode) continue;
+    const owner = await proc.ownerOf(x, pid);
+    if (owner && ours.some((r) => r.inputs.owner === owner)) continue; // a child of one of ours
+    lines.push(`  other process ${pid}: ${(await proc.cmdline(x, pid)).join(" ")}${owner ? ` (started for ${owner})` : ""}`);
+  }
+  return lines;
 }

@@ -98,5 +98,15 @@ export const HostsFile = resourceClass("HostsFile");
 export type HostsFile = InstanceType<typeof HostsFile>;
 export type HostsFileArgs = ArgsFor<"HostsFile">;
 
+/** A program running detached in a namespace (a daemon, a user-space router), watched as state. */
+export const Process = resourceClass("Process");
+export type Process = InstanceType<typeof Process>;
+export type ProcessArgs = ArgsFor<"Process">;
+
+/** A file the lab needs (a daemon's configuration): refused where another file is, drift when edited. */
+export const File = resourceClass("File");
+export type File = InstanceType<typeof File>;
+export type FileArgs = ArgsFor<"File">;
+
 /** The zod type of a field, for tools that want to validate before deploying. */
 export type FieldType<K extends KindName, F extends keyof ShapeOf<K>> = z.output<ShapeOf<K>[F]>;

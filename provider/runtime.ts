@@ -8,11 +8,13 @@
 import * as fs from "fs";
 import { address } from "./kinds/address";
 import { bridge } from "./kinds/bridge";
+import { file } from "./kinds/file";
 import { forwarding } from "./kinds/forwarding";
 import { hostsFile } from "./kinds/hostsfile";
 import { Kind, Provider } from "./kinds/kind";
 import { namespace } from "./kinds/namespace";
 import { nat } from "./kinds/nat";
+import { processKind } from "./kinds/process";
 import { routeKind } from "./kinds/route";
 import { routeTable } from "./kinds/routetable";
 import { trafficShaping } from "./kinds/shaping";
@@ -29,6 +31,8 @@ export const kinds = {
   Nat: nat,
   TrafficShaping: trafficShaping,
   HostsFile: hostsFile,
+  Process: processKind,
+  File: file,
 } satisfies Record<string, Kind<any, any>>;
 
 export type KindName = keyof typeof kinds;

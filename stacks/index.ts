@@ -1,7 +1,8 @@
 /**
  * The netns-lab project's program: one lab per stack, chosen by the stack's config
  * (Pulumi.<stack>.yaml):
- *   netns-lab:lab     curo | curo-nat | chain         (default: the stack name if it is one of them)
+ *   netns-lab:lab     curo | curo-nat | chain | ospf  (default: the stack name if it is one of them)
+ *   netns-lab:down    ["r1-r2", …] (ospf)            ring links to set down: OSPF reroutes
  *   netns-lab:mode    kernel | external  (curo, curo-nat)  router1 as a kernel router or bare for a user-space one
  *   netns-lab:routers N (chain, default 10)
  *   netns-lab:prefix  prepended to every namespace name (default none), e.g. to run two copies
@@ -12,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { chain } from "./chain";
 import { curo, CuroMode } from "./curo";
 import { curoNat } from "./curo-nat";
+import { ospf } from "./ospf";
 
 const config = new pulumi.Config();
 const labName = config.get("lab") ?? pulumi.getStack();
@@ -32,8 +34,10 @@ function build() {
     }
     case "chain":
       return chain(config.getNumber("routers") ?? 10, options);
+    case "ospf":
+      return ospf({ ...options, down: config.getObject<string[]>("down") ?? [], runDir: `/run/netns-lab/${pulumi.getProject()}/${pulumi.getStack()}` });
     default:
-      throw new Error(`unknown lab "${labName}": set netns-lab:lab to "curo", "curo-nat" or "chain" (bin/pulumi config set lab curo)`);
+      throw new Error(`unknown lab "${labName}": set netns-lab:lab to "curo", "curo-nat", "chain" or "ospf" (bin/pulumi config set lab curo)`);
   }
 }
 

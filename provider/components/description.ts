@@ -22,9 +22,17 @@ export interface NatInfo {
   to?: string;
 }
 
+export interface ProcessInfo {
+  /** Its name in the node (what `netns-lab logs NODE NAME` takes). */
+  name: string;
+  /** The Process resource's name. */
+  resource: string;
+  command: string[];
+}
+
 export interface LabDescription {
   name: string;
-  nodes: Array<{ name: string; role: Role; namespace: string; interfaces: InterfaceInfo[]; nat?: NatInfo[] }>;
+  nodes: Array<{ name: string; role: Role; namespace: string; interfaces: InterfaceInfo[]; nat?: NatInfo[]; processes?: ProcessInfo[] }>;
   links: Array<{ name: string; ends: Array<{ node: string; interface: string; address?: string; addresses?: string[] }> }>;
   /** Pairs [from, to] where `from` must NOT reach `to`: a node's name, or a network (CIDR). */
   expectUnreachable?: Array<[string, string]>;

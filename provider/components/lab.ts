@@ -141,7 +141,10 @@ export class Lab extends pulumi.ComponentResource {
     return {
       name: this.name,
       ...(this.unreachable.length ? { expectUnreachable: this.unreachable } : {}),
-      nodes: this.nodes.map((n) => ({ name: n.name, role: n.role, namespace: n.nsName, interfaces: n.interfaces, ...(n.natRules.length ? { nat: n.natRules } : {}) })),
+      nodes: this.nodes.map((n) => ({
+        name: n.name, role: n.role, namespace: n.nsName, interfaces: n.interfaces,
+        ...(n.natRules.length ? { nat: n.natRules } : {}), ...(n.processes.length ? { processes: n.processes } : {}),
+      })),
       links: this.links.map((l) => ({
         name: `${l.ends[0].node}-${l.ends[1].node}`,
         ends: l.ends.map((e) => ({ node: e.node, interface: e.name, ...(e.address ? { address: e.address } : {}), ...(e.addresses ? { addresses: e.addresses } : {}) })),

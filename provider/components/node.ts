@@ -1,7 +1,7 @@
 /** A lab's nodes: each a network namespace, with its routes, NAT, loopback addresses and hosts file. */
 import * as pulumi from "@pulumi/pulumi";
-import { Bridge, HostsFile, IpAddress, IpForwarding, Nat, NetNamespace, RouteSpec, RouteTable } from "../resources";
-import { addressesOf, InterfaceInfo, NatInfo, Role } from "./description";
+import { Bridge, File, HostsFile, IpAddress, IpForwarding, Nat, NetNamespace, Process, ProcessArgs, RouteSpec, RouteTable } from "../resources";
+import { addressesOf, InterfaceInfo, NatInfo, ProcessInfo, Role } from "./description";
 
 /** What a node asks of its lab: when every declaration is in, and the names for its hosts file. */
 export interface LabContext {
@@ -11,6 +11,13 @@ export interface LabContext {
   hostEntries(): Record<string, string[]> | undefined;
   /** Records that the lab changed (a node, a link, an address): settling waits for quiet. */
   touch(): void;
+}
+
+export interface RunOptions extends Omit<ProcessArgs, "namespace" | "command" | "hostname"> {
+  /** Its own host name: a name, or true for the node's name. */
+  hostname?: string | true;
+  /** Files it needs, written before it starts: path -> content (or content and mode). */
+  files?: Record<string, string | { content: string; mode?: number }>;
 }
 
 export interface NodeOptions {
@@ -25,6 +32,7 @@ export class LabNode extends pulumi.ComponentResource {
   readonly nsName: string;
   readonly interfaces: InterfaceInfo[] = [];
   readonly natRules: NatInfo[] = [];
+  readonly processes: ProcessInfo[] = [];
   /** What a route in this node waits for: the addresses that make its gateways reachable. */
   readonly addressResources: pulumi.Resource[] = [];
   /** What a program in this node waits for: its links (and with them its interfaces). */
@@ -59,6 +67,23 @@ export class LabNode extends pulumi.ComponentResource {
       { parent: this, dependsOn, ...opts },
     );
     return this.routeTable;
+  }
+
+  /**
+   * A program running in this node (a routing daemon, a user-space router, a server), started only
+   * once the node's links, addresses, routes and the files it needs exist, whatever the order of
+   * the program's lines. Foreground programs only: run daemons with their "do not fork" flag.
+   */
+  run(name: string, command: string[], opts: RunOptions = {}): Process {
+    const { files, hostname, ...rest } = opts;
+    const made = Object.entries(files ?? {}).map(([path, f], n) =>
+      new File(`${this.name}-${name}-file${n ? `-${n + 1}` : ""}`, { path, ...(typeof f === "string" ? { content: f } : f) }, { parent: this }),
+    );
+    this.processes.push({ name, resource: `${this.name}-${name}`, command });
+    const dependsOn: Promise<pulumi.Input<pulumi.Resource>[]> = this.lab.settled.then(() => [
+      this.namespace, ...this.linkResources, ...this.addressResources, ...(this.routeTable ? [this.routeTable] : []), ...made,
+    ]);
+    return new Process(`${this.name}-${name}`, { ...rest, namespace: this.namespace.name, command, hostname: hostname === true ? this.name : hostname }, { parent: this, dependsOn });
   }
 
   /** Addresses on the loopback (`lo`): a router ID, a service address. */

@@ -74,6 +74,7 @@ export interface RunOptions {
 /** What a path is, as far as kinds need to know (no process spawned locally). */
 export interface PathInfo {
   ino: number;
+  mode: number;
   isFile: boolean;
   isDirectory: boolean;
 }
@@ -90,8 +91,20 @@ export interface Executor {
   readFile(path: string): Promise<string | undefined>;
   /** Writes a file whole (through a temporary file and a rename), making its directory. */
   writeFile(path: string, text: string, mode?: number): Promise<void>;
-  /** Removes a file (false if it was not there), then its directory if that is left empty and `dirToo`. */
-  removeFile(path: string, dirToo?: boolean): Promise<boolean>;
+  /**
+   * Removes a file (false if it was not there); with `pruneBelow`, then each directory between it
+   * and `pruneBelow` (exclusive) that is left empty.
+   */
+  removeFile(path: string, pruneBelow?: string): Promise<boolean>;
+  /** The names in a directory (empty when it does not exist). */
+  listDir(path: string): Promise<string[]>;
+  /**
+   * Starts a program detached: its own session (process group), stdin from /dev/null, stdout and
+   * stderr appended to `logFile`, the environment exactly `env`. Returns its pid.
+   */
+  start(file: string, args: readonly string[], opts: { env: Record<string, string>; cwd?: string; logFile: string }): Promise<number>;
+  /** Sends a signal to a process (a negative pid: its whole group). */
+  kill(pid: number, signal: NodeJS.Signals): Promise<void>;
   /** Why this executor cannot change the kernel, or null if it can (checked before the first change). */
   privilegeProblem(): Promise<string | null>;
 }
@@ -169,7 +182,7 @@ export const local: Executor = {
   async stat(path) {
     try {
       const s = fs.statSync(path);
-      return { ino: s.ino, isFile: s.isFile(), isDirectory: s.isDirectory() };
+      return { ino: s.ino, mode: s.mode, isFile: s.isFile(), isDirectory: s.isDirectory() };
     } catch {
       return undefined;
     }
@@ -193,7 +206,7 @@ export const local: Executor = {
     fs.renameSync(tmp, path);
   },
 
-  async removeFile(path, dirToo = false) {
+  async removeFile(path, pruneBelow) {
     let removed = true;
     try {
       fs.unlinkSync(path);
@@ -201,14 +214,45 @@ export const local: Executor = {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
       removed = false;
     }
-    if (dirToo) {
+    const root = pruneBelow?.replace(/\/+$/, "");
+    for (let dir = path.slice(0, path.lastIndexOf("/")); root && dir.startsWith(`${root}/`); dir = dir.slice(0, dir.lastIndexOf("/"))) {
       try {
-        fs.rmdirSync(path.slice(0, path.lastIndexOf("/")));
+        fs.rmdirSync(dir);
       } catch {
-        /* not empty, or gone: leave it */
+        break; // not empty, or gone: leave it and what is above
       }
     }
     return removed;
+  },
+
+  async listDir(path) {
+    try {
+      return fs.readdirSync(path);
+    } catch {
+      return [];
+    }
+  },
+
+  async start(file, args, opts) {
+    fs.mkdirSync(opts.logFile.slice(0, opts.logFile.lastIndexOf("/")) || "/", { recursive: true });
+    const log = fs.openSync(opts.logFile, "a");
+    try {
+      const child = require("child_process").spawn(file, [...args], { detached: true, stdio: ["ignore", log, log], env: opts.env, cwd: opts.cwd });
+      const pid: number | undefined = child.pid;
+      if (pid === undefined) {
+        const err: Error = await new Promise((r) => child.once("error", r));
+        throw new KernelError(`start ${file}: ${err.message}`, (err as NodeJS.ErrnoException).code === "ENOENT" ? "missing-tool" : "other", [file, ...args], "");
+      }
+      child.on("error", () => undefined);
+      child.unref();
+      return pid;
+    } finally {
+      fs.closeSync(log);
+    }
+  },
+
+  async kill(pid, signal) {
+    process.kill(pid, signal);
   },
 
   async privilegeProblem() {

@@ -39,5 +39,5 @@ export function write(x: Executor, ns: string, marker: string, entries: Record<s
 
 /** Removes the file, and its directory when nothing else is in it. */
 export function remove(x: Executor, ns: string): Promise<boolean> {
-  return x.removeFile(hostsPath(ns), true);
+  return x.removeFile(hostsPath(ns), "/etc/netns");
 }

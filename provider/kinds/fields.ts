@@ -118,3 +118,9 @@ export const hostname = rule(
   (s) => s.length <= 253 && /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(s),
   (s) => `"${s}" is not a host name (letters, digits, '-' and '.')`,
 );
+
+/** An absolute path. */
+export const absolutePath = rule((s) => s.startsWith("/") && !s.includes("\0") && !/(^|\/)\.\.(\/|$)/.test(s), (s) => `"${s}" is not an absolute path (it must start with / and not climb with ..)`);
+
+/** One argument of a command: any text but NUL (commands are argument arrays, never a shell). */
+export const argument = z.string().refine((s) => !s.includes("\0"), { message: "an argument may not contain a NUL byte" });

@@ -1,0 +1,128 @@
+/**
+ * Process: a program running detached in a node's network namespace (its own session, stdin from
+ * /dev/null, stdout and stderr to a log file), with its own host name (UTS namespace) if asked.
+ * Marked by NETNS_LAB_OWNER=<owner> in its environment; known by pid and start time, so a reused
+ * pid is never taken for ours. A dead process is gone (refresh drops it, up starts it again).
+ */
+import { z } from "zod";
+import { KernelError, waitFor } from "../kernel/exec";
+import * as netns from "../kernel/netns";
+import * as proc from "../kernel/proc";
+import { netnsPath } from "../kernel/ip";
+import { createHash } from "crypto";
+import { absolutePath, argument, hostname, nsname } from "./fields";
+import { Ctx, defineKind, InputsOf, Props, WAIT_MS } from "./kind";
+
+const inputs = {
+  namespace: nsname,
+  /** The program and its arguments: an absolute path, a name found on PATH, or a path relative to cwd. */
+  command: z.array(argument).min(1, "a command needs at least the program"),
+  cwd: absolutePath.optional(),
+  /** Added to a small base environment (PATH, HOME, LANG). */
+  env: z
+    .record(z.string(), argument)
+    .superRefine((env, ctx) => {
+      for (const k of Object.keys(env)) {
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) ctx.addIssue({ code: "custom", path: [k], message: `"${k}": environment names are letters, digits and _` });
+      }
+    })
+    .optional(),
+  /** The process gets its own UTS namespace with this host name. */
+  hostname: hostname.optional(),
+  /** Default: /run/netns-lab/<project>/<stack>/<resource>.log */
+  logFile: absolutePath.optional(),
+  /** Seconds between SIGTERM and SIGKILL when stopping (default 5). */
+  stopTimeout: z.number().min(0).max(300).default(5),
+};
+type I = InputsOf<typeof inputs>;
+
+const RUN_DIR = "/run/netns-lab";
+const logOf = (i: I) => i.logFile ?? `${RUN_DIR}/${i.owner}.log`;
+const utsOf = (i: I) => `${RUN_DIR}/uts/${createHash("sha256").update(i.owner).digest("hex").slice(0, 16)}`;
+
+async function logTail(c: Ctx, file: string): Promise<string> {
+  const text = (await c.x.readFile(file)) ?? "";
+  return text.trimEnd().split("\n").slice(-10).join("\n") || "(the log is empty)";
+}
+
+async function removeUts(c: Ctx, i: I): Promise<void> {
+  if (!(await c.x.stat(utsOf(i)))) return;
+  await c.x.run("umount", [utsOf(i)], { doing: `release the UTS namespace of ${i.owner}` }).catch(() => undefined);
+  await c.x.removeFile(utsOf(i), RUN_DIR);
+}
+
+/** Starts the program; it must still be running a second later. */
+async function start(c: Ctx, i: I, undo: Array<() => Promise<unknown>>): Promise<Props> {
+  const args = [`--net=${netnsPath(i.namespace)}`];
+  if (i.hostname) {
+    await removeUts(c, i); // one a dead predecessor left mounted
+    await c.x.writeFile(utsOf(i), "");
+    undo.push(() => removeUts(c, i));
+    // A UTS namespace kept by a bind mount, its host name set, then entered with the network one.
+    await c.x.run("unshare", [`--uts=${utsOf(i)}`, "hostname", i.hostname], { doing: `give ${i.owner} the host name ${i.hostname}` });
+    args.push(`--uts=${utsOf(i)}`);
+  }
+  undo.push(() => c.x.removeFile(logOf(i), RUN_DIR)); // a failed start says what its log said, and leaves none
+  const env = { PATH: process.env.PATH ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root", LANG: "C.UTF-8", ...(i.env ?? {}), [proc.MARKER_ENV]: i.owner };
+  const pid = await c.x.start("nsenter", [...args, "--", ...i.command], { env, cwd: i.cwd, logFile: logOf(i) });
+  undo.push(() => proc.stop(c.x, pid, 0, i.owner, 1000));
+  const startTime = await proc.startTime(c.x, pid);
+  // A program that ends within its first second did not start: say why, from its log.
+  for (let t = 0; t < 1000; t += 100) {
+    await new Promise((r) => setTimeout(r, 100));
+    if (startTime === undefined || (await proc.startTime(c.x, pid)) !== startTime) {
+      throw new Error(`${i.command[0]} exited at once (within a second) in namespace "${i.namespace}"; the end of its log ${logOf(i)}:\n${await logTail(c, logOf(i))}`);
+    }
+  }
+  return { pid, startTime, logFile: logOf(i) };
+}
+
+export const processKind = defineKind({
+  inputs,
+  outputs: { pid: z.number(), startTime: z.number(), logFile: z.string() },
+  replaceOn: ["namespace", "command", "cwd", "env", "hostname", "logFile"],
+  inPlace: ["stopTimeout"],
+  // Unset, the log file is the default path, which the state records as an output.
+  same: { logFile: (a, b, olds) => (a ?? logOf(olds as I)) === (b ?? logOf(olds as I)) },
+  refine: (i) =>
+    i.command[0].includes("/") && !i.command[0].startsWith("/") && !i.cwd
+      ? [{ property: "command", reason: `command: "${i.command[0]}" is a relative path: give cwd, or an absolute path` }]
+      : [],
+  // No namespace guard: a process outlives a namespace deleted by hand, and must still be ended.
+  namespaces: () => [],
+  title: (i) => `process ${i.command[0]}`,
+  id: (i) => i.owner,
+
+  async create(c, i, undo) {
+    await waitFor(async () => {
+      if (!(await netns.exists(c.x, i.namespace))) throw new Error(`cannot start ${i.command[0]}: network namespace "${i.namespace}" does not exist`);
+    }, () => true, WAIT_MS);
+    // One of ours already running (an interrupted run started it): the template adopts it.
+    if ((await proc.owned(c.x, i.owner)).length) throw new KernelError("process running", "exists", [], "");
+    return start(c, i, undo);
+  },
+
+  async found(c, i) {
+    const running = await proc.owned(c.x, i.owner);
+    return running.length || (await c.x.stat(utsOf(i))) ? { marker: c.mark, what: `process ${i.command[0]}` } : null;
+  },
+
+  async adopt(c, i, undo) {
+    const [first] = await proc.owned(c.x, i.owner);
+    if (first) return { pid: first.pid, startTime: first.startTime, logFile: logOf(i) };
+    await removeUts(c, i);
+    return start(c, i, undo);
+  },
+
+  async read(c, props) {
+    return props.pid && props.startTime && (await proc.alive(c.x, props.pid, props.startTime, props.owner)) ? {} : undefined;
+  },
+
+  update: async () => ({}),
+
+  async delete(c, props) {
+    await proc.stop(c.x, props.pid ?? 0, props.startTime ?? 0, props.owner, (props.stopTimeout ?? 5) * 1000);
+    await removeUts(c, props);
+    await c.x.removeFile(logOf(props), RUN_DIR);
+  },
+});
