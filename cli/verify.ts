@@ -20,7 +20,8 @@ export function node(lab: LabDescription, name: string): LabDescription["nodes"]
 const pingOnce = (x: Executor, ns: string, addr: string): Promise<boolean> =>
   nsExec(x, ns, "ping", ["-c", "1", "-W", "1", "-q", addr]).then(() => true, () => false);
 
-const addrs = (n: LabDescription["nodes"][number]) => n.interfaces.flatMap(addressesOf).map((a) => a.split("/")[0]);
+/** The addresses to ping a node at: those of its interfaces that are not set down on purpose. */
+const addrs = (n: LabDescription["nodes"][number]) => n.interfaces.filter((i) => !i.down).flatMap(addressesOf).map((a) => a.split("/")[0]);
 
 /** The matrix; `expect` adds pairs "A!B" that must not reach, to those the lab declares. */
 export async function verify(lab: LabDescription, expect: string[], x: Executor = local): Promise<VerifyResult> {

@@ -14,6 +14,8 @@ export interface InterfaceInfo {
   address?: string;
   /** Every address, in order (dual stack, several per interface). */
   addresses?: string[];
+  /** Set down on purpose (`up: false`): its addresses are nobody's destination meanwhile. */
+  down?: true;
 }
 
 export interface NatInfo {

@@ -48,6 +48,7 @@ export class Link extends pulumi.ComponentResource {
     const lists = [addressList(o.addresses?.[0]), addressList(o.addresses?.[1])];
     const end = (node: LabNode, ifname: string, peer: LabNode, addrs: string[]): LinkEnd => ({
       node: node.name, name: ifname, peer: peer.name, ...(addrs.length ? { address: addrs[0] } : {}), ...(addrs.length > 1 ? { addresses: addrs } : {}),
+      ...(o.up === false ? { down: true as const } : {}),
     });
     this.ends = [end(a, an, b, lists[0]), end(b, bn, a, lists[1])];
     [a, b].forEach((node, side) => {

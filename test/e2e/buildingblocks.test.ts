@@ -106,7 +106,7 @@ describe("a shaped link", () => {
     await t.stack.setConfig("delay", { value: "20ms" });
     await expect(t.stack.up()).rejects.toThrow(/this kernel has no netem \(sch_netem\): delay, jitter and loss cannot be applied \(rate shaping with tbf works\)/);
     expect(sh("ip", ["netns", "exec", `${prefix}a`, "tc", "qdisc", "show", "dev", "a-b"])).toMatch(/qdisc tbf 4e4c: root .*rate 10Mbit/);
-    await t.stack.destroy();
+    await t.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

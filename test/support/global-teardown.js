@@ -1,5 +1,5 @@
-// After all tests: anything in the root namespace (or /etc/netns) that was not there before is a
-// leak. Tests name everything with the "nlt" prefix (test/support/names.ts); leaks with that prefix
+// After all tests: anything in the root namespace (or /etc/netns), or any process carrying our
+// marker, that was not there before is a leak. Tests name everything with the "nlt" prefix (test/support/names.ts); leaks with that prefix
 // are removed here so one failing run does not poison the next, and the run fails loudly.
 const { execFileSync } = require("child_process");
 const fs = require("fs");
@@ -9,10 +9,17 @@ module.exports = async () => {
   if (!before) return;
   const after = snapshot();
   const leaked = (k) => after[k].filter((n) => !before[k].includes(n));
-  const [ns, veth, etc] = [leaked("ns"), leaked("veth"), leaked("etcNetns")];
-  if (ns.length + veth.length + etc.length === 0) return;
+  const [ns, veth, etc, procs] = [leaked("ns"), leaked("veth"), leaked("etcNetns"), leaked("processes")];
+  if (ns.length + veth.length + etc.length + procs.length === 0) return;
+  for (const p of procs) {
+    try {
+      process.kill(Number(p.split(" ")[0]), "SIGKILL");
+    } catch {
+      /* gone */
+    }
+  }
   for (const n of ns.filter((n) => n.startsWith("nlt"))) execFileSync("ip", ["netns", "del", n]);
   for (const v of veth.filter((n) => n.startsWith("nlt"))) execFileSync("ip", ["link", "del", v]);
   for (const e of etc.filter((n) => n.startsWith("nlt"))) fs.rmSync(`/etc/netns/${e}`, { recursive: true, force: true });
-  throw new Error(`tests leaked: namespaces [${ns.join(", ")}], veth [${veth.join(", ")}], /etc/netns [${etc.join(", ")}]`);
+  throw new Error(`tests leaked: namespaces [${ns.join(", ")}], veth [${veth.join(", ")}], /etc/netns [${etc.join(", ")}], processes with our marker [${procs.join("; ")}]`);
 };

@@ -1,0 +1,3 @@
+/** Types for kernel-snapshot.js (plain JavaScript, shared with jest's global setup and teardown). */
+export function snapshot(): { ns: string[]; veth: string[]; etcNetns: string[]; processes: string[] };
+export function markedProcesses(): string[];
