@@ -11,7 +11,11 @@ import { Lab, LabOptions } from "../provider";
 
 export type CuroMode = "kernel" | "external";
 
-export function curo(mode: CuroMode, options: LabOptions = {}) {
+/**
+ * `router`: in external mode, the user-space router to run in router1 (a command: the program and
+ * its arguments), with router1's host name; it starts once router1's links are up.
+ */
+export function curo(mode: CuroMode, options: LabOptions = {}, router?: string[]) {
   const kernel = mode === "kernel";
   const offload = { rx: false, tx: false }; // AF_PACKET readers see unfinished checksums otherwise
 
@@ -30,7 +34,9 @@ export function curo(mode: CuroMode, options: LabOptions = {}) {
   router2.routes([{ destination: "default", via: "192.168.0.1" }]);
   host2.routes([{ destination: "default", via: "192.168.2.1" }]);
 
-  if (!kernel) {
+  if (!kernel && router?.length) {
+    router1.run("router", router, { hostname: true });
+  } else if (!kernel) {
     // Until a user-space router runs in router1, nothing crosses it.
     lab.expectUnreachable(host1, router2);
     lab.expectUnreachable(host1, host2);

@@ -4,6 +4,7 @@
  *   netns-lab:lab     curo | curo-nat | chain | ospf  (default: the stack name if it is one of them)
  *   netns-lab:down    ["r1-r2", …] (ospf)            ring links to set down: OSPF reroutes
  *   netns-lab:mode    kernel | external  (curo, curo-nat)  router1 as a kernel router or bare for a user-space one
+ *   netns-lab:router  ["/path/to/curo", "arg", …] (curo, external mode): the user-space router run in router1
  *   netns-lab:routers N (chain, default 10)
  *   netns-lab:prefix  prepended to every namespace name (default none), e.g. to run two copies
  *   netns-lab:addresses  {"<interface>": "<cidr>"} overriding the lab's addresses ("" removes one),
@@ -30,7 +31,7 @@ function build() {
       if (mode !== "kernel" && mode !== "external") {
         throw new Error(`netns-lab:mode must be "kernel" or "external" (got "${mode}")`);
       }
-      return (labName === "curo" ? curo : curoNat)(mode as CuroMode, options);
+      return labName === "curo" ? curo(mode as CuroMode, options, config.getObject<string[]>("router")) : curoNat(mode as CuroMode, options);
     }
     case "chain":
       return chain(config.getNumber("routers") ?? 10, options);

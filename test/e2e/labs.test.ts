@@ -1,5 +1,6 @@
 // The labs of stacks/ through the real engine, as `make up` runs them: the curo lab with its router1
 // mode switch and a route deleted by hand, and the chain lab.
+import * as fs from "fs";
 import { cleanupAfterAll, openStack, previewSteps, REPO, TestStack } from "../support/engine";
 import { namespaces, pings, sh, uniquePrefix } from "../support/names";
 
@@ -28,17 +29,29 @@ describe("curo lab", () => {
     const { stack } = t!;
     await stack.setConfig("netns-lab:mode", { value: "external" });
     const p = await previewSteps(stack);
-    expect(Object.keys(p.byOp).sort()).toEqual(["delete", "same"]);
+    expect(Object.keys(p.byOp).sort()).toEqual(["delete", "same", "update"]);
     expect(p.byOp.delete.sort()).toEqual(["router1-forwarding", "router1-host1-addr", "router1-router2-addr", "router1-routes"]);
+    // router1's addresses leave every node's hosts file: those are the only updates.
+    expect(p.byOp.update.sort()).toEqual(["host1-hosts", "host2-hosts", "router1-hosts", "router2-hosts"]);
     await stack.up();
     expect(pings(ns("host1"), "192.168.2.2")).toBe(false);
     expect(sh("ip", ["-n", ns("router1"), "-4", "addr"])).not.toMatch(/192\.168/);
     expect(sh("ip", ["netns", "exec", ns("router1"), "cat", "/proc/sys/net/ipv4/ip_forward"]).trim()).toBe("0");
     expect(sh("ip", ["-n", ns("router1"), "-br", "link", "show", "router1-host1"])).toMatch(/\bUP\b/);
 
+    // A user-space router in router1, as a Process of the stack, with router1's host name.
+    await stack.setConfig("netns-lab:router", { value: JSON.stringify(["/bin/sh", "-c", "hostname; exec sleep 600"]) });
+    expect((await previewSteps(stack)).byOp.create).toEqual(["router1-router"]);
+    await stack.up();
+    const res = (await stack.exportStack()).deployment.resources.find((r: { urn: string }) => r.urn.endsWith("::router1-router"));
+    expect(sh("nsenter", [`--uts=/proc/${res.outputs.pid}/ns/uts`, "hostname"]).trim()).toBe("router1");
+    expect(fs.statSync(`/proc/${res.outputs.pid}/ns/net`).ino).toBe(fs.statSync(`/run/netns/${ns("router1")}`).ino);
+    await stack.removeConfig("netns-lab:router");
+
     await stack.setConfig("netns-lab:mode", { value: "kernel" });
     const back = await previewSteps(stack);
     expect(back.byOp.create.sort()).toEqual(["router1-forwarding", "router1-host1-addr", "router1-router2-addr", "router1-routes"]);
+    expect(back.byOp.update.sort()).toEqual(["host1-hosts", "host2-hosts", "router1-hosts", "router2-hosts"]);
     await stack.up();
     expect(pings(ns("host1"), "192.168.2.2")).toBe(true);
   });
