@@ -10,7 +10,7 @@ JEST := node node_modules/.bin/jest
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
-	@echo "  variables: LAB=curo|chain (stack to use, default curo)"
+	@echo "  variables: LAB=curo|curo-nat|chain|ospf (stack to use, default curo)"
 
 system-deps: ## install iproute2, ethtool, iputils-ping, util-linux, libcap2-bin, nftables, tcpdump, bird2 when missing (apt-get, as root)
 	@missing=""; \
