@@ -251,7 +251,9 @@ export function defineKind<S extends Shape, O extends Props>(def: KindDef<S, O>)
     async update(_id, olds, news) {
       const c = ctxOf(news);
       await requirePrivileges(c.x);
-      return { outs: { ...news, ...(await def.update(c, olds as P, news as I)) } };
+      // What the kernel reported before (a pid, an ifindex) stays unless the update reports anew.
+      const kept = Object.fromEntries(Object.keys(def.outputs).filter((k) => k in olds).map((k) => [k, olds[k]]));
+      return { outs: { ...kept, ...news, ...(await def.update(c, olds as P, news as I)) } };
     },
 
     async delete(_id, props) {

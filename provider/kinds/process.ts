@@ -79,7 +79,8 @@ async function start(c: Ctx, i: I, undo: Array<() => Promise<unknown>>): Promise
 
 export const processKind = defineKind({
   inputs,
-  outputs: { pid: z.number(), startTime: z.number(), logFile: z.string() },
+  // (logFile is an input; its output is the path used, the default when unset.)
+  outputs: { pid: z.number(), startTime: z.number() },
   replaceOn: ["namespace", "command", "cwd", "env", "hostname", "logFile"],
   inPlace: ["stopTimeout"],
   // Unset, the log file is the default path, which the state records as an output.
@@ -118,7 +119,7 @@ export const processKind = defineKind({
     return props.pid && props.startTime && (await proc.alive(c.x, props.pid, props.startTime, props.owner)) ? {} : undefined;
   },
 
-  update: async () => ({}),
+  update: async (_c, _olds, news) => ({ logFile: logOf(news) }),
 
   async delete(c, props) {
     await proc.stop(c.x, props.pid ?? 0, props.startTime ?? 0, props.owner, (props.stopTimeout ?? 5) * 1000);

@@ -57,6 +57,10 @@ test("a process killed by hand drops out at read; create again starts a new one,
   const i = await check({ namespace: ns, command: ["sleep", "300"], owner });
   const first = await kinds.Process.create(i);
   expect((await kinds.Process.create(i)).outs.pid).toBe(first.outs.pid); // running: adopted, not doubled
+  // stopTimeout changes in place: the same process, still known by its pid.
+  const { outs: updated } = await kinds.Process.update(first.id, first.outs, { ...i, stopTimeout: 9 });
+  expect(updated).toMatchObject({ pid: first.outs.pid, startTime: first.outs.startTime, logFile: first.outs.logFile, stopTimeout: 9 });
+  expect((await kinds.Process.read(first.id, updated)).id).toBe(first.id);
   process.kill(first.outs.pid, "SIGKILL");
   for (let n = 0; n < 50 && running(first.outs.pid); n++) await new Promise((r) => setTimeout(r, 20));
   expect(await kinds.Process.read(first.id, first.outs)).toEqual({});
