@@ -1,15 +1,12 @@
 /**
  * File: a file the lab needs (a daemon's configuration), written whole. Ours is what we wrote: an
  * existing file with other content is refused, never overwritten; an edit by hand is drift that
- * the next up puts back; delete removes it (and, under /run/netns-lab, directories left empty).
+ * the next up puts back; delete removes it (and, under /run, the directories it leaves empty).
  */
 import { z } from "zod";
 import { KernelError } from "../kernel/exec";
 import { absolutePath } from "./fields";
 import { defineKind } from "./kind";
-
-/** Where labs keep their run-time files: directories left empty below it are removed too. */
-const RUN_DIR = "/run/netns-lab";
 
 export const file = defineKind({
   inputs: {
@@ -27,7 +24,7 @@ export const file = defineKind({
 
   async create(c, i, undo) {
     if ((await c.x.readFile(i.path)) !== undefined) throw new KernelError(`${i.path} exists`, "exists", [], "");
-    undo.push(() => c.x.removeFile(i.path, RUN_DIR));
+    undo.push(() => c.x.removeFile(i.path, "/run"));
     await c.x.writeFile(i.path, i.content, i.mode);
     return {};
   },
@@ -51,6 +48,6 @@ export const file = defineKind({
   update: async (c, _olds, news) => (await c.x.writeFile(news.path, news.content, news.mode), {}),
 
   async delete(c, props) {
-    await c.x.removeFile(props.path, RUN_DIR);
+    await c.x.removeFile(props.path, "/run");
   },
 });

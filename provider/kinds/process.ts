@@ -48,7 +48,7 @@ async function logTail(c: Ctx, file: string): Promise<string> {
 async function removeUts(c: Ctx, i: I): Promise<void> {
   if (!(await c.x.stat(utsOf(i)))) return;
   await c.x.run("umount", [utsOf(i)], { doing: `release the UTS namespace of ${i.owner}` }).catch(() => undefined);
-  await c.x.removeFile(utsOf(i), RUN_DIR);
+  await c.x.removeFile(utsOf(i), "/run");
 }
 
 /** Starts the program; it must still be running a second later. */
@@ -62,7 +62,7 @@ async function start(c: Ctx, i: I, undo: Array<() => Promise<unknown>>): Promise
     await c.x.run("unshare", [`--uts=${utsOf(i)}`, "hostname", i.hostname], { doing: `give ${i.owner} the host name ${i.hostname}` });
     args.push(`--uts=${utsOf(i)}`);
   }
-  undo.push(() => c.x.removeFile(logOf(i), RUN_DIR)); // a failed start says what its log said, and leaves none
+  undo.push(() => c.x.removeFile(logOf(i), "/run")); // a failed start says what its log said, and leaves none
   const env = { PATH: process.env.PATH ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root", LANG: "C.UTF-8", ...(i.env ?? {}), [proc.MARKER_ENV]: i.owner };
   const pid = await c.x.start("nsenter", [...args, "--", ...i.command], { env, cwd: i.cwd, logFile: logOf(i) });
   undo.push(() => proc.stop(c.x, pid, 0, i.owner, 1000));
@@ -124,6 +124,6 @@ export const processKind = defineKind({
   async delete(c, props) {
     await proc.stop(c.x, props.pid ?? 0, props.startTime ?? 0, props.owner, (props.stopTimeout ?? 5) * 1000);
     await removeUts(c, props);
-    await c.x.removeFile(logOf(props), RUN_DIR);
+    await c.x.removeFile(logOf(props), "/run");
   },
 });
