@@ -66,12 +66,11 @@ export interface VethEnd {
 
 /**
  * A veth pair with both ends born in their namespaces, in one call: no crash can strand half a pair
- * in the root namespace. `a`'s settings may include up and alias; `b` gets mtu and address here.
+ * in the root namespace. `a`'s settings may include up and alias; `b` gets only mtu and address here.
  */
 export async function addVeth(x: Executor, a: VethEnd, b: VethEnd): Promise<void> {
-  const { up, alias, ...bOpts } = b.settings;
-  void up, alias;
-  await ip(x, a.ns, ["link", "add", "name", a.dev, ...settingArgs(a.settings), "type", "veth", "peer", "name", b.dev, "netns", b.ns, ...settingArgs(bOpts)], {
+  const peer = { mtu: b.settings.mtu, address: b.settings.address };
+  await ip(x, a.ns, ["link", "add", "name", a.dev, ...settingArgs(a.settings), "type", "veth", "peer", "name", b.dev, "netns", b.ns, ...settingArgs(peer)], {
     doing: `create veth pair ${a.ns}:${a.dev} <-> ${b.ns}:${b.dev}`,
   });
 }
