@@ -10,7 +10,7 @@
  *   netns-lab capture <node> <interface> [-w FILE]
  * Common options: --stack NAME, --cwd DIR (see HELP.main).
  */
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import { local } from "../provider/kernel/exec";
 import { netnsPath } from "../provider/kernel/ip";
 import { Options, parseArgs, UsageError } from "./args";
@@ -130,9 +130,15 @@ const commands: Record<string, (o: Options) => Promise<number>> = {
     if (!n.interfaces.some((i) => i.name === iface)) {
       throw new UsageError(`${name} has no interface "${iface}": it has ${n.interfaces.map((i) => i.name).join(", ")}`);
     }
-    const r = spawnSync("ip", ["netns", "exec", n.namespace, "tcpdump", "-n", "-i", iface, ...(o.write ? ["-w", o.write] : ["-l"])], { stdio: "inherit" });
-    if (r.error) throw new UsageError(`could not run tcpdump: ${r.error.message} (apt-get install tcpdump)`);
-    return r.status ?? 1;
+    // --immediate-mode and -U: each packet is printed, or reaches the pcap, as it is captured.
+    // Ctrl-C (or a SIGTERM) is passed on to tcpdump, which then closes the file and reports its counts.
+    const child = spawn("ip", ["netns", "exec", n.namespace, "tcpdump", "-n", "--immediate-mode", "-i", iface, ...(o.write ? ["-U", "-w", o.write] : ["-l"])], { stdio: "inherit" });
+    const pass = (sig: NodeJS.Signals) => () => child.kill(sig);
+    process.on("SIGINT", pass("SIGINT")).on("SIGTERM", pass("SIGTERM"));
+    return new Promise((resolve, reject) => {
+      child.on("error", (e) => reject(new UsageError(`could not run tcpdump: ${e.message} (apt-get install tcpdump)`)));
+      child.on("exit", (code) => resolve(code ?? 0));
+    });
   },
   async status(o) {
     requireRoot("status");

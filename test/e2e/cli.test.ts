@@ -78,6 +78,25 @@ describe("after up", () => {
     expect(r.err).toMatch(/unknown node "host9": the lab has host1, router1, router2, host2/);
   });
 
+  test("capture -w writes what crosses an interface as a pcap; an unknown interface is named", async () => {
+    const file = path.join(require("os").tmpdir(), `${prefix}capture.pcap`);
+    const child = require("child_process").spawn("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), "capture", "router1", "router1-host1", "-w", file, "--stack", stackName, "--cwd", REPO], { env, stdio: "ignore" });
+    try {
+      for (let i = 0; i < 50 && !require("fs").existsSync(file); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 3; i++) sh("ip", ["netns", "exec", `${prefix}host1`, "ping", "-c", "1", "-W", "1", "192.168.1.1"]);
+    } finally {
+      child.kill("SIGINT");
+      await new Promise((r) => child.on("exit", r));
+    }
+    const pcap = require("fs").readFileSync(file);
+    require("fs").rmSync(file);
+    expect(pcap.readUInt32LE(0)).toBe(0xa1b2c3d4); // the pcap magic
+    expect(pcap.length).toBeGreaterThan(24 + 3 * 98); // the header and at least the three requests
+    const r = cli("capture", "router1", "eth9");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/router1 has no interface "eth9": it has router1-host1, router1-router2/);
+  });
+
   test("status: matches the stack, then marks an address deleted by hand as drift", () => {
     const ok = cli("status");
     expect(ok.code).toBe(0);

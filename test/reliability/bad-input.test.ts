@@ -72,6 +72,11 @@ const cases: Case[] = [
   ["the same LAN member twice", [{ kind: "lan", name: "dup", args: { members: ["h1", "h2", "h1"] } }], /lan lan0: h1 is a member twice/, "preview"],
   ["NAT out of an interface that does not exist", one("Nat", { namespace: ns("right"), source: "10.98.0.0/24", outInterface: "nope0" }), /interface "nope0" does not exist in namespace/, "up"],
   ["NAT of a source with host bits", one("Nat", { namespace: ns("right"), source: "10.98.0.7/24", outInterface: "rp" }), /source: 10\.98\.0\.7\/24 has host bits set: did you mean 10\.98\.0\.0\/24\?/, "preview"],
+  ["process with an empty command", one("Process", { namespace: left, command: [] }), /command: a command needs at least the program/, "preview"],
+  ["process with a relative program path and no cwd", one("Process", { namespace: left, command: ["./curo", "eth0"] }), /command: "\.\/curo" is a relative path: give cwd/, "preview"],
+  ["process argument with a NUL byte", one("Process", { namespace: left, command: ["sleep", "1\u0000; reboot"] }), /command\.1: an argument may not contain a NUL byte/, "preview"],
+  ["process that exits at once", one("Process", { namespace: left, command: ["/bin/sh", "-c", "echo no config file >&2; exit 2"] }), /exited at once .*\n.*no config file/, "up"],
+  ["process whose program does not exist", one("Process", { namespace: left, command: ["/nonexistent/routerd"] }), /exited at once[\s\S]*No such file or directory/, "up"],
   ["hosts file entry that is not an address", one("HostsFile", { namespace: ns("right"), entries: { x: ["10.0.0.300"] } }), /entries\.x\.0: "10\.0\.0\.300" is not an IPv4 or IPv6 address/, "preview"],
 ];
 
