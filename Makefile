@@ -71,7 +71,7 @@ test-integration: deps ## provider methods against real namespaces
 test-e2e: deps ## pulumi up/preview/refresh/destroy through the Automation API
 	$(call run-jest,test/e2e)
 
-test-reliability: deps ## all of the reliability suites: 20 faults, 54 bad inputs, 15 drifts, ownership, concurrency, privilege
+test-reliability: deps ## all of the reliability suites: 20 faults, 59 bad inputs, 15 drifts, ownership, concurrency, privilege
 	$(call run-jest,test/reliability,NETNS_LAB_FULL=1)
 
 test-conformance: deps ## every row of the conformance table: programs and CLI commands behave as with stock Pulumi
