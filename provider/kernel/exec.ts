@@ -290,3 +290,10 @@ export async function waitFor<T>(f: () => Promise<T>, retry: (e: unknown) => boo
     }
   }
 }
+
+/** Waits (bounded, as waitFor) until `present()` holds; then, if it never did, fails with `message`. */
+export async function waitUntil(present: () => Promise<boolean>, message: string, ms = 5000): Promise<void> {
+  await waitFor(async () => {
+    if (!(await present())) throw new Error(message);
+  }, () => true, ms);
+}

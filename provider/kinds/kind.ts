@@ -17,7 +17,7 @@
  * - rollback: a create that fails midway undoes the steps it registered, last first.
  */
 import { z } from "zod";
-import { Executor, KernelError, local, waitFor } from "../kernel/exec";
+import { Executor, KernelError, local, waitUntil } from "../kernel/exec";
 import * as netns from "../kernel/netns";
 import { claim, marker, refuse } from "../ownership";
 import { CheckFailure, CheckResult, Props, Provider, UNKNOWN } from "./provider";
@@ -216,10 +216,9 @@ export function defineKind<S extends Shape, O extends Props>(def: KindDef<S, O>)
       await requirePrivileges(c.x);
       // A namespace named by a plain string may be another resource of the same `up`, still being
       // made (a program without dependsOn): wait for it, a little, then say which is missing.
-      await waitFor(async () => {
-        const gone = await missingNamespace(c.x, def.namespaces(i));
-        if (gone) throw new Error(`cannot create ${def.title(i)}: network namespace "${gone}" does not exist`);
-      }, () => true, WAIT_MS);
+      for (const ns of def.namespaces(i)) {
+        await waitUntil(() => netns.exists(c.x, ns), `cannot create ${def.title(i)}: network namespace "${ns}" does not exist`, WAIT_MS);
+      }
       const undo: Undo = [];
       try {
         let outs: Props;

@@ -2,7 +2,7 @@
  * Nat: source NAT out of one interface of a namespace, with nftables: masquerade, or SNAT to `to`.
  * Each Nat is a table of its own (named from its owner) whose one rule carries the owner's marker.
  */
-import { KernelError, waitFor } from "../kernel/exec";
+import { KernelError, waitUntil } from "../kernel/exec";
 import * as link from "../kernel/link";
 import * as nft from "../kernel/nft";
 import { familyOf, parseCidr, sameAddress } from "../net";
@@ -24,12 +24,8 @@ const spec = (i: I): nft.SourceNat => ({ family: familyOfNat(i), source: i.sourc
 
 async function write(c: Ctx, i: I): Promise<void> {
   // The interface may be another resource of the same `up`, still being made: wait for it, a little.
-  await waitFor(
-    async () => {
-      if (!(await link.show(c.x, i.namespace, i.outInterface))) throw new Error(`cannot NAT out of ${i.outInterface}: interface "${i.outInterface}" does not exist in namespace "${i.namespace}"`);
-    },
-    () => true,
-  );
+  const present = async () => (await link.show(c.x, i.namespace, i.outInterface)) !== undefined;
+  await waitUntil(present, `cannot NAT out of ${i.outInterface}: interface "${i.outInterface}" does not exist in namespace "${i.namespace}"`);
   await nft.write(c.x, i.namespace, nft.tableOf(i.owner), c.mark, spec(i));
 }
 

@@ -5,7 +5,7 @@
  * pid is never taken for ours. A dead process is gone (refresh drops it, up starts it again).
  */
 import { z } from "zod";
-import { KernelError, waitFor } from "../kernel/exec";
+import { KernelError, waitUntil } from "../kernel/exec";
 import * as netns from "../kernel/netns";
 import * as proc from "../kernel/proc";
 import { netnsPath } from "../kernel/ip";
@@ -95,9 +95,7 @@ export const processKind = defineKind({
   id: (i) => i.owner,
 
   async create(c, i, undo) {
-    await waitFor(async () => {
-      if (!(await netns.exists(c.x, i.namespace))) throw new Error(`cannot start ${i.command[0]}: network namespace "${i.namespace}" does not exist`);
-    }, () => true, WAIT_MS);
+    await waitUntil(() => netns.exists(c.x, i.namespace), `cannot start ${i.command[0]}: network namespace "${i.namespace}" does not exist`, WAIT_MS);
     // One of ours already running (an interrupted run started it): the template adopts it.
     if ((await proc.owned(c.x, i.owner)).length) throw new KernelError("process running", "exists", [], "");
     return start(c, i, undo);

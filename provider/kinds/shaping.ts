@@ -3,7 +3,7 @@
  * `delay`, `jitter`, `loss` (a kernel without sch_netem says so, and nothing is left half made).
  * Ours carry the root handle 4e4c:.
  */
-import { KernelError, waitFor } from "../kernel/exec";
+import { KernelError, waitUntil } from "../kernel/exec";
 import * as link from "../kernel/link";
 import * as tc from "../kernel/tc";
 import { duration, ifname, nsname, percent, rate, size } from "./fields";
@@ -37,9 +37,8 @@ export const bytesPerSecond = (r: string): number => {
 
 async function apply(c: Ctx, i: I): Promise<void> {
   // The device may be another resource of the same `up`, still being made: wait for it, a little.
-  await waitFor(async () => {
-    if (!(await link.show(c.x, i.namespace, i.device))) throw new Error(`cannot shape ${i.device}: it does not exist in namespace "${i.namespace}"`);
-  }, () => true);
+  const present = async () => (await link.show(c.x, i.namespace, i.device)) !== undefined;
+  await waitUntil(present, `cannot shape ${i.device}: it does not exist in namespace "${i.namespace}"`);
   await tc.apply(c.x, i.namespace, i.device, shaping(i));
 }
 
@@ -71,11 +70,11 @@ export const trafficShaping = defineKind({
   adopt: async (c, i) => (await apply(c, i), {}),
 
   async read(c, props) {
-    const q = tc.root(await tc.list(c.x, props.namespace, props.device).catch(() => []));
-    if (q?.handle !== tc.HANDLE) return undefined;
+    const qdiscs = await tc.list(c.x, props.namespace, props.device).catch(() => []);
+    if (tc.root(qdiscs)?.handle !== tc.HANDLE) return undefined;
     if (props.rate === undefined) return {};
     // tbf is the root, or netem's child; tc reports its rate in bytes per second.
-    const tbf = q.kind === "tbf" ? q : (await tc.list(c.x, props.namespace, props.device)).find((x) => x.kind === "tbf");
+    const tbf = qdiscs.find((x) => x.kind === "tbf");
     const have = tbf?.options?.rate;
     return { rate: have === undefined ? undefined : have === bytesPerSecond(props.rate) ? props.rate : `${have * 8}bit` };
   },
