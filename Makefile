@@ -27,7 +27,12 @@ node_modules/.stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-npm: node_modules/.stamp ## install npm packages (npm ci)
+# The state's provider line loads netns-lab by package name (provider/shim.ts): the checkout's own
+# stacks and tests find it through this relative link, which survives moving the checkout.
+node_modules/netns-lab: node_modules/.stamp
+	ln -sfn .. $@
+
+npm: node_modules/.stamp node_modules/netns-lab ## install npm packages (npm ci) and link the checkout as node_modules/netns-lab
 
 engine: npm ## build the Pulumi engine (CLI + Node.js language host) from Go modules; cached
 	@engine/build.sh >/dev/null

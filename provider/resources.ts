@@ -1,14 +1,15 @@
 /**
  * The resources users write in a lab program, one class per kind, typed from the kind's own schema
  * (kinds/<kind>.ts): what a program may pass is the schema's input type, what it can read back is
- * the inputs plus the kind's outputs. Each is a Pulumi dynamic resource with the type token
- * pulumi-nodejs:dynamic/netns-lab:<Kind> whose provider is the thin shim of shim.ts.
+ * the inputs plus the kind's outputs. Each is a Pulumi dynamic resource: the type token
+ * pulumi-nodejs:dynamic/netns-lab:<Kind>, served by Pulumi's dynamic-provider process, with the
+ * one-line `__provider` of shim.ts (not the closure serializer's text: see there).
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import type { ArgsOf, InputsOf, Kind } from "./kinds/kind";
 import { KindName, kinds } from "./runtime";
-import { providerFor } from "./shim";
+import { programStack, providerText } from "./shim";
 
 export type { RouteSpec } from "./kernel/route";
 export type { Offload } from "./kernel/link";
@@ -28,7 +29,7 @@ export type OutputsFor<K extends KindName> = {
 type Params<K extends KindName> = {} extends ArgsFor<K>
   ? [args?: ArgsFor<K>, opts?: pulumi.CustomResourceOptions]
   : [args: ArgsFor<K>, opts?: pulumi.CustomResourceOptions];
-export type ResourceClass<K extends KindName> = new (name: string, ...rest: Params<K>) => pulumi.dynamic.Resource & OutputsFor<K>;
+export type ResourceClass<K extends KindName> = new (name: string, ...rest: Params<K>) => pulumi.CustomResource & OutputsFor<K>;
 
 /** The ownership marker every kernel object we make carries: project/stack/resource name. */
 const ownerOf = (name: string): string => `${pulumi.getProject()}/${pulumi.getStack()}/${name}`;
@@ -37,12 +38,17 @@ function resourceClass<K extends KindName>(kind: K): ResourceClass<K> {
   const def = (kinds[kind] as Kind).def;
   // Every input and output key is passed (undefined until known) so that it becomes an Output property.
   const keys = [...Object.keys(def.inputs), ...Object.keys(def.outputs)];
-  class LabResource extends pulumi.dynamic.Resource {
+  class LabResource extends pulumi.CustomResource {
     constructor(name: string, args: Record<string, unknown> = {}, opts?: pulumi.CustomResourceOptions) {
       const props: Record<string, unknown> = { ...Object.fromEntries(keys.map((k) => [k, undefined])), ...args };
       if (def.nameInput && props[def.nameInput] === undefined) props[def.nameInput] = name;
-      // Kernel names are unique: a replacement must delete the old object before creating the new one.
-      super(providerFor(kind), name, { ...props, owner: ownerOf(name) }, { deleteBeforeReplace: true, ...opts }, "netns-lab", kind);
+      const restore = programStack();
+      try {
+        // Kernel names are unique: a replacement must delete the old object before creating the new one.
+        super(`pulumi-nodejs:dynamic/netns-lab:${kind}`, name, { ...props, owner: ownerOf(name), __provider: providerText(kind) }, { deleteBeforeReplace: true, ...opts });
+      } finally {
+        restore();
+      }
     }
   }
   return LabResource as unknown as ResourceClass<K>;

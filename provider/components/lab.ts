@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Addresses, Link, LinkOptions, Shaping } from "./link";
 import { handOff, LabDescription } from "./description";
 import { Host, LabContext, LabNode, NodeOptions, Router, RouterOptions, Switch } from "./node";
+import { programStack } from "../shim";
 
 export interface LabOptions {
   /** Prepended to every node's namespace name. */
@@ -42,7 +43,9 @@ export class Lab extends pulumi.ComponentResource {
 
   constructor(readonly name: string, opts: pulumi.ComponentResourceOptions & LabOptions = {}) {
     const { namespacePrefix, addressOverrides, hosts, ...rest } = opts;
+    const restore = programStack(); // the state records the program's frames only
     super("netns-lab:index:Lab", name, {}, rest);
+    restore();
     this.namespacePrefix = namespacePrefix ?? "";
     this.addressOverrides = addressOverrides ?? {};
     // Routes, NAT and hosts files take what the whole lab declares: they wait until the program's

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { IpAddress, Offload, TrafficShaping, TrafficShapingArgs, VethLink } from "../resources";
 import { InterfaceInfo } from "./description";
 import { LabNode } from "./node";
+import { programStack } from "../shim";
 
 /** One end's addresses: none, one CIDR, or several (dual stack). */
 export type Addresses = string | string[] | undefined;
@@ -39,7 +40,9 @@ export class Link extends pulumi.ComponentResource {
   readonly ends: [LinkEnd, LinkEnd];
 
   constructor(name: string, a: LabNode, b: LabNode, o: LinkOptions & LinkWiring, opts: pulumi.ComponentResourceOptions = {}) {
+    const restore = programStack(); // the state records the program's frames only
     super("netns-lab:index:Link", name, {}, opts);
+    restore();
     const [an, bn] = o.names ?? [`${a.name}-${b.name}`, `${b.name}-${a.name}`];
     this.veth = new VethLink(name, {
       name: an, namespace: a.namespace.name, peerName: bn, peerNamespace: b.namespace.name,

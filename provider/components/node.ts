@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Bridge, File, HostsFile, IpAddress, IpForwarding, Nat, NetNamespace, Process, ProcessArgs, RouteSpec, RouteTable } from "../resources";
 import { addressesOf, InterfaceInfo, NatInfo, ProcessInfo, Role } from "./description";
+import { programStack } from "../shim";
 
 /** What a node asks of its lab: when every declaration is in, and the names for its hosts file. */
 export interface LabContext {
@@ -40,7 +41,9 @@ export class LabNode extends pulumi.ComponentResource {
   private routeTable?: RouteTable;
 
   constructor(type: string, readonly name: string, readonly role: Role, protected readonly lab: LabContext, opts: NodeOptions & pulumi.ComponentResourceOptions = {}) {
+    const restore = programStack(); // the state records the program's frames only
     super(`netns-lab:index:${type}`, name, {}, opts);
+    restore();
     this.nsName = opts.namespace ?? name;
     this.namespace = new NetNamespace(name, { name: this.nsName }, { parent: this });
     const entries = lab.hostEntries();

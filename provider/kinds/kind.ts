@@ -20,6 +20,7 @@ import { z } from "zod";
 import { Executor, KernelError, local, waitUntil } from "../kernel/exec";
 import * as netns from "../kernel/netns";
 import { claim, marker, refuse } from "../ownership";
+import { providerChanged } from "../shim";
 import { CheckFailure, CheckResult, Props, Provider, UNKNOWN } from "./provider";
 
 /** How long a create waits for what another resource of the same `up` is about to make. */
@@ -206,7 +207,9 @@ export function defineKind<S extends Shape, O extends Props>(def: KindDef<S, O>)
     async diff(_id, olds, news) {
       const replaces = def.replaceOn.filter((k) => !unchanged(k, olds, news, false));
       for (const k of def.alsoReplace?.(olds) ?? []) if (!replaces.includes(k as never)) replaces.push(k as never);
-      const updates = [...def.inPlace, "owner"].filter((k) => !unchanged(k, olds, news, true));
+      const updates: string[] = [...def.inPlace, "owner"].filter((k) => !unchanged(k, olds, news, true));
+      // A stack written by an older release: its next up stores this release's provider line.
+      if (providerChanged(olds, news)) updates.push("__provider");
       return { changes: replaces.length + updates.length > 0, replaces, updates, deleteBeforeReplace: true };
     },
 
@@ -252,6 +255,9 @@ export function defineKind<S extends Shape, O extends Props>(def: KindDef<S, O>)
       await requirePrivileges(c.x);
       // What the kernel reported before (a pid, an ifindex) stays unless the update reports anew.
       const kept = Object.fromEntries(Object.keys(def.outputs).filter((k) => k in olds).map((k) => [k, olds[k]]));
+      // Only the stored provider line differs (a stack of an older release): nothing to do in the kernel.
+      const fields = [...def.inPlace, "owner"].filter((k) => !unchanged(k, olds, news, true));
+      if (fields.length === 0) return { outs: { ...kept, ...news } };
       return { outs: { ...kept, ...news, ...(await def.update(c, olds as P, news as I)) } };
     },
 

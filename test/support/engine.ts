@@ -24,6 +24,8 @@ export function engineRoot(): string {
 
 export interface TestStack {
   stack: Stack;
+  /** The same stack (same backend and settings) from its project moved to `workDir`: sets `stack`. */
+  reopen(workDir: string): Promise<Stack>;
   /** Removes the stack (after destroying what is left) and its backend and settings. */
   dispose(): Promise<void>;
 }
@@ -44,14 +46,19 @@ export async function openStack(workDir: string, stackName: string, config: Reco
   const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir }, { pulumiCommand, envVars });
   for (const [k, v] of Object.entries(config)) await stack.setConfig(k, { value: v });
   let disposed = false;
-  return {
+  const t: TestStack = {
     stack,
+    async reopen(moved: string) {
+      workDir = moved;
+      t.stack = await LocalWorkspace.selectStack({ stackName, workDir }, { pulumiCommand, envVars });
+      return t.stack;
+    },
     async dispose() {
       if (disposed) return;
       disposed = true;
       try {
-        await stack.destroy({ onOutput: () => undefined });
-        await stack.workspace.removeStack(stackName);
+        await t.stack.destroy({ onOutput: () => undefined });
+        await t.stack.workspace.removeStack(stackName);
       } finally {
         fs.rmSync(path.join(workDir, `Pulumi.${stackName}.yaml`), { force: true });
         fs.rmSync(backend, { recursive: true, force: true });
@@ -59,19 +66,28 @@ export async function openStack(workDir: string, stackName: string, config: Reco
       }
     },
   };
+  return t;
 }
 
 /** A preview's steps for lab resources, by operation ({ same: [...], update: ["link"] }), and the engine's counts. */
-export async function previewSteps(stack: Stack): Promise<{ counts: Record<string, number>; byOp: Record<string, string[]> }> {
+export async function previewSteps(stack: Stack): Promise<{ counts: Record<string, number>; byOp: Record<string, string[]>; diffs: Record<string, string[]> }> {
   const byOp: Record<string, string[]> = {};
+  const diffs: Record<string, string[]> = {};
   const r = await stack.preview({
     onEvent: (e) => {
       const m = e.resourcePreEvent?.metadata;
       // The stack itself and the default provider (whose inputs are the stack's config) are not lab resources.
-      if (m && m.type !== "pulumi:pulumi:Stack" && !m.type.startsWith("pulumi:providers:")) (byOp[m.op] ??= []).push(m.urn.split("::").pop()!);
+      if (!m || m.type === "pulumi:pulumi:Stack" || m.type.startsWith("pulumi:providers:")) return;
+      const name = m.urn.split("::").pop()!;
+      (byOp[m.op] ??= []).push(name);
+      // The dynamic-provider host reports no per-key diffs: compare the inputs themselves.
+      if (m.op === "update") {
+        const [o, n] = [m.old?.inputs ?? {}, m.new?.inputs ?? {}];
+        diffs[name] = [...new Set([...Object.keys(o), ...Object.keys(n)])].filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k])).sort();
+      }
     },
   });
-  return { counts: r.changeSummary as Record<string, number>, byOp };
+  return { counts: r.changeSummary as Record<string, number>, byOp, diffs };
 }
 
 /**

@@ -19,7 +19,7 @@ export function userProject(files: Record<string, string>, opts: { nodeModules?:
   const nm = path.join(dir, "node_modules");
   fs.mkdirSync(nm);
   for (const entry of fs.readdirSync(path.join(REPO, "node_modules"))) {
-    if (!entry.startsWith(".")) fs.symlinkSync(path.join(REPO, "node_modules", entry), path.join(nm, entry));
+    if (!entry.startsWith(".") && entry !== "netns-lab") fs.symlinkSync(path.join(REPO, "node_modules", entry), path.join(nm, entry));
   }
   fs.symlinkSync(REPO, path.join(nm, "netns-lab"));
   // npm links a package's bin entries here; package.json declares bin/netns-lab.

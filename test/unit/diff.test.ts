@@ -1,15 +1,22 @@
 // diff(): which changes replace (delete first) and which update in place, from inputs only.
 import { kinds } from "../../provider/runtime";
+import { providerText } from "../../provider/shim";
 
 const owner = "p/s/r";
 const veth = { name: "a-b", namespace: "a", peerName: "b-a", peerNamespace: "b", up: true, owner };
 // What the state holds after create: inputs plus what the kernel reported.
-const vethState = { ...veth, mtu: 1500, mac: "02:00:00:00:00:01", peerMac: "02:00:00:00:00:02", ifindex: 2, peerIfindex: 2, __provider: "old code" };
+const line = providerText("VethLink");
+const vethState = { ...veth, mtu: 1500, mac: "02:00:00:00:00:01", peerMac: "02:00:00:00:00:02", ifindex: 2, peerIfindex: 2, __provider: line };
 
 describe("VethLink diff", () => {
-  test("no change when only the serialized provider or kernel-only outputs differ", async () => {
-    const d = await kinds.VethLink.diff("a/a-b", vethState, { ...veth, __provider: "new code" });
+  test("no change when only kernel-only outputs differ", async () => {
+    const d = await kinds.VethLink.diff("a/a-b", vethState, { ...veth, __provider: line });
     expect(d).toEqual({ changes: false, replaces: [], updates: [], deleteBeforeReplace: true });
+  });
+  test("a state of an older release (closure-serialized provider with a path) updates the provider line only", async () => {
+    const old = { ...vethState, __provider: 'exports.handler = __f0;\n… with({ impl: "/old/checkout/dist/provider/runtime.js", kind: "VethLink" }) …' };
+    const d = await kinds.VethLink.diff("a/a-b", old, { ...veth, __provider: line });
+    expect(d).toEqual({ changes: true, replaces: [], updates: ["__provider"], deleteBeforeReplace: true });
   });
   test.each([["name", "a-c"], ["namespace", "c"], ["peerName", "b-c"], ["peerNamespace", "c"]])("%s replaces", async (k, v) => {
     const d = await kinds.VethLink.diff("a/a-b", vethState, { ...veth, [k]: v });
