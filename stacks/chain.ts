@@ -3,7 +3,7 @@
  * forwarding on every router and a static route on every router to every subnet it is not on.
  * No hosts files (see below).
  */
-import { Lab, LabNode, LabOptions, RouteSpec } from "../provider";
+import { Lab, LabNode, LabOptions, RouteSpec } from "netns-lab";
 
 export const subnet = (i: number) => `10.${Math.floor(i / 256)}.${i % 256}`;
 

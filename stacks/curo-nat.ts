@@ -10,7 +10,7 @@
  * `kernel` mode: router1 routes and masquerades in its kernel. `external` mode: router1 bare (links
  * up, offloads off, no address, route, forwarding or NAT), for a user-space router that does it all.
  */
-import { Lab, LabOptions } from "../provider";
+import { Lab, LabOptions } from "netns-lab";
 import type { CuroMode } from "./curo";
 
 export function curoNat(mode: CuroMode, options: LabOptions = {}) {

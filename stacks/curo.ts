@@ -7,7 +7,7 @@
  * router1 in `kernel` mode is an ordinary kernel router; in `external` mode its kernel gets no
  * addresses, route or forwarding: links up, offloads off, ready for a user-space router.
  */
-import { Lab, LabOptions } from "../provider";
+import { Lab, LabOptions } from "netns-lab";
 
 export type CuroMode = "kernel" | "external";
 

@@ -12,7 +12,7 @@
  *
  * Config `netns-lab:down`: ring links to set down, e.g. ["r1-r2"]: OSPF reroutes the other way.
  */
-import { Lab, LabNode, LabOptions, Router } from "../provider";
+import { Lab, LabNode, LabOptions, Router } from "netns-lab";
 
 /** BIRD's configuration for router i: OSPF on its ring links, its host link and loopback passive. */
 export function birdConf(i: number, socketDir: string): string {
