@@ -6,8 +6,8 @@
 #   engine/build.sh            build if needed, print the root
 #   engine/build.sh --force    rebuild even when the cache has it
 #
-# The cache key is the Pulumi version plus a hash of engine/go.mod, go.sum and our language host's
-# source, so a change to any of them builds a new engine and an unchanged tree costs nothing.
+# The cache key is the Pulumi version plus a hash of engine/go.mod, go.sum, our language host's
+# source and our dynamic-provider plugin script, so a change to any of them builds a new engine and an unchanged tree costs nothing.
 # Cache location: $NETNS_LAB_ENGINE_CACHE, else $XDG_CACHE_HOME/netns-lab, else ~/.cache/netns-lab.
 set -euo pipefail
 
@@ -20,15 +20,13 @@ force=0
 say() { printf 'netns-lab engine: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-command -v go >/dev/null 2>&1 || die "Go is not installed (need Go >= 1.25 to build the Pulumi engine; e.g. apt-get install golang, or put go on PATH)."
-gov=$(go env GOVERSION | sed 's/^go//')
-IFS=. read -r gomaj gomin _ <<<"$gov"
-(( gomaj > 1 || gomin >= 25 )) || die "Go $gov is too old: the Pulumi $PULUMI_VERSION engine needs Go >= 1.25."
-
-shim="$project/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
-[[ -f $shim ]] || die "node_modules/@pulumi/pulumi is missing: run 'npm ci' first (make does this for you)."
-sdkv=$(node -p 'require(process.argv[1]).version' "$project/node_modules/@pulumi/pulumi/package.json")
+sdk="$project/node_modules/@pulumi/pulumi"
+[[ -f $sdk/package.json ]] || die "node_modules/@pulumi/pulumi is missing: run 'npm ci' first (make does this for you)."
+# Read without starting node: this script runs before every bin/pulumi command.
+sdkv=$(sed -n 's/^ *"version": "\(.*\)",$/\1/p' "$sdk/package.json" | head -n 1)
 [[ "v$sdkv" == "$PULUMI_VERSION" ]] || die "@pulumi/pulumi is $sdkv but the engine is $PULUMI_VERSION; keep them equal (package.json pins it)."
+# Our dynamic-provider plugin (the SDK's shim, without its extra node start).
+shim="$here/pulumi-resource-pulumi-nodejs"
 
 key=$(cat "$here/go.mod" "$here/go.sum" "$here"/cmd/*/* "$shim" | sha256sum | cut -c1-12)
 cache=${NETNS_LAB_ENGINE_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/netns-lab}
@@ -38,6 +36,11 @@ if [[ $force == 0 && -x $root/bin/pulumi && -x $root/bin/pulumi-language-nodejs 
   echo "$root"
   exit 0
 fi
+
+command -v go >/dev/null 2>&1 || die "Go is not installed (need Go >= 1.25 to build the Pulumi engine; e.g. apt-get install golang, or put go on PATH)."
+gov=$(go env GOVERSION | sed 's/^go//')
+IFS=. read -r gomaj gomin _ <<<"$gov"
+(( gomaj > 1 || gomin >= 25 )) || die "Go $gov is too old: the Pulumi $PULUMI_VERSION engine needs Go >= 1.25."
 
 mkdir -p "$cache"
 tmp=$(mktemp -d "$cache/.build.XXXXXX")
