@@ -32,8 +32,8 @@ export function providerChanged(olds: Record<string, unknown>, news: Record<stri
  * The call stack the SDK records with every resource (`sourcePosition`, `stackTrace` in the state):
  * by default every frame, ts-node's and the SDK's included, mapped through source maps — about 800
  * bytes per resource and a source-map lookup per frame. Installed just before a resource's
- * registration, this keeps only the frames of the lab program itself (not netns-lab's library, not
- * node_modules), so the position shown is the user's line. It formats only the SDK's own capture
+ * registration, this keeps only the innermost frame of the lab program itself (not netns-lab's
+ * library, not node_modules): the user's line that declared the resource. It formats only the SDK's own capture
  * (made in `Resource.callsites`), once, then puts the previous handler back; any other error's stack
  * is formatted as before. The returned function restores the handler in any case.
  */
@@ -52,7 +52,7 @@ export function programStack(): () => void {
         const f = s.getFileName() ?? "";
         return f.startsWith("/") && !f.includes("/node_modules/") && !LIBRARY.some((dir) => f.startsWith(dir));
       })
-      .slice(0, 4);
+      .slice(0, 1);
     const [head, ...frames] = format(err, own).split("\n");
     // The SDK drops its first frames itself (Resource.stackTrace(4): callsites, stackTrace, three constructors).
     return [head, ...Array(5).fill("    at pad (node:netns-lab:1:1)"), ...frames].join("\n");

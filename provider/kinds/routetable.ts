@@ -6,12 +6,16 @@ import { z } from "zod";
 import * as route from "../kernel/route";
 import { NotOursError } from "../ownership";
 import { KernelError, waitFor } from "../kernel/exec";
-import { cidr, nsname, routeSpec } from "./fields";
+import { cidr, nsname, routeFromText, routeToText, tableRoute } from "./fields";
 import { Ctx, defineKind, InputsOf } from "./kind";
 
-const routes = z.array(routeSpec).superRefine((rs, ctx) => {
+/** Routes as the kernel layer takes them, from the state's texts (or, stored by releases before the texts, objects). */
+const specs = (rs: ReadonlyArray<string | route.RouteSpec> | undefined): route.RouteSpec[] =>
+  (rs ?? []).map((r) => (typeof r === "string" ? (routeFromText(r) as route.RouteSpec) : r));
+
+const routes = z.array(tableRoute).superRefine((texts, ctx) => {
   const seen = new Set<string>();
-  rs.forEach((r, n) => {
+  specs(texts).forEach((r, n) => {
     const k = route.routeKey(r);
     if (seen.has(k)) ctx.addIssue({ code: "custom", path: [n, "destination"], message: `duplicate route to ${r.destination} (metric ${r.metric ?? 0})` });
     seen.add(k);
@@ -69,7 +73,7 @@ export const routeTable = defineKind({
   replaceOn: ["namespace"],
   inPlace: ["routes", "addresses"],
   same: {
-    routes: (a, b) => route.plan(a ?? [], b ?? []).length === 0,
+    routes: (a, b) => route.plan(specs(a), specs(b)).length === 0,
     addresses: (a, b) => JSON.stringify(a ?? []) === JSON.stringify(b ?? []),
   },
   namespaces: (i) => [i.namespace],
@@ -77,9 +81,10 @@ export const routeTable = defineKind({
   id: (i) => `${i.namespace}/routes`,
 
   async create(c, i, undo) {
+    const want = specs(i.routes);
     // If the batch stops midway, what went in is taken back.
-    undo.push(async () => route.apply(c.x, i.namespace, route.plan(await route.installed(c.x, i.namespace, i.routes), []), `roll back routes in ${i.namespace}`));
-    await converge(c, i.namespace, [], i.routes, `install ${i.routes.length} routes in ${i.namespace}`);
+    undo.push(async () => route.apply(c.x, i.namespace, route.plan(await route.installed(c.x, i.namespace, want), []), `roll back routes in ${i.namespace}`));
+    await converge(c, i.namespace, [], want, `install ${want.length} routes in ${i.namespace}`);
     return {};
   },
 
@@ -87,23 +92,24 @@ export const routeTable = defineKind({
   found: async (c, i) => ({ marker: c.mark, what: `routes of namespace "${i.namespace}"` }),
 
   async adopt(c, i) {
-    await converge(c, i.namespace, await route.installed(c.x, i.namespace, i.routes), i.routes, `install ${i.routes.length} routes in ${i.namespace}`);
+    const want = specs(i.routes);
+    await converge(c, i.namespace, await route.installed(c.x, i.namespace, want), want, `install ${want.length} routes in ${i.namespace}`);
     return {};
   },
 
   async read(c, props) {
-    return { routes: await route.installed(c.x, props.namespace, props.routes ?? []) };
+    return { routes: (await route.installed(c.x, props.namespace, specs(props.routes))).map(routeToText) };
   },
 
   async update(c, olds, news) {
     // What is really installed now (not what the state says): routes the kernel dropped come back.
-    const have = await route.installed(c.x, news.namespace, olds.routes ?? []);
-    await converge(c, news.namespace, have, news.routes, `update routes in ${news.namespace}`);
+    const have = await route.installed(c.x, news.namespace, specs(olds.routes));
+    await converge(c, news.namespace, have, specs(news.routes), `update routes in ${news.namespace}`);
     return {};
   },
 
   async delete(c, props) {
-    const have = await route.installed(c.x, props.namespace, props.routes ?? []);
+    const have = await route.installed(c.x, props.namespace, specs(props.routes));
     await route.apply(c.x, props.namespace, route.plan(have, []), `remove routes from ${props.namespace}`);
   },
 });

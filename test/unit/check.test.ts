@@ -61,6 +61,12 @@ const invalid: Array<[KindName, Record<string, unknown>, string, RegExp]> = [
   ["RouteTable", { routes: [{ destination: "10.0.2.0/24", via: "10.0.1.2" }, { destination: "10.0.2.0/24", via: "10.0.1.3" }] }, "routes.1.destination", /duplicate route/],
   ["RouteTable", { routes: [{ destination: "10.0.2.0/24" }] }, "routes.0", /needs 'via'/],
   ["RouteTable", { routes: "10.0.2.0/24 via 10.0.1.2" }, "routes", /array/i],
+  ["RouteTable", { routes: ["10.0.2.0/24 through 10.0.1.2"] }, "routes.0", /DEST \[via GATEWAY\] \[dev INTERFACE\] \[metric N\]/],
+  ["RouteTable", { routes: ["10.0.2.0/24 via"] }, "routes.0", /is not a route written as/],
+  ["RouteTable", { routes: ["10.0.2.5/24 via 10.0.1.2"] }, "routes.0.destination", /host bits set: did you mean 10\.0\.2\.0\/24/],
+  ["RouteTable", { routes: ["10.0.2.0/24 via 10.0.1.2 metric x"] }, "routes.0.metric", /number/i],
+  ["RouteTable", { routes: [{ destination: "10.0.2.0/24", via: "10.0.1.2" }, "10.0.2.0/24 via 10.0.1.3"] }, "routes.1.destination", /duplicate route/],
+  ["RouteTable", { routes: [5] }, "routes.0", /a route is an object/],
 ];
 
 describe("check rejects invalid inputs, naming the property", () => {
@@ -88,6 +94,15 @@ describe("check accepts valid inputs and fills defaults", () => {
   test("IPv6 addresses and routes are accepted", async () => {
     expect((await kinds.IpAddress.check({}, { ...valid.IpAddress, address: "fd00:1::2/64" })).failures).toEqual([]);
     expect((await kinds.Route.check({}, { ...valid.Route, destination: "fd00:2::/64", via: "fd00:1::1" })).failures).toEqual([]);
+  });
+
+  test("a route table's routes, objects or texts, are stored as texts", async () => {
+    const r = await kinds.RouteTable.check({}, {
+      ...valid.RouteTable,
+      routes: [{ destination: "10.0.2.0/24", via: "10.0.1.2" }, "default  via 10.0.1.1 metric 5", { destination: "fd00:2::/64", device: "eth0" }],
+    });
+    expect(r.failures).toEqual([]);
+    expect(r.inputs.routes).toEqual(["10.0.2.0/24 via 10.0.1.2", "default via 10.0.1.1 metric 5", "fd00:2::/64 dev eth0"]);
   });
 
   test("a value not known yet (preview of a dependent resource) is not judged", async () => {

@@ -77,3 +77,16 @@ describe("other kinds", () => {
     expect((await kinds.RouteTable.diff("x", t, { ...t })).changes).toBe(false);
   });
 });
+
+describe("RouteTable diff", () => {
+  const table = { namespace: "r1", owner, __provider: providerText("RouteTable") };
+  test("routes stored as objects (releases before the texts) equal the same routes as texts", async () => {
+    const olds = { ...table, routes: [{ destination: "10.0.2.0/24", via: "10.0.1.2" }, { destination: "default", via: "10.0.1.1", metric: 5 }] };
+    const d = await kinds.RouteTable.diff("r1/routes", olds, { ...table, routes: ["10.0.2.0/24 via 10.0.1.2", "default via 10.0.1.1 metric 5"] });
+    expect(d).toEqual({ changes: false, replaces: [], updates: [], deleteBeforeReplace: true });
+  });
+  test("a changed gateway is an in-place update of routes", async () => {
+    const d = await kinds.RouteTable.diff("r1/routes", { ...table, routes: ["10.0.2.0/24 via 10.0.1.2"] }, { ...table, routes: ["10.0.2.0/24 via 10.0.1.3"] });
+    expect(d).toEqual({ changes: true, replaces: [], updates: ["routes"], deleteBeforeReplace: true });
+  });
+});
