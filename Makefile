@@ -2,15 +2,16 @@
 SHELL := /bin/bash
 LAB ?= curo
 SIZES ?= 2,10,50
+SCALE_SIZES ?= small,medium,large
 REPS ?= 3
 PULUMI := bin/pulumi
 JEST := node node_modules/.bin/jest
 
-.PHONY: help deps system-deps npm engine build up preview down test test-unit test-integration test-e2e test-reliability test-conformance bench clean
+.PHONY: help deps system-deps npm engine build up preview down test test-unit test-integration test-e2e test-reliability test-conformance bench bench-scale clean
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
-	@echo "  variables: LAB=curo|curo-nat|chain|ospf (stack to use, default curo)"
+	@echo "  variables: LAB=curo|curo-nat|chain|ospf|fabric (stack to use, default curo); NETNS_LAB_FAST=1 (fast mode, see README)"
 
 system-deps: ## install iproute2, ethtool, iputils-ping, util-linux, libcap2-bin, nftables, tcpdump, bird2 when missing (apt-get, as root)
 	@missing=""; \
@@ -45,10 +46,10 @@ build: npm ## type-check everything and compile the library to dist/ (anew: no s
 
 deps: system-deps npm engine build
 
-up: deps ## bring up the lab LAB (default curo), verify every pair (waiting up to 60 s for routing to converge), then a ping
+up: deps ## bring up the lab LAB (default curo), verify every pair (fabric: 100 at random; waiting up to 60 s for routing to converge), then a ping
 	@$(PULUMI) stack select --create $(LAB) >/dev/null
 	$(PULUMI) up --yes --skip-preview --stack $(LAB)
-	bin/netns-lab verify --stack $(LAB) --wait 60
+	bin/netns-lab verify --stack $(LAB) --wait 60 $(if $(filter fabric,$(LAB)),--sample 100,)
 	@cmd=$$($(PULUMI) stack output ping --stack $(LAB)); echo "+ $$cmd"; $$cmd
 
 preview: deps ## show what `make up` would change
@@ -88,3 +89,6 @@ clean: ## remove build output (not the engine cache, not lab state)
 bench: deps ## benchmark the chain lab: raw iproute2 vs Mininet vs netns-lab (SIZES=2,10,50 REPS=3)
 	@command -v mn >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mininet >/dev/null)
 	node bench/bench.js --sizes $(SIZES) --reps $(REPS)
+
+bench-scale: deps ## the fabric lab at ~100, 300 and 1,000 namespaces in fast mode (SCALE_SIZES=small,medium,large; ~10 min)
+	node bench/scale.js --sizes $(SCALE_SIZES)

@@ -10,6 +10,10 @@ export const PKG = path.resolve(__dirname, "..", "..");
 
 export interface Options {
   stack?: string;
+  /** sweep: the Pulumi project (default: the name in the project directory's Pulumi.yaml). */
+  project?: string;
+  /** verify: check this many node pairs picked at random (and the first with the last), not all. */
+  sample?: number;
   /** The Pulumi project directory. */
   cwd: string;
   /** Positional arguments; after `--`, the command to run, untouched. */
@@ -26,6 +30,8 @@ export interface Options {
 
 const spec = {
   stack: { type: "string" },
+  project: { type: "string" },
+  sample: { type: "string" },
   cwd: { type: "string" },
   format: { type: "string", default: "mermaid" },
   preview: { type: "boolean", default: false },
@@ -51,6 +57,8 @@ export function parseArgs(argv: string[]): Options {
   const cwd = v.cwd ?? (fs.existsSync("Pulumi.yaml") ? process.cwd() : PKG);
   return {
     stack: v.stack,
+    project: v.project,
+    sample: v.sample === undefined ? undefined : count(v.sample),
     cwd: path.resolve(cwd),
     rest: [...parsed.positionals, ...(dash < 0 ? [] : ["--", ...argv.slice(dash + 1)])],
     format: v.format!,
@@ -60,6 +68,12 @@ export function parseArgs(argv: string[]): Options {
     wait: seconds(v.wait!),
     write: v.write,
   };
+}
+
+function count(s: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--sample takes a number of pairs (got "${s}")`);
+  return n;
 }
 
 function seconds(s: string): number {

@@ -8,10 +8,14 @@
  *   netns-lab status
  *   netns-lab logs    <node> [name]
  *   netns-lab capture <node> <interface> [-w FILE]
+ *   netns-lab sweep   --stack NAME [--project NAME]
  * Common options: --stack NAME, --cwd DIR (see HELP.main).
  */
 import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
 import { local } from "../provider/kernel/exec";
+import { sweep } from "../provider/sweep";
 import { netnsPath } from "../provider/kernel/ip";
 import { Options, parseArgs, UsageError } from "./args";
 import { dot, mermaid, svg } from "./graph";
@@ -31,6 +35,7 @@ Commands:
   status   nodes, interfaces, addresses and processes, live, and every resource that differs from the stack
   logs     the log of a process the lab runs in a node
   capture  tcpdump inside a node: packets on an interface, printed or written as a pcap
+  sweep    remove by their markers whatever a stack made that its state does not list (fast mode)
 
 Options for every command:
   --stack NAME   the stack (default: the selected one)
@@ -41,13 +46,14 @@ Run \`netns-lab <command> --help\` for more.`,
 Prints the lab's topology: nodes with their role, links with interface names, addresses and subnet.
   --format   mermaid (default), dot, or svg (rendered with Graphviz in WebAssembly)
   --preview  from the program alone (pulumi preview), before anything is deployed`,
-  verify: `netns-lab verify [--expect A!B …] [--wait SECONDS] [--stack NAME]
+  verify: `netns-lab verify [--expect A!B …] [--wait SECONDS] [--sample N] [--stack NAME]
 
 Every node that has an address pings every address of every other node (1 packet each, in
 parallel) and prints a matrix. Exit status 1 on any unexpected result. Pairs that must NOT reach
 each other come from the lab (its description's expectUnreachable) and from --expect A!B (B a node
 or a network). --wait retries until all is as expected, for up to SECONDS (a routing protocol
-converging).`,
+converging). --sample N checks N pairs picked at random (the same ones on every run) and the
+first node with the last, and lists them: for large labs.`,
   exec: `netns-lab exec <node> [-- command [args…]] [--stack NAME]
 
 Runs the command inside the node's network namespace (default: $SHELL or /bin/bash) and exits
@@ -66,7 +72,22 @@ when the node runs one.`,
 
 Runs tcpdump (Debian's tcpdump) inside the node on the interface: packets printed as they pass, or
 written to FILE as a pcap for Wireshark with -w. Ctrl-C stops it.`,
+  sweep: `netns-lab sweep --stack NAME [--project NAME]
+
+Removes from this machine everything that carries the stack's ownership marker: its processes,
+its namespaces (and all inside them) with their /etc/netns entries, its /run/netns-lab files.
+For fast mode (NETNS_LAB_FAST=1: state written once, at the end), where an up killed midway
+leaves objects its state never listed; bin/pulumi runs it after every destroy in fast mode.
+The project defaults to the name in the project directory's Pulumi.yaml.`,
 };
+
+/** The `name:` of the Pulumi.yaml in dir. */
+function projectName(dir: string): string {
+  const file = path.join(dir, "Pulumi.yaml");
+  const m = fs.existsSync(file) ? /^name:\s*['"]?([^'"\s#]+)/m.exec(fs.readFileSync(file, "utf8")) : null;
+  if (!m) throw new UsageError(`no project name in ${file}: give it with --project NAME`);
+  return m[1];
+}
 
 function requireRoot(what: string): void {
   if (process.getuid && process.getuid() !== 0) {
@@ -85,10 +106,10 @@ const commands: Record<string, (o: Options) => Promise<number>> = {
     requireRoot("verify");
     const lab = await deployedLab(o);
     const until = Date.now() + o.wait * 1000;
-    let r = await verify(lab, o.expect);
+    let r = await verify(lab, o.expect, local, o.sample);
     while (r.unexpected.length && Date.now() < until) {
       await new Promise((res) => setTimeout(res, 1000));
-      r = await verify(lab, o.expect);
+      r = await verify(lab, o.expect, local, o.sample);
     }
     console.log(renderMatrix(lab, r));
     return r.unexpected.length ? 1 : 0;
@@ -139,6 +160,14 @@ const commands: Record<string, (o: Options) => Promise<number>> = {
       child.on("error", (e) => reject(new UsageError(`could not run tcpdump: ${e.message} (apt-get install tcpdump)`)));
       child.on("exit", (code) => resolve(code ?? 0));
     });
+  },
+  async sweep(o) {
+    requireRoot("sweep");
+    if (!o.stack) throw new UsageError("sweep needs the stack: netns-lab sweep --stack NAME");
+    const project = o.project ?? projectName(o.cwd);
+    const r = await sweep(project, o.stack);
+    console.log(`swept ${project}/${o.stack}: ${r.namespaces.length} namespaces, ${r.processes.length} processes`);
+    return 0;
   },
   async status(o) {
     requireRoot("status");

@@ -1,11 +1,12 @@
 /**
  * The netns-lab project's program: one lab per stack, chosen by the stack's config
  * (Pulumi.<stack>.yaml):
- *   netns-lab:lab     curo | curo-nat | chain | ospf  (default: the stack name if it is one of them)
+ *   netns-lab:lab     curo | curo-nat | chain | ospf | fabric  (default: the stack name if it is one of them)
  *   netns-lab:down    ["r1-r2", …] (ospf)            ring links to set down: OSPF reroutes
  *   netns-lab:mode    kernel | external  (curo, curo-nat)  router1 as a kernel router or bare for a user-space one
  *   netns-lab:router  ["/path/to/curo", "arg", …] (curo, external mode): the user-space router run in router1
  *   netns-lab:routers N (chain, default 10)
+ *   netns-lab:fabric  SPINESxLEAVESxHOSTS or tiny | small | medium | large (fabric, default tiny)
  *   netns-lab:prefix  prepended to every namespace name (default none), e.g. to run two copies
  *   netns-lab:addresses  {"<interface>": "<cidr>"} overriding the lab's addresses ("" removes one),
  *                     e.g. bin/pulumi config set --path 'addresses["h2-r10"]' 10.0.10.200/24
@@ -14,6 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { chain } from "./chain";
 import { curo, CuroMode } from "./curo";
 import { curoNat } from "./curo-nat";
+import { fabric, fabricSize } from "./fabric";
 import { ospf } from "./ospf";
 
 const config = new pulumi.Config();
@@ -35,10 +37,12 @@ function build() {
     }
     case "chain":
       return chain(config.getNumber("routers") ?? 10, options);
+    case "fabric":
+      return fabric(fabricSize(config.get("fabric") ?? "tiny"), options);
     case "ospf":
       return ospf({ ...options, down: config.getObject<string[]>("down") ?? [], runDir: `/run/netns-lab/${pulumi.getProject()}/${pulumi.getStack()}` });
     default:
-      throw new Error(`unknown lab "${labName}": set netns-lab:lab to "curo", "curo-nat", "chain" or "ospf" (bin/pulumi config set lab curo)`);
+      throw new Error(`unknown lab "${labName}": set netns-lab:lab to "curo", "curo-nat", "chain", "ospf" or "fabric" (bin/pulumi config set lab curo)`);
   }
 }
 

@@ -1,0 +1,66 @@
+/**
+ * Sweep: remove, by their markers, everything one stack made on this machine — what a `destroy`
+ * cannot see when the state does not list it. That happens in fast mode (PULUMI_SKIP_CHECKPOINTS:
+ * the state is written once, at the end): an `up` killed midway leaves objects the state never
+ * recorded. `up` again adopts them (every kind does); `destroy` followed by a sweep removes them.
+ * bin/pulumi runs the sweep after every `destroy` of a stack in fast mode (NETNS_LAB_FAST=1).
+ *
+ * What carries a stack's marker ("netns-lab:<project>/<stack>/<resource>"): a namespace (lo's
+ * alias), a process (NETNS_LAB_OWNER in its environment). Everything else a lab makes lives inside
+ * its namespaces (links, addresses, routes, bridges, NAT tables, qdiscs) or under a path named by the
+ * namespace or the stack (/etc/netns/<namespace>, /run/netns-lab/<project>/<stack>).
+ */
+import { Executor, local } from "./kernel/exec";
+import * as hosts from "./kernel/hosts";
+import * as ip from "./kernel/ip";
+import * as netns from "./kernel/netns";
+import * as proc from "./kernel/proc";
+import { ownerIn } from "./ownership";
+
+export interface SweepReport {
+  namespaces: string[];
+  processes: number[];
+}
+
+export async function sweep(project: string, stack: string, x: Executor = local): Promise<SweepReport> {
+  if (!project || !stack || project.includes("/") || stack.includes("/")) throw new Error(`sweep needs a project and a stack name (got "${project}", "${stack}")`);
+  const prefix = `${project}/${stack}/`;
+  const report: SweepReport = { namespaces: [], processes: [] };
+
+  // Processes first: one holding a namespace open would keep it alive after `ip netns del`.
+  for (const pid of await proc.all(x)) {
+    const owner = await proc.ownerOf(x, pid);
+    if (!owner?.startsWith(prefix)) continue;
+    await x.kill(-pid, "SIGKILL").catch(() => x.kill(pid, "SIGKILL").catch(() => undefined));
+    report.processes.push(pid);
+  }
+
+  const names = await netns.list(x);
+  const owners = await Promise.all(names.map((ns) => loAlias(x, ns)));
+  for (const [i, ns] of names.entries()) {
+    if (!ownerIn(owners[i])?.startsWith(prefix)) continue;
+    await netns.del(x, ns);
+    const h = await hosts.read(x, ns).catch(() => undefined);
+    if (h) await hosts.remove(x, ns);
+    report.namespaces.push(ns);
+  }
+  await removeTree(x, `/run/netns-lab/${project}/${stack}`);
+  return report;
+}
+
+/** Files below dir, then the directories they leave empty (up to /run/netns-lab). */
+async function removeTree(x: Executor, dir: string): Promise<void> {
+  for (const f of await x.listDir(dir).catch(() => [] as string[])) {
+    const p = `${dir}/${f}`;
+    if ((await x.removeFile(p, "/run/netns-lab").catch(() => "dir")) === "dir") await removeTree(x, p);
+  }
+}
+
+async function loAlias(x: Executor, ns: string): Promise<string | undefined> {
+  try {
+    const [lo] = await ip.ipJson<Array<{ ifalias?: string }>>(x, ns, ["link", "show", "lo"]);
+    return lo?.ifalias;
+  } catch {
+    return undefined; // gone meanwhile, or not enterable: not ours to judge
+  }
+}
