@@ -7,20 +7,22 @@ REPS ?= 3
 PULUMI := bin/pulumi
 JEST := node node_modules/.bin/jest
 
-.PHONY: help deps system-deps npm engine build up preview down test test-unit test-integration test-e2e test-reliability test-conformance bench bench-scale clean
+.PHONY: help deps system-deps npm engine build up preview down test test-unit test-integration test-e2e test-reliability test-conformance bench bench-scale sim-machines sim-machines-down clean
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
 	@echo "  variables: LAB=curo|curo-nat|chain|ospf|fabric (stack to use, default curo); NETNS_LAB_FAST=1 (fast mode, see README)"
 
-system-deps: ## install iproute2, ethtool, iputils-ping, util-linux, libcap2-bin, nftables, tcpdump, bird2 when missing (apt-get, as root)
+system-deps: ## install iproute2, ethtool, iputils-ping, util-linux, libcap2-bin, nftables, tcpdump, bird2, openssh when missing (apt-get, as root; services not started)
 	@missing=""; \
-	for pair in ip:iproute2 ethtool:ethtool ping:iputils-ping nsenter:util-linux capsh:libcap2-bin nft:nftables tcpdump:tcpdump bird:bird2; do \
+	for pair in ip:iproute2 ethtool:ethtool ping:iputils-ping nsenter:util-linux capsh:libcap2-bin nft:nftables tcpdump:tcpdump bird:bird2 ssh:openssh-client /usr/sbin/sshd:openssh-server; do \
 	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	  norc=""; [ -e /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; norc=1; }; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null); ok=$$?; \
+	  [ -z "$$norc" ] || rm -f /usr/sbin/policy-rc.d; [ $$ok = 0 ] \
 	    || { echo "could not install$$missing: install them yourself (as root)"; exit 1; }; \
 	fi
 
@@ -89,6 +91,12 @@ clean: ## remove build output (not the engine cache, not lab state)
 bench: deps ## benchmark the chain lab: raw iproute2 vs Mininet vs netns-lab (SIZES=2,10,50 REPS=3)
 	@command -v mn >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mininet >/dev/null)
 	node bench/bench.js --sizes $(SIZES) --reps $(REPS)
+
+sim-machines: deps ## two simulated machines on this kernel, m1 10.250.0.1 and m2 10.250.0.2, with sshd (root, key .sim/id_ed25519)
+	sim/machines.sh up
+
+sim-machines-down: ## remove the simulated machines and everything they held
+	sim/machines.sh down
 
 bench-scale: deps ## the fabric lab at ~100, 300 and 1,000 namespaces in fast mode (SCALE_SIZES=small,medium,large; ~10 min)
 	node bench/scale.js --sizes $(SCALE_SIZES)

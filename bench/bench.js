@@ -4,8 +4,8 @@
 //   1. raw iproute2, one `ip` process per operation;
 //   2. Mininet (Debian package), hosts and routers as Mininet nodes, no switches, no controller;
 //   3. netns-lab through the real engine (bin/pulumi): up from empty, no-change up, up with one
-//      changed address, refresh, destroy — with Pulumi's default checkpointing and with
-//      PULUMI_SKIP_CHECKPOINTS=true.
+//      changed address, refresh, destroy — with Pulumi's default checkpointing and in fast mode
+//      (NETNS_LAB_FAST=1: PULUMI_SKIP_CHECKPOINTS=true, and destroy sweeps; see bin/pulumi).
 // Reports medians over REPS runs as a table with ratios against Mininet and raw iproute2, and
 // writes bench/results/<timestamp>.json.
 //
@@ -84,7 +84,7 @@ function netnsLab(n, skipCheckpoints) {
     PULUMI_BACKEND_URL: `file://${state}`,
     PULUMI_HOME: path.join(state, "home"),
     NETNS_LAB_TRACE: trace,
-    PULUMI_SKIP_CHECKPOINTS: skipCheckpoints ? "true" : "false",
+    NETNS_LAB_FAST: skipCheckpoints ? "1" : "0",
   };
   const stack = `bench-${n}`;
   const pulumi = (...a) => run(path.join(ROOT, "bin", "pulumi"), [...a, "--stack", stack], { env, cwd: ROOT, maxBuffer: 1 << 28 });
@@ -116,7 +116,10 @@ function netnsLab(n, skipCheckpoints) {
     phases.up = timed("up", () => pulumi("up", "--yes", "--skip-preview"));
     const ok = pings(`${prefix}h1`, `${subnet(n)}.2`);
     const stateText = fs.readFileSync(path.join(state, ".pulumi", "stacks", "netns-lab", `${stack}.json`), "utf8");
-    const resourceCount = (JSON.parse(stateText).checkpoint.latest?.resources ?? []).length;
+    const stateResources = JSON.parse(stateText).checkpoint.latest?.resources ?? [];
+    const resourceCount = stateResources.length;
+    // Bytes per resource as `stack export` gives them, without indentation.
+    const bytesPerResource = Math.round(stateResources.reduce((a, r) => a + JSON.stringify(r).length, 0) / Math.max(1, resourceCount));
     phases.noop = timed("noop", () => pulumi("up", "--yes", "--skip-preview"));
     pulumi("config", "set", "--path", `netns-lab:addresses["h2-r${n}"]`, `${subnet(n)}.200/24`);
     phases.change = timed("change", () => pulumi("up", "--yes", "--skip-preview"));
@@ -124,7 +127,7 @@ function netnsLab(n, skipCheckpoints) {
     if (!ok || !ok2) process.stderr.write(` [ping failed: ${ok ? "after the address change" : "after up"}] `);
     phases.refresh = timed("refresh", () => pulumi("refresh", "--yes", "--skip-preview"));
     phases.destroy = timed("destroy", () => pulumi("destroy", "--yes", "--skip-preview"));
-    return { phases, ping: ok && ok2, stateBytes: stateText.length, resources: resourceCount };
+    return { phases, ping: ok && ok2, stateBytes: stateText.length, bytesPerResource, resources: resourceCount };
   } finally {
     for (const x of netnsList().filter((x) => x.startsWith(prefix))) spawnSync("ip", ["netns", "del", x]);
     fs.rmSync(state, { recursive: true, force: true });
@@ -158,7 +161,7 @@ function main() {
       mn.push(mininetChain(n));
       process.stderr.write(", netns-lab");
       nl.push(netnsLab(n, false));
-      process.stderr.write(", netns-lab (skip checkpoints)\n");
+      process.stderr.write(", netns-lab (fast mode)\n");
       nlSkip.push(netnsLab(n, true));
     }
     const med = (xs, f) => median(xs.map(f));
@@ -173,7 +176,7 @@ function main() {
     results.sizes[n] = {
       raw: { build: med(raw, (x) => x.build), teardown: med(raw, (x) => x.teardown), ping: raw.every((x) => x.ping) },
       mininet: { build: med(mn, (x) => x.build), teardown: med(mn, (x) => x.teardown), ping: mn.every((x) => x.ping) },
-      netnsLab: { ...summary(nl), ping: nl.every((x) => x.ping), stateBytes: nl[0].stateBytes, resources: nl[0].resources },
+      netnsLab: { ...summary(nl), ping: nl.every((x) => x.ping), stateBytes: nl[0].stateBytes, bytesPerResource: nl[0].bytesPerResource, resources: nl[0].resources },
       netnsLabSkipCheckpoints: { ...summary(nlSkip), ping: nlSkip.every((x) => x.ping) },
     };
   }
@@ -194,14 +197,14 @@ function table(r) {
   out.push(`pulumi CLI start (bin/pulumi version): ${r.cliStartSeconds.toFixed(2)} s`);
   for (const [n, s] of Object.entries(r.sizes)) {
     out.push("");
-    out.push(`N = ${n} routers, ${s.netnsLab.resources} Pulumi resources`);
+    out.push(`N = ${n} routers, ${s.netnsLab.resources} Pulumi resources, state ${Math.round(s.netnsLab.stateBytes / 1024)} KB on disk, ${s.netnsLab.bytesPerResource} bytes per resource`);
     out.push(`  ping from h1 to h2 (${Number(n) + 2} namespaces): raw ${s.raw.ping ? "ok" : "FAIL"}, mininet ${s.mininet.ping ? "ok" : "FAIL"}, netns-lab ${s.netnsLab.ping && s.netnsLabSkipCheckpoints.ping ? "ok" : "FAIL"}`);
     out.push(`  ${"".padEnd(W)}${"time".padStart(7)} ${"/mininet".padStart(8)} ${"/raw ip".padStart(8)}   provider calls, ip commands (their summed time)`);
     const row = (label, t, base = true, extra = "") =>
       out.push(`  ${label.padEnd(W)}${f(t)} ${base ? ratio(t, s.mininet.build).padStart(8) : "".padStart(8)} ${base ? ratio(t, s.raw.build).padStart(8) : "".padStart(8)}   ${extra}`);
     row("raw iproute2 build", s.raw.build);
     row("mininet build", s.mininet.build);
-    for (const [name, v] of [["netns-lab", s.netnsLab], ["netns-lab (skip ckpt)", s.netnsLabSkipCheckpoints]]) {
+    for (const [name, v] of [["netns-lab", s.netnsLab], ["netns-lab (fast mode)", s.netnsLabSkipCheckpoints]]) {
       for (const p of ["up", "noop", "change", "refresh"]) {
         const ph = v[p];
         row(`${name}: ${p === "up" ? "up from empty" : p === "noop" ? "no-change up" : p === "change" ? "up, one address changed" : "refresh"}`, ph.wall, true,
@@ -213,7 +216,7 @@ function table(r) {
     trow("raw iproute2 teardown", s.raw.teardown);
     trow("mininet teardown", s.mininet.teardown);
     trow("netns-lab: destroy", s.netnsLab.destroy.wall);
-    trow("netns-lab (skip ckpt): destroy", s.netnsLabSkipCheckpoints.destroy.wall);
+    trow("netns-lab (fast mode): destroy + sweep", s.netnsLabSkipCheckpoints.destroy.wall);
   }
   return out.join("\n");
 }

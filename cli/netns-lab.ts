@@ -16,6 +16,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { local } from "../provider/kernel/exec";
 import { sweep } from "../provider/sweep";
+import { shellQuote, sshArgs } from "../provider/kernel/ssh";
 import { netnsPath } from "../provider/kernel/ip";
 import { Options, parseArgs, UsageError } from "./args";
 import { dot, mermaid, svg } from "./graph";
@@ -121,8 +122,10 @@ const commands: Record<string, (o: Options) => Promise<number>> = {
     const command = cmdline[0] === "--" ? cmdline.slice(1) : cmdline;
     const n = node(await deployedLab(o), name);
     const run = command.length ? command : [process.env.SHELL || "/bin/bash"];
-    // Interactive and inheriting the terminal: the one command the CLI runs itself, not through an executor.
-    const r = spawnSync("ip", ["netns", "exec", n.namespace, ...run], { stdio: "inherit" });
+    // Interactive and inheriting the terminal: the one command the CLI runs itself, not through an
+    // executor; on another machine through `ssh -t` with the machine's options, quoted for its shell.
+    const there = n.machine ? ["ssh", [...sshArgs({ ...n.machine }), "-t", n.machine.host, "--", ["ip", "netns", "exec", n.namespace, ...run].map(shellQuote).join(" ")]] as const : undefined;
+    const r = there ? spawnSync(there[0], there[1], { stdio: "inherit" }) : spawnSync("ip", ["netns", "exec", n.namespace, ...run], { stdio: "inherit" });
     if (r.error) throw new UsageError(`could not run ${run[0]} in ${netnsPath(n.namespace)}: ${r.error.message}`);
     return r.status ?? 1;
   },

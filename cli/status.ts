@@ -6,6 +6,7 @@
  */
 import type { LabDescription } from "../provider/components/description";
 import { Executor, local } from "../provider/kernel/exec";
+import { nodeExecutor } from "./verify";
 import * as addr from "../provider/kernel/addr";
 import * as link from "../provider/kernel/link";
 import * as netns from "../provider/kernel/netns";
@@ -50,17 +51,18 @@ interface RouteJ {
 }
 
 /** The status text and the number of drifted resources. */
-export async function status(lab: LabDescription, resources: StateResource[], x: Executor = local): Promise<{ text: string; drift: number }> {
+export async function status(lab: LabDescription, resources: StateResource[], local0: Executor = local): Promise<{ text: string; drift: number }> {
   const drift = await drifts(resources);
   const out: string[] = [];
   const shown = new Set<Drift>();
   for (const n of lab.nodes) {
+    const x = nodeExecutor(n, local0);
     const mine = drift.filter((d) => d.namespace === n.namespace);
     mine.forEach((d) => shown.add(d));
     if (!(await netns.exists(x, n.namespace))) {
-      out.push(`${n.name} (${n.role}, namespace ${n.namespace}): namespace MISSING`);
+      out.push(`${n.name} (${n.role}, namespace ${n.namespace}${n.machine ? `, on ${n.machine.name}` : ""}): namespace MISSING`);
     } else {
-      out.push(`${n.name} (${n.role}, namespace ${n.namespace})`);
+      out.push(`${n.name} (${n.role}, namespace ${n.namespace}${n.machine ? `, on ${n.machine.name}` : ""})`);
       const [links, addrs, routes] = await Promise.all([link.list(x, n.namespace), addr.list(x, n.namespace), ipJson<RouteJ[]>(x, n.namespace, ["route", "show"])]);
       for (const i of n.interfaces) {
         const l = links.find((y) => y.ifname === i.name);

@@ -7,6 +7,7 @@ import { addressesOf, LabDescription } from "../provider/components/description"
 import { contains, parseCidr } from "../provider/net";
 import { Executor, local } from "../provider/kernel/exec";
 import { nsExec } from "../provider/kernel/ip";
+import { sshExecutor } from "../provider/kernel/ssh";
 import { UsageError } from "./args";
 
 export type Cell = "ok" | "fail" | "expected-fail" | "unexpected-ok" | "-";
@@ -18,6 +19,12 @@ export interface VerifyResult {
 }
 
 type Node = LabDescription["nodes"][number];
+
+/** Where a node's commands run: its machine over SSH, or `x` (this machine). */
+export function nodeExecutor(n: Node, x: Executor = local): Executor {
+  const m = n.machine;
+  return m ? sshExecutor({ host: m.host, port: m.port, user: m.user, privateKeyFile: m.privateKeyFile, hostKey: m.hostKey }) : x;
+}
 
 /** The first node with the last, then `n` more distinct pairs of different nodes at random (all pairs if there are fewer). */
 export function samplePairs(nodes: Node[], n: number): Array<[Node, Node]> {
@@ -70,7 +77,7 @@ export async function verify(lab: LabDescription, expect: string[], x: Executor 
     }
     const targets = addrs(dst);
     jobs.push(
-      Promise.all(targets.map((a) => pingOnce(x, src.namespace, a))).then((rs) => {
+      Promise.all(targets.map((a) => pingOnce(nodeExecutor(src, x), src.namespace, a))).then((rs) => {
         const barred = targets.map((a) => mustNot(src.name, dst.name, a));
         const cell: Cell = rs.some((r, n) => r && barred[n])
           ? "unexpected-ok"

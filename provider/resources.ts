@@ -12,6 +12,8 @@ import { KindName, kinds } from "./runtime";
 import { programStack, providerText } from "./shim";
 
 export type { RouteSpec } from "./kernel/route";
+export type { Machine } from "./kernel/ssh";
+import type { Machine } from "./kernel/ssh";
 export type { Offload } from "./kernel/link";
 
 type KindOf<K extends KindName> = (typeof kinds)[K];
@@ -20,8 +22,8 @@ type OutputsOf<K extends KindName> = KindOf<K> extends Kind<any, infer O> ? O : 
 
 /** Every field may be a value or an Output of one (optional fields stay optional). */
 export type Inputs<T> = { [P in keyof T]: pulumi.Input<T[P]> };
-/** What a program passes to the resource of kind K. */
-export type ArgsFor<K extends KindName> = Inputs<ArgsOf<ShapeOf<K>>>;
+/** What a program passes to the resource of kind K: its fields, and the machine it lives on (absent: this one). */
+export type ArgsFor<K extends KindName> = Inputs<ArgsOf<ShapeOf<K>>> & { machine?: pulumi.Input<Machine> };
 /** What a resource of kind K exposes: its inputs (with defaults) and what the kernel reports. */
 export type OutputsFor<K extends KindName> = {
   readonly [P in keyof (Omit<InputsOf<ShapeOf<K>>, "owner"> & OutputsOf<K>)]-?: pulumi.Output<(InputsOf<ShapeOf<K>> & OutputsOf<K>)[P]>;
@@ -37,7 +39,7 @@ const ownerOf = (name: string): string => `${pulumi.getProject()}/${pulumi.getSt
 function resourceClass<K extends KindName>(kind: K): ResourceClass<K> {
   const def = (kinds[kind] as Kind).def;
   // Every input and output key is passed (undefined until known) so that it becomes an Output property.
-  const keys = [...Object.keys(def.inputs), ...Object.keys(def.outputs)];
+  const keys = [...Object.keys(def.inputs), ...Object.keys(def.outputs), "machine"];
   class LabResource extends pulumi.CustomResource {
     constructor(name: string, args: Record<string, unknown> = {}, opts?: pulumi.CustomResourceOptions) {
       const props: Record<string, unknown> = { ...Object.fromEntries(keys.map((k) => [k, undefined])), ...args };
@@ -113,6 +115,11 @@ export type ProcessArgs = ArgsFor<"Process">;
 export const File = resourceClass("File");
 export type File = InstanceType<typeof File>;
 export type FileArgs = ArgsFor<"File">;
+
+/** One end of a cable between machines: a VXLAN device in a node's namespace, over the machine's network. */
+export const VxlanLink = resourceClass("VxlanLink");
+export type VxlanLink = InstanceType<typeof VxlanLink>;
+export type VxlanLinkArgs = ArgsFor<"VxlanLink">;
 
 /** The zod type of a field, for tools that want to validate before deploying. */
 export type FieldType<K extends KindName, F extends keyof ShapeOf<K>> = z.output<ShapeOf<K>[F]>;

@@ -19,6 +19,7 @@ import { routeKind } from "./kinds/route";
 import { routeTable } from "./kinds/routetable";
 import { trafficShaping } from "./kinds/shaping";
 import { veth } from "./kinds/veth";
+import { vxlan } from "./kinds/vxlan";
 
 export const kinds = {
   NetNamespace: namespace,
@@ -33,6 +34,7 @@ export const kinds = {
   HostsFile: hostsFile,
   Process: processKind,
   File: file,
+  VxlanLink: vxlan,
 } satisfies Record<string, Kind<any, any>>;
 
 export type KindName = keyof typeof kinds;

@@ -53,7 +53,10 @@ export function programStack(): () => void {
         return f.startsWith("/") && !f.includes("/node_modules/") && !LIBRARY.some((dir) => f.startsWith(dir));
       })
       .slice(0, 1);
-    const [head, ...frames] = format(err, own).split("\n");
+    // An anonymous function's frame reads "at file:line:col", which the SDK does not parse: name it.
+    const [head, ...frames] = format(err, own)
+      .split("\n")
+      .map((l) => l.replace(/^(\s*at )([^()]*:\d+:\d+)$/, "$1<anonymous> ($2)"));
     // The SDK drops its first frames itself (Resource.stackTrace(4): callsites, stackTrace, three constructors).
     return [head, ...Array(5).fill("    at pad (node:netns-lab:1:1)"), ...frames].join("\n");
   };

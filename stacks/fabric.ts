@@ -10,7 +10,7 @@
  * its uplinks to the other spines. So every address answers every node. No hosts files (each would
  * list the whole fabric: state growing with the square of its size).
  *
- * Sizes (config netns-lab:fabric, "SxLxH" or a name): tiny 2x2x2 (12 namespaces, the default),
+ * Sizes (config netns-lab:fabric, "SxLxH" or a name): tiny 2x2x2 (10 namespaces, the default),
  * small 2x6x15 (104), medium 4x16x18 (324), large 4x40x24 (1,044).
  */
 import { Lab, LabNode, LabOptions, RouteSpec } from "netns-lab";

@@ -1,22 +1,29 @@
 /**
  * The netns-lab project's program: one lab per stack, chosen by the stack's config
  * (Pulumi.<stack>.yaml):
- *   netns-lab:lab     curo | curo-nat | chain | ospf | fabric  (default: the stack name if it is one of them)
+ *   netns-lab:lab     curo | curo-nat | chain | ospf | fabric | split  (default: the stack name if it is one of them)
  *   netns-lab:down    ["r1-r2", …] (ospf)            ring links to set down: OSPF reroutes
  *   netns-lab:mode    kernel | external  (curo, curo-nat)  router1 as a kernel router or bare for a user-space one
  *   netns-lab:router  ["/path/to/curo", "arg", …] (curo, external mode): the user-space router run in router1
  *   netns-lab:routers N (chain, default 10)
  *   netns-lab:fabric  SPINESxLEAVESxHOSTS or tiny | small | medium | large (fabric, default tiny)
+ *   netns-lab:machines {"m1": {host, port?, user?, privateKeyFile?, hostKey?, address?}, "m2": …} (split;
+ *                     default: the simulated machines of make sim-machines)
+ *   netns-lab:mtu     the MTU of the cable between the machines (split, default 1450)
  *   netns-lab:prefix  prepended to every namespace name (default none), e.g. to run two copies
  *   netns-lab:addresses  {"<interface>": "<cidr>"} overriding the lab's addresses ("" removes one),
  *                     e.g. bin/pulumi config set --path 'addresses["h2-r10"]' 10.0.10.200/24
  */
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import type { MachineOptions } from "netns-lab";
 import { chain } from "./chain";
 import { curo, CuroMode } from "./curo";
 import { curoNat } from "./curo-nat";
 import { fabric, fabricSize } from "./fabric";
 import { ospf } from "./ospf";
+import { simMachines, split } from "./split";
 
 const config = new pulumi.Config();
 const labName = config.get("lab") ?? pulumi.getStack();
@@ -24,6 +31,13 @@ const options = {
   namespacePrefix: config.get("prefix") ?? "",
   addressOverrides: config.getObject<Record<string, string>>("addresses") ?? {},
 };
+
+/** The project directory: the nearest above this file holding Pulumi.yaml (stacks/ or dist/stacks/). */
+function projectDir(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, "Pulumi.yaml")) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
 
 function build() {
   switch (labName) {
@@ -39,10 +53,12 @@ function build() {
       return chain(config.getNumber("routers") ?? 10, options);
     case "fabric":
       return fabric(fabricSize(config.get("fabric") ?? "tiny"), options);
+    case "split":
+      return split(config.getObject<Record<string, MachineOptions>>("machines") ?? simMachines(projectDir()), options, config.getNumber("mtu"));
     case "ospf":
       return ospf({ ...options, down: config.getObject<string[]>("down") ?? [], runDir: `/run/netns-lab/${pulumi.getProject()}/${pulumi.getStack()}` });
     default:
-      throw new Error(`unknown lab "${labName}": set netns-lab:lab to "curo", "curo-nat", "chain", "ospf" or "fabric" (bin/pulumi config set lab curo)`);
+      throw new Error(`unknown lab "${labName}": set netns-lab:lab to "curo", "curo-nat", "chain", "ospf", "fabric" or "split" (bin/pulumi config set lab curo)`);
   }
 }
 

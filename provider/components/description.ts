@@ -32,9 +32,21 @@ export interface ProcessInfo {
   command: string[];
 }
 
+/** A machine of the lab, as `lab.machine()` declared it (absent on a node: this machine). */
+export interface MachineInfo {
+  name: string;
+  host: string;
+  port?: number;
+  user?: string;
+  privateKeyFile?: string;
+  hostKey?: string;
+  /** Its underlay address, where VXLAN tunnels to it end. */
+  address: string;
+}
+
 export interface LabDescription {
   name: string;
-  nodes: Array<{ name: string; role: Role; namespace: string; interfaces: InterfaceInfo[]; nat?: NatInfo[]; processes?: ProcessInfo[] }>;
+  nodes: Array<{ name: string; role: Role; namespace: string; interfaces: InterfaceInfo[]; nat?: NatInfo[]; processes?: ProcessInfo[]; machine?: MachineInfo }>;
   links: Array<{ name: string; ends: Array<{ node: string; interface: string; address?: string; addresses?: string[] }> }>;
   /** Pairs [from, to] where `from` must NOT reach `to`: a node's name, or a network (CIDR). */
   expectUnreachable?: Array<[string, string]>;

@@ -11,7 +11,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Addresses, Link, LinkOptions, Shaping } from "./link";
-import { handOff, LabDescription } from "./description";
+import { handOff, LabDescription, MachineInfo } from "./description";
 import { Host, LabContext, LabNode, NodeOptions, Router, RouterOptions, Switch } from "./node";
 import { programStack } from "../shim";
 
@@ -24,7 +24,24 @@ export interface LabOptions {
   hosts?: boolean;
 }
 
+/** Another machine a lab spans, reached over SSH as root. */
+export interface MachineOptions {
+  /** Its name or address for SSH. */
+  host: string;
+  port?: number;
+  /** Default root (netns-lab needs root there). */
+  user?: string;
+  /** Default: the SSH agent and your ~/.ssh keys. */
+  privateKeyFile?: string;
+  /** Its host key ("ssh-ed25519 AAAA…"), pinned; default: your known_hosts, new hosts accepted. */
+  hostKey?: string;
+  /** Its address on the network between the machines, where VXLAN tunnels end (default: host, if an IP address). */
+  address?: string;
+}
+
 export interface LanOptions {
+  /** The machine of the LAN's switch (default: this one). Members elsewhere reach it by VXLAN. */
+  machine?: MachineInfo;
   mtu?: number;
   offload?: LinkOptions["offload"];
   shaping?: Shaping;
@@ -40,6 +57,8 @@ export class Lab extends pulumi.ComponentResource {
   /** Per-interface address overrides, by interface name: what a lab program chose, changed from config. */
   readonly addressOverrides: Record<string, string>;
   private readonly ctx: LabContext;
+  private readonly machines = new Map<string, MachineInfo>();
+  private readonly vnis = new Map<number, string>();
 
   constructor(readonly name: string, opts: pulumi.ComponentResourceOptions & LabOptions = {}) {
     const { namespacePrefix, addressOverrides, hosts, ...rest } = opts;
@@ -90,13 +109,40 @@ export class Lab extends pulumi.ComponentResource {
    * `<name>`; each member gets a cable whose end `<member>-<name>` carries its addresses and whose
    * other end `<name>-<member>` is a port of the bridge.
    */
+  /**
+   * Another machine the lab spans: nodes placed on it (`{ machine }` on host, router, lan) are made
+   * there over SSH, and a link between nodes on different machines becomes a VXLAN tunnel.
+   */
+  machine(name: string, o: MachineOptions): MachineInfo {
+    if (this.machines.has(name)) throw new Error(`lab ${this.name}: machine ${name} is declared twice`);
+    const address = o.address ?? (/^[0-9.]+$|:/.test(o.host) ? o.host : undefined);
+    if (!address) throw new Error(`lab ${this.name}: machine ${name}: give its address (the underlay IP that VXLAN tunnels end on); host "${o.host}" is a name`);
+    const m: MachineInfo = { name, host: o.host, address, ...(o.port ? { port: o.port } : {}), ...(o.user ? { user: o.user } : {}), ...(o.privateKeyFile ? { privateKeyFile: o.privateKeyFile } : {}), ...(o.hostKey ? { hostKey: o.hostKey } : {}) };
+    this.machines.set(name, m);
+    return m;
+  }
+
+  /**
+   * The VNI of a link between machines: from a hash of its ends (namespace and interface names,
+   * 1-16777215), so it stays the same whatever else the lab declares and differs between two copies
+   * of a lab (their namespace prefixes differ); the next free one on a collision within the lab.
+   */
+  private vniFor(link: string): number {
+    let h = 0x811c9dc5;
+    for (const ch of link) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+    let vni = (h % 16777214) + 1;
+    while (this.vnis.has(vni) && this.vnis.get(vni) !== link) vni = (vni % 16777214) + 1;
+    this.vnis.set(vni, link);
+    return vni;
+  }
+
   lan(name: string, members: Array<[LabNode, Addresses]>, opts: LanOptions = {}): Switch {
     const seen = new Set<LabNode>();
     for (const [m] of members) {
       if (seen.has(m)) throw new Error(`lan ${name}: ${m.name} is a member twice; give it one entry with all its addresses`);
       seen.add(m);
     }
-    const sw = this.add(new Switch(name, this.ctx, { namespace: this.namespacePrefix + name, mtu: opts.mtu, parent: this }));
+    const sw = this.add(new Switch(name, this.ctx, { namespace: this.namespacePrefix + name, mtu: opts.mtu, machine: opts.machine, parent: this }));
     for (const [m, addrs] of members) {
       this.cable(`${m.name}-${name}`, m, sw, { ...opts, addresses: [addrs, undefined], masters: [undefined, name], dependsOn: [sw.bridge] });
     }
@@ -106,7 +152,9 @@ export class Lab extends pulumi.ComponentResource {
   private cable(name: string, a: LabNode, b: LabNode, o: LinkOptions & ConstructorParameters<typeof Link>[3]): Link {
     const names: [string, string] = o.names ?? [`${a.name}-${b.name}`, `${b.name}-${a.name}`];
     const pick = (i: 0 | 1): Addresses => (names[i] in this.addressOverrides ? this.addressOverrides[names[i]] || undefined : o.addresses?.[i]);
-    const l = new Link(name, a, b, { ...o, names, addresses: [pick(0), pick(1)] }, { parent: this });
+    const across = (a.machine?.name ?? "") !== (b.machine?.name ?? "");
+    // A VNI is unique among a machine's VXLAN devices: derived from the ends' namespaces, which are.
+    const l = new Link(name, a, b, { ...o, names, addresses: [pick(0), pick(1)], ...(across ? { vni: this.vniFor(`${a.nsName}/${names[0]}:${b.nsName}/${names[1]}`) } : {}) }, { parent: this });
     this.links.push(l);
     this.ctx.touch();
     return l;
@@ -145,7 +193,7 @@ export class Lab extends pulumi.ComponentResource {
       name: this.name,
       ...(this.unreachable.length ? { expectUnreachable: this.unreachable } : {}),
       nodes: this.nodes.map((n) => ({
-        name: n.name, role: n.role, namespace: n.nsName, interfaces: n.interfaces,
+        name: n.name, role: n.role, namespace: n.nsName, interfaces: n.interfaces, ...(n.machine ? { machine: n.machine } : {}),
         ...(n.natRules.length ? { nat: n.natRules } : {}), ...(n.processes.length ? { processes: n.processes } : {}),
       })),
       links: this.links.map((l) => ({

@@ -1,6 +1,6 @@
 /** Cables: a Link is a veth pair between two nodes, with the addresses and shaping of its ends. */
 import * as pulumi from "@pulumi/pulumi";
-import { IpAddress, Offload, TrafficShaping, TrafficShapingArgs, VethLink } from "../resources";
+import { IpAddress, Offload, TrafficShaping, TrafficShapingArgs, VethLink, VxlanLink } from "../resources";
 import { InterfaceInfo } from "./description";
 import { LabNode } from "./node";
 import { programStack } from "../shim";
@@ -28,13 +28,32 @@ export interface LinkOptions {
 export interface LinkWiring {
   masters?: [string | undefined, string | undefined];
   dependsOn?: pulumi.Resource[];
+  /** For ends on different machines: the VXLAN network identifier (the lab allocates it). */
+  vni?: number;
 }
+
+/** A locally administered unicast MAC from a name: the same device made again keeps its address. */
+export function stableMac(name: string): string {
+  let h = 0x811c9dc5, g = 0x01000193;
+  for (const ch of name) {
+    h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+    g = Math.imul(g ^ ch.charCodeAt(0), 0x811c9dc5) >>> 0;
+  }
+  const bytes = [0x02, h >>> 24, (h >>> 16) & 255, (h >>> 8) & 255, h & 255, g & 255];
+  return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
+}
+
+/** VXLAN's overhead on an Ethernet underlay: a cable between machines is 1500 - 50 unless told. */
+export const VXLAN_MTU = 1450;
 
 export type LinkEnd = InterfaceInfo & { node: string };
 
 /** A cable between two nodes: a veth pair plus the addresses (and shaping) of its ends. */
 export class Link extends pulumi.ComponentResource {
-  readonly veth: VethLink;
+  /** The veth pair, when both ends are on one machine. */
+  readonly veth?: VethLink;
+  /** The VXLAN ends (a's, b's), when the ends are on different machines. */
+  readonly tunnel?: [VxlanLink, VxlanLink];
   readonly addresses: IpAddress[] = [];
   readonly shaping: TrafficShaping[] = [];
   readonly ends: [LinkEnd, LinkEnd];
@@ -44,10 +63,27 @@ export class Link extends pulumi.ComponentResource {
     super("netns-lab:index:Link", name, {}, opts);
     restore();
     const [an, bn] = o.names ?? [`${a.name}-${b.name}`, `${b.name}-${a.name}`];
-    this.veth = new VethLink(name, {
-      name: an, namespace: a.namespace.name, peerName: bn, peerNamespace: b.namespace.name,
-      mtu: o.mtu, offload: o.offload, up: o.up, master: o.masters?.[0], peerMaster: o.masters?.[1],
-    }, { parent: this, dependsOn: o.dependsOn });
+    const across = (a.machine?.name ?? "") !== (b.machine?.name ?? "");
+    if (!across) {
+      this.veth = new VethLink(name, {
+        name: an, namespace: a.namespace.name, peerName: bn, peerNamespace: b.namespace.name,
+        mtu: o.mtu, offload: o.offload, up: o.up, master: o.masters?.[0], peerMaster: o.masters?.[1], ...a.on,
+      }, { parent: this, dependsOn: o.dependsOn });
+    } else {
+      // Ends on different machines: a VXLAN device at each end, over the machines' own network.
+      if (o.vni === undefined) throw new Error(`link ${name}: its ends are on different machines and it has no VNI (declare it through the lab)`);
+      const end = (node: LabNode, other: LabNode, ifname: string, master?: string) => {
+        const remote = other.machine?.address;
+        if (!remote) throw new Error(`link ${name}: ${other.name} is on this machine, which has no underlay address another machine can reach: put both ends on declared machines (lab.machine)`);
+        return new VxlanLink(ifname, {
+          name: ifname, namespace: node.namespace.name, vni: o.vni!, remote, ...(node.machine ? { local: node.machine.address } : {}),
+          mtu: o.mtu ?? VXLAN_MTU, up: o.up, master, mac: stableMac(`${node.nsName}/${ifname}`), ...node.on,
+        }, { parent: this, dependsOn: o.dependsOn });
+      };
+      this.tunnel = [end(a, b, an, o.masters?.[0]), end(b, a, bn, o.masters?.[1])];
+    }
+    const device = (side: 0 | 1) => (this.veth ? (side === 0 ? this.veth.name : this.veth.peerName) : this.tunnel![side].name);
+    const cable = (side: 0 | 1): pulumi.Resource => this.veth ?? this.tunnel![side];
     const lists = [addressList(o.addresses?.[0]), addressList(o.addresses?.[1])];
     const end = (node: LabNode, ifname: string, peer: LabNode, addrs: string[]): LinkEnd => ({
       node: node.name, name: ifname, peer: peer.name, ...(addrs.length ? { address: addrs[0] } : {}), ...(addrs.length > 1 ? { addresses: addrs } : {}),
@@ -57,17 +93,17 @@ export class Link extends pulumi.ComponentResource {
     [a, b].forEach((node, side) => {
       const { node: _n, ...info } = this.ends[side];
       node.interfaces.push(info);
-      node.linkResources.push(this.veth);
-      // The device comes from the veth's outputs, so that replacing the pair replaces what sits on it too.
-      const device = side === 0 ? this.veth.name : this.veth.peerName;
+      node.linkResources.push(cable(side as 0 | 1));
+      // The device comes from the cable's outputs, so that replacing it replaces what sits on it too.
+      const dev = device(side as 0 | 1);
       const ifname = side === 0 ? an : bn;
       lists[side].forEach((address, n) => {
-        const ip = new IpAddress(`${ifname}-addr${n === 0 ? "" : `-${n + 1}`}`, { namespace: node.namespace.name, device, address }, { parent: this });
+        const ip = new IpAddress(`${ifname}-addr${n === 0 ? "" : `-${n + 1}`}`, { namespace: node.namespace.name, device: dev, address, ...node.on }, { parent: this });
         this.addresses.push(ip);
         a.addressResources.push(ip);
         b.addressResources.push(ip);
       });
-      if (o.shaping) this.shaping.push(new TrafficShaping(`${ifname}-shaping`, { ...o.shaping, namespace: node.namespace.name, device }, { parent: this }));
+      if (o.shaping) this.shaping.push(new TrafficShaping(`${ifname}-shaping`, { ...o.shaping, namespace: node.namespace.name, device: dev, ...node.on }, { parent: this }));
     });
     this.registerOutputs({});
   }

@@ -1,7 +1,7 @@
 /** A lab's nodes: each a network namespace, with its routes, NAT, loopback addresses and hosts file. */
 import * as pulumi from "@pulumi/pulumi";
 import { Bridge, File, HostsFile, IpAddress, IpForwarding, Nat, NetNamespace, Process, ProcessArgs, RouteSpec, RouteTable } from "../resources";
-import { addressesOf, InterfaceInfo, NatInfo, ProcessInfo, Role } from "./description";
+import { addressesOf, InterfaceInfo, MachineInfo, NatInfo, ProcessInfo, Role } from "./description";
 import { programStack } from "../shim";
 
 /** What a node asks of its lab: when every declaration is in, and the names for its hosts file. */
@@ -24,7 +24,13 @@ export interface RunOptions extends Omit<ProcessArgs, "namespace" | "command" | 
 export interface NodeOptions {
   /** Namespace name; defaults to the lab's namespace prefix + the node name. */
   namespace?: string;
+  /** The machine the node lives on (`lab.machine(…)`); default: this one. */
+  machine?: MachineInfo;
 }
+
+/** The `machine` input of a resource on this machine-or-other (nothing for this machine). */
+export const onMachine = (m: MachineInfo | undefined) =>
+  m ? { machine: { host: m.host, ...(m.port ? { port: m.port } : {}), ...(m.user ? { user: m.user } : {}), ...(m.privateKeyFile ? { privateKeyFile: m.privateKeyFile } : {}), ...(m.hostKey ? { hostKey: m.hostKey } : {}) } } : {};
 
 /** A node of the lab: one network namespace. */
 export class LabNode extends pulumi.ComponentResource {
@@ -39,17 +45,24 @@ export class LabNode extends pulumi.ComponentResource {
   /** What a program in this node waits for: its links (and with them its interfaces). */
   readonly linkResources: pulumi.Resource[] = [];
   private routeTable?: RouteTable;
+  /** The machine it lives on (undefined: this one). */
+  readonly machine?: MachineInfo;
+  /** Spread into the inputs of every resource of this node. */
+  get on() {
+    return onMachine(this.machine);
+  }
 
   constructor(type: string, readonly name: string, readonly role: Role, protected readonly lab: LabContext, opts: NodeOptions & pulumi.ComponentResourceOptions = {}) {
     const restore = programStack(); // the state records the program's frames only
     super(`netns-lab:index:${type}`, name, {}, opts);
     restore();
     this.nsName = opts.namespace ?? name;
-    this.namespace = new NetNamespace(name, { name: this.nsName }, { parent: this });
+    this.machine = opts.machine;
+    this.namespace = new NetNamespace(name, { name: this.nsName, ...this.on }, { parent: this });
     const entries = lab.hostEntries();
     if (entries) {
       // Every node's names, known once the whole lab is declared.
-      new HostsFile(`${name}-hosts`, { namespace: this.namespace.name, entries: lab.settled.then(() => lab.hostEntries()!) }, { parent: this });
+      new HostsFile(`${name}-hosts`, { namespace: this.namespace.name, entries: lab.settled.then(() => lab.hostEntries()!), ...this.on }, { parent: this });
     }
   }
 
@@ -66,7 +79,7 @@ export class LabNode extends pulumi.ComponentResource {
     const dependsOn: Promise<pulumi.Input<pulumi.Resource>[]> = ready.then(() => this.addressResources);
     this.routeTable = new RouteTable(
       `${this.name}-routes`,
-      { namespace: this.namespace.name, routes, addresses: ready.then(() => this.interfaces.filter((i) => i.name !== "lo").flatMap(addressesOf)) },
+      { namespace: this.namespace.name, routes, addresses: ready.then(() => this.interfaces.filter((i) => i.name !== "lo").flatMap(addressesOf)), ...this.on },
       { parent: this, dependsOn, ...opts },
     );
     return this.routeTable;
@@ -80,13 +93,13 @@ export class LabNode extends pulumi.ComponentResource {
   run(name: string, command: string[], opts: RunOptions = {}): Process {
     const { files, hostname, ...rest } = opts;
     const made = Object.entries(files ?? {}).map(([path, f], n) =>
-      new File(`${this.name}-${name}-file${n ? `-${n + 1}` : ""}`, { path, ...(typeof f === "string" ? { content: f } : f) }, { parent: this }),
+      new File(`${this.name}-${name}-file${n ? `-${n + 1}` : ""}`, { path, ...(typeof f === "string" ? { content: f } : f), ...this.on }, { parent: this }),
     );
     this.processes.push({ name, resource: `${this.name}-${name}`, command });
     const dependsOn: Promise<pulumi.Input<pulumi.Resource>[]> = this.lab.settled.then(() => [
       this.namespace, ...this.linkResources, ...this.addressResources, ...(this.routeTable ? [this.routeTable] : []), ...made,
     ]);
-    return new Process(`${this.name}-${name}`, { ...rest, namespace: this.namespace.name, command, hostname: hostname === true ? this.name : hostname }, { parent: this, dependsOn });
+    return new Process(`${this.name}-${name}`, { ...rest, namespace: this.namespace.name, command, hostname: hostname === true ? this.name : hostname, ...this.on }, { parent: this, dependsOn });
   }
 
   /** Addresses on the loopback (`lo`): a router ID, a service address. */
@@ -97,7 +110,7 @@ export class LabNode extends pulumi.ComponentResource {
     const made = list.map((cidr) => {
       const n = lo!.addresses!.push(cidr);
       lo!.address = lo!.addresses![0];
-      return new IpAddress(`${this.name}-lo-addr${n === 1 ? "" : `-${n}`}`, { namespace: this.namespace.name, device: "lo", address: cidr }, { parent: this, dependsOn: [this.namespace] });
+      return new IpAddress(`${this.name}-lo-addr${n === 1 ? "" : `-${n}`}`, { namespace: this.namespace.name, device: "lo", address: cidr, ...this.on }, { parent: this, dependsOn: [this.namespace] });
     });
     this.addressResources.push(...made);
     this.lab.touch();
@@ -133,7 +146,7 @@ export class Router extends LabNode {
   constructor(name: string, lab: LabContext, opts: RouterOptions & pulumi.ComponentResourceOptions = {}) {
     super("Router", name, "router", lab, opts);
     if (opts.forwarding !== false) {
-      this.forwarding = new IpForwarding(`${name}-forwarding`, { namespace: this.namespace.name, ipv4: true, ...(opts.ipv6 ? { ipv6: true } : {}) }, { parent: this });
+      this.forwarding = new IpForwarding(`${name}-forwarding`, { namespace: this.namespace.name, ipv4: true, ...(opts.ipv6 ? { ipv6: true } : {}), ...this.on }, { parent: this });
     }
     this.registerOutputs({});
   }
@@ -143,7 +156,7 @@ export class Router extends LabNode {
     this.natRules.push({ source: o.source, out: o.out, ...(o.to ? { to: o.to } : {}) });
     const n = this.natRules.length;
     const dependsOn: Promise<pulumi.Input<pulumi.Resource>[]> = this.lab.settled.then(() => this.linkResources);
-    return new Nat(`${this.name}-nat${n === 1 ? "" : `-${n}`}`, { namespace: this.namespace.name, source: o.source, outInterface: o.out, to: o.to }, {
+    return new Nat(`${this.name}-nat${n === 1 ? "" : `-${n}`}`, { namespace: this.namespace.name, source: o.source, outInterface: o.out, to: o.to, ...this.on }, {
       parent: this,
       dependsOn,
     });
@@ -155,7 +168,7 @@ export class Switch extends LabNode {
   readonly bridge: Bridge;
   constructor(name: string, lab: LabContext, opts: NodeOptions & { mtu?: number } & pulumi.ComponentResourceOptions = {}) {
     super("Switch", name, "switch", lab, opts);
-    this.bridge = new Bridge(`${name}-bridge`, { namespace: this.namespace.name, name, mtu: opts.mtu }, { parent: this });
+    this.bridge = new Bridge(`${name}-bridge`, { namespace: this.namespace.name, name, mtu: opts.mtu, ...this.on }, { parent: this });
     this.registerOutputs({});
   }
 }

@@ -17,6 +17,7 @@ export type FailureKind =
   | "no-device" // the interface does not exist
   | "exists" // the object (address, route, link) already exists
   | "unsupported" // the kernel lacks the feature (e.g. a link type)
+  | "unreachable" // another machine cannot be reached over SSH, or refuses us
   | "other";
 
 export class KernelError extends Error {

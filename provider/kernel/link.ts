@@ -14,7 +14,7 @@ export interface LinkInfo {
   link_index?: number;
   /** The bridge this link is a port of. */
   master?: string;
-  linkinfo?: { info_kind?: string; info_data?: { stp_state?: number } };
+  linkinfo?: { info_kind?: string; info_data?: { stp_state?: number; id?: number; remote?: string; remote6?: string; local?: string; local6?: string; port?: number; link?: string } };
 }
 
 const gone = (e: unknown) => e instanceof KernelError && (e.kind === "no-device" || e.kind === "no-namespace");
@@ -80,6 +80,38 @@ export async function addBridge(x: Executor, ns: string, name: string, o: { stp?
   await ip(x, ns, ["link", "add", "name", name, ...(o.mtu !== undefined ? ["mtu", String(o.mtu)] : []), "type", "bridge", ...(o.stp !== undefined ? ["stp_state", o.stp ? "1" : "0"] : [])], {
     doing: `create bridge ${name} in ${ns}`,
   });
+}
+
+export interface Vxlan {
+  name: string;
+  vni: number;
+  remote: string;
+  local?: string;
+  dstPort: number;
+  /** The machine's interface the tunnel's UDP packets leave by. */
+  underlay?: string;
+  mtu?: number;
+  /** Its MAC address (default: random). */
+  mac?: string;
+}
+
+/**
+ * A VXLAN device made in the machine's root namespace (where its UDP socket stays, on the underlay)
+ * and moved, marked, into the node's namespace in a second call. Should that second call not happen
+ * (a crash in between), the device left in the root namespace carries no marker: creating it again
+ * fails with "exists" there, and `ip link del NAME` removes it.
+ */
+export async function addVxlan(x: Executor, ns: string, v: Vxlan, alias: string): Promise<void> {
+  await ip(x, undefined, [
+    "link", "add", "name", v.name, ...(v.mtu !== undefined ? ["mtu", String(v.mtu)] : []), ...(v.mac ? ["address", v.mac] : []),
+    "type", "vxlan", "id", String(v.vni), "remote", v.remote, ...(v.local ? ["local", v.local] : []), "dstport", String(v.dstPort), ...(v.underlay ? ["dev", v.underlay] : []),
+  ], { doing: `create vxlan ${v.name} (VNI ${v.vni} to ${v.remote})` });
+  try {
+    await ip(x, undefined, ["link", "set", "dev", v.name, "alias", alias, "netns", ns], { doing: `move vxlan ${v.name} into ${ns}` });
+  } catch (e) {
+    await ip(x, undefined, ["link", "del", "dev", v.name]).catch(() => undefined);
+    throw e;
+  }
 }
 
 /** Turns a bridge's spanning tree on or off. */

@@ -21,6 +21,7 @@ import { Executor, KernelError, local, waitUntil } from "../kernel/exec";
 import * as netns from "../kernel/netns";
 import { claim, marker, refuse } from "../ownership";
 import { providerChanged } from "../shim";
+import { Machine, sshExecutor } from "../kernel/ssh";
 import { CheckFailure, CheckResult, Props, Provider, UNKNOWN } from "./provider";
 
 /** How long a create waits for what another resource of the same `up` is about to make. */
@@ -119,6 +120,18 @@ export function same(a: unknown, b: unknown): boolean {
 
 const owner = z.string().min(1).max(200);
 
+/** Every kind's `machine`: where its object lives (absent: this machine). Part of its identity. */
+export const machine = z
+  .object({
+    host: z.string().min(1, "machine.host names the machine (a name or an address)").refine((h) => !h.startsWith("-"), "machine.host may not start with '-'"),
+    port: z.number().int().min(1).max(65535).optional(),
+    user: z.string().min(1).refine((u) => !u.startsWith("-"), "machine.user may not start with '-'").optional(),
+    privateKeyFile: z.string().startsWith("/", "privateKeyFile must be an absolute path").optional(),
+    hostKey: z.string().regex(/^(ssh-|ecdsa-)\S+ [A-Za-z0-9+/=]+\s*$/, 'hostKey is a public key line such as "ssh-ed25519 AAAA…"').optional(),
+  })
+  .strict()
+  .optional();
+
 /** Validates `news` field by field; a field not known yet is accepted now and judged at `up`. */
 export function checkFields(news: Props, fields: Record<string, z.ZodType>): CheckResult {
   const failures: CheckFailure[] = [];
@@ -155,9 +168,9 @@ async function requirePrivileges(x: Executor): Promise<void> {
   if (problem) throw new Error(problem);
 }
 
-/** Where a resource's commands run. One machine for now; the multi-machine issue adds SSH. */
-export function executorFor(_props: Props): Executor {
-  return local;
+/** Where a resource's commands run: this machine, or its `machine` over SSH (one connection each). */
+export function executorFor(props: Props): Executor {
+  return props.machine ? sshExecutor(props.machine as Machine) : local;
 }
 
 const ctxOf = (props: Props): Ctx => ({ x: executorFor(props), owner: props.owner, mark: marker(props.owner) });
@@ -185,7 +198,7 @@ async function missingNamespace(x: Executor, namespaces: string[]): Promise<stri
 
 /** Declares a kind: the provider methods come from the definition. */
 export function defineKind<S extends Shape, O extends Props>(def: KindDef<S, O>): Kind<S, O> {
-  const fields = { ...def.inputs, owner } as unknown as Record<string, z.ZodType>;
+  const fields = { ...def.inputs, owner, machine } as unknown as Record<string, z.ZodType>;
   const unchanged = (k: string, olds: Props, news: Props, inPlace: boolean) => {
     const rule = def.same?.[k as keyof S & string];
     if (rule) return rule(olds[k], news[k], olds);
@@ -205,7 +218,8 @@ export function defineKind<S extends Shape, O extends Props>(def: KindDef<S, O>)
     },
 
     async diff(_id, olds, news) {
-      const replaces = def.replaceOn.filter((k) => !unchanged(k, olds, news, false));
+      const replaces: string[] = def.replaceOn.filter((k) => !unchanged(k, olds, news, false));
+      if (!same(olds.machine, news.machine)) replaces.push("machine");
       for (const k of def.alsoReplace?.(olds) ?? []) if (!replaces.includes(k as never)) replaces.push(k as never);
       const updates: string[] = [...def.inPlace, "owner"].filter((k) => !unchanged(k, olds, news, true));
       // A stack written by an older release: its next up stores this release's provider line.

@@ -1,0 +1,199 @@
+/**
+ * The executor for another machine: every command runs there over SSH, with the `ssh` program
+ * (OpenSSH) and connection sharing — one master connection per machine, reused by every command of
+ * the provider process (ControlMaster/ControlPersist), so a command costs a few milliseconds, not a
+ * handshake. Why not an npm SSH client: OpenSSH is on every machine that has sshd, brings the agent,
+ * ~/.ssh/config, known_hosts and ProxyJump for free, and needs nothing from the registry.
+ *
+ * A command is still an argument array: each argument is single-quoted for the remote shell (SSH
+ * carries one command line), so no argument is ever interpreted there. Host keys: pinned when the
+ * machine gives `hostKey` ("ssh-ed25519 AAAA…": strict checking against it alone), else checked
+ * against the user's known_hosts, new hosts accepted (accept-new). Keys: `privateKeyFile`, else the
+ * agent and the user's defaults.
+ */
+import { execFile } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { classify, Executor, failure, KernelError, missing, missingCapabilities, PathInfo, privilegeMessage, RunOptions } from "./exec";
+
+export interface Machine {
+  host: string;
+  port?: number;
+  user?: string;
+  privateKeyFile?: string;
+  hostKey?: string;
+}
+
+/** Where the control sockets and pinned host keys live (local, root only). */
+const SSH_DIR = "/run/netns-lab/ssh";
+
+export const machineName = (m: Machine): string => `${m.user ?? "root"}@${m.host}${m.port && m.port !== 22 ? `:${m.port}` : ""}`;
+
+/** Quoted for a POSIX shell: the remote side sees exactly this argument. */
+export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+const executors = new Map<string, Executor>();
+
+/** One executor (and so one shared connection) per machine per process. */
+export function sshExecutor(m: Machine): Executor {
+  const key = JSON.stringify([m.host, m.port ?? 22, m.user ?? "root", m.privateKeyFile ?? "", m.hostKey ?? ""]);
+  let x = executors.get(key);
+  if (!x) executors.set(key, (x = makeSsh(m)));
+  return x;
+}
+
+/** The `ssh` options that reach a machine as the executor does (for a terminal, say). */
+export const sshArgs = (m: Machine): string[] => sshOptions(m);
+
+function sshOptions(m: Machine): string[] {
+  fs.mkdirSync(SSH_DIR, { recursive: true, mode: 0o700 });
+  const opts = [
+    "-o", "BatchMode=yes",
+    "-o", "ConnectTimeout=5",
+    "-o", "ServerAliveInterval=3",
+    "-o", "ServerAliveCountMax=2",
+    "-o", "ControlMaster=auto",
+    "-o", `ControlPath=${SSH_DIR}/%C`,
+    "-o", "ControlPersist=10",
+    "-o", "LogLevel=ERROR",
+    "-p", String(m.port ?? 22),
+    "-l", m.user ?? "root",
+  ];
+  if (m.privateKeyFile) opts.push("-i", m.privateKeyFile, "-o", "IdentitiesOnly=yes");
+  if (m.hostKey) {
+    // Pinned: a known_hosts file holding this key alone, for this host.
+    const file = path.join(SSH_DIR, `known-${crypto.createHash("sha256").update(`${m.host} ${m.port ?? 22} ${m.hostKey}`).digest("hex").slice(0, 16)}`);
+    const hostPattern = m.port && m.port !== 22 ? `[${m.host}]:${m.port}` : m.host;
+    fs.writeFileSync(file, `${hostPattern} ${m.hostKey.trim()}\n`, { mode: 0o600 });
+    opts.push("-o", `UserKnownHostsFile=${file}`, "-o", "StrictHostKeyChecking=yes");
+  } else {
+    opts.push("-o", "StrictHostKeyChecking=accept-new");
+  }
+  return opts;
+}
+
+/** What an ssh failure (exit 255) means, in words that say what to do. */
+function sshProblem(m: Machine, stderr: string): KernelError | undefined {
+  const where = machineName(m);
+  const say = (what: string) => new KernelError(`machine ${where}: ${what} [ssh: ${stderr.trim().split("\n").pop()}]`, "unreachable", ["ssh", where], stderr);
+  if (/Permission denied/.test(stderr)) return say(`the SSH key was refused (give privateKeyFile, or load the key into ssh-agent, and let ${m.user ?? "root"} log in with it)`);
+  if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .*host key is known/.test(stderr)) {
+    return say(m.hostKey ? "its host key is not the hostKey given" : "its host key is not the one known_hosts holds");
+  }
+  if (/Connection refused|No route to host|timed out|Timeout|not responding|Could not resolve|Network is unreachable|Connection closed|Connection reset|Broken pipe|mux_client|port \d+:/.test(stderr)) {
+    return say("cannot be reached over SSH (is it up, is sshd running, is the port open?)");
+  }
+  return undefined;
+}
+
+function makeSsh(m: Machine): Executor {
+  let options: string[] | undefined;
+  const ssh = (command: string, input?: string): Promise<{ code: number; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      options ??= sshOptions(m);
+      const child = execFile("ssh", [...options, m.host, "--", command], { maxBuffer: 1 << 28, encoding: "utf8" }, (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : (err as NodeJS.ErrnoException).code === "ENOENT" ? -2 : 1) : 0;
+        resolve({ code, stdout, stderr });
+      });
+      child.stdin?.end(input ?? "");
+    });
+  const where = machineName(m);
+
+  /** Runs an argument array there; the result, or a KernelError for the transport or the command. */
+  async function exec(file: string, args: readonly string[], opts: RunOptions = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+    const r = await ssh([file, ...args].map(shellQuote).join(" "), opts.input);
+    if (r.code === -2) throw missing("ssh", [where], opts.doing);
+    if (r.code === 255) {
+      const p = sshProblem(m, r.stderr);
+      if (p) throw p;
+    }
+    return r;
+  }
+
+  const x: Executor = {
+    where,
+
+    async run(file, args, opts = {}) {
+      const r = await exec(file, args, opts);
+      if (r.code === 127 && /not found/.test(r.stderr)) throw missing(file, args, opts.doing);
+      if (r.code !== 0) throw failure(file, args, r.code, (r.stderr || r.stdout || "").trim(), opts.doing ? `${opts.doing} on ${where}` : undefined);
+      return r.stdout.replace(/\n$/, "");
+    },
+
+    async stat(p) {
+      const r = await exec("stat", ["-L", "-c", "%i %f", "--", p]);
+      if (r.code !== 0) return undefined;
+      const [ino, hexMode] = r.stdout.trim().split(" ");
+      const mode = parseInt(hexMode, 16);
+      const type = mode & 0o170000;
+      const info: PathInfo = { ino: Number(ino), mode, isFile: type === 0o100000, isDirectory: type === 0o040000 };
+      return info;
+    },
+
+    async readFile(p) {
+      const r = await exec("cat", ["--", p]);
+      if (r.code === 0) return r.stdout;
+      if (/No such file or directory/.test(r.stderr)) return undefined;
+      throw failure("cat", [p], r.code, r.stderr.trim());
+    },
+
+    async writeFile(p, text, mode = 0o644) {
+      const dir = p.slice(0, p.lastIndexOf("/")) || "/";
+      const tmp = `${p}.netns-lab-${process.pid}`;
+      // A fixed script; the paths and mode come as its arguments.
+      await x.run("sh", ["-c", 'mkdir -p -- "$1" && cat > "$2" && chmod "$3" -- "$2" && mv -f -- "$2" "$4"', "sh", dir, tmp, mode.toString(8), p], { input: text, doing: `write ${p}` });
+    },
+
+    async removeFile(p, pruneBelow) {
+      const r = await exec("sh", ["-c", 'if [ -e "$1" ] || [ -L "$1" ]; then rm -f -- "$1" && echo removed; fi', "sh", p]);
+      if (r.code !== 0) throw failure("rm", [p], r.code, r.stderr.trim());
+      const root = pruneBelow?.replace(/\/+$/, "");
+      for (let dir = p.slice(0, p.lastIndexOf("/")); root && dir.startsWith(`${root}/`); dir = dir.slice(0, dir.lastIndexOf("/"))) {
+        if ((await exec("rmdir", ["--", dir])).code !== 0) break; // not empty, or gone
+      }
+      return r.stdout.trim() === "removed";
+    },
+
+    async listDir(p) {
+      const r = await exec("ls", ["-A1", "--", p]);
+      return r.code === 0 ? r.stdout.split("\n").filter(Boolean) : [];
+    },
+
+    async start(file, args, opts) {
+      const env = Object.entries(opts.env).map(([k, v]) => `${k}=${v}`);
+      // Detached in its own session, stdin /dev/null, output appended to the log; `$!` is its pid
+      // (setsid does not fork when its caller is not a group leader, as a background job is not).
+      const script = 'log=$1; cwd=$2; shift 2; mkdir -p -- "$(dirname -- "$log")" && cd -- "$cwd" && { setsid env -i "$@" </dev/null >>"$log" 2>&1 & echo $!; }';
+      const out = await x.run("sh", ["-c", script, "sh", opts.logFile, opts.cwd ?? "/", ...env, file, ...args], { doing: `start ${file}` });
+      const pid = Number(out.trim());
+      if (!Number.isInteger(pid) || pid <= 0) throw new KernelError(`start ${file} on ${where}: no pid (${out.trim()})`, "other", [file, ...args], out);
+      return pid;
+    },
+
+    async kill(pid, signal) {
+      const r = await exec("kill", ["-s", signal.replace(/^SIG/, ""), "--", String(pid)]);
+      if (r.code !== 0) {
+        const e = new Error(`kill ${pid} on ${where}: ${r.stderr.trim()}`) as NodeJS.ErrnoException;
+        e.code = /No such process/.test(r.stderr) ? "ESRCH" : "EPERM";
+        throw e;
+      }
+    },
+
+    async privilegeProblem() {
+      let status: string;
+      try {
+        status = (await x.readFile("/proc/self/status")) ?? "";
+      } catch (e) {
+        return (e as Error).message;
+      }
+      const uid = /^Uid:\s*(\d+)/m.exec(status)?.[1];
+      if (uid !== "0") return `machine ${where}: netns-lab needs root there (logged in as uid ${uid}); connect as root (user: "root")`;
+      const lacking = missingCapabilities(/^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? "0");
+      return lacking.length ? `machine ${where}: ${privilegeMessage(lacking)}` : null;
+    },
+  };
+  return x;
+}
+
+export { classify };

@@ -1,0 +1,92 @@
+/**
+ * VxlanLink: one end of a cable between machines — a VXLAN device in a node's namespace whose
+ * tunnel runs over the machine's own network (the underlay). Made in the machine's root namespace and
+ * moved into the node's; the other end is the same kind on the other machine, with the same VNI and
+ * each other's underlay address as `remote`. One VNI per link.
+ */
+import { z } from "zod";
+import * as link from "../kernel/link";
+import { ifname, ipaddr, mac, mtu, nsname } from "./fields";
+import { Ctx, defineKind, InputsOf, Props } from "./kind";
+
+const inputs = {
+  /** The device's name in the node's namespace (1-15 bytes). */
+  name: ifname,
+  namespace: nsname,
+  /** The VXLAN network identifier, 1-16777215: the same at both ends, different for every link. */
+  vni: z.number().int().min(1, "vni must be 1-16777215").max(16777215, "vni must be 1-16777215"),
+  /** The other machine's underlay address. */
+  remote: ipaddr,
+  /** This machine's underlay address (default: the kernel picks by route). */
+  local: ipaddr.optional(),
+  /** The UDP port (default 4789, IANA's). */
+  dstPort: z.number().int().min(1).max(65535).default(4789),
+  /** The machine's interface the tunnel leaves by (default: by route). */
+  underlay: ifname.optional(),
+  /** Default 1450: an Ethernet underlay's 1500 less VXLAN's 50 bytes. */
+  mtu: mtu.default(1450),
+  /** Administratively up (default true). */
+  up: z.boolean().default(true),
+  /**
+   * Its MAC address (default: the kernel's random one). Fixed, a device made again (after it was
+   * deleted by hand) is the same to its neighbours at once, instead of after their ARP entries age.
+   */
+  mac: mac.optional(),
+  /** The bridge in the namespace it is a port of (a LAN's switch on this machine). */
+  master: ifname.optional(),
+};
+type I = InputsOf<typeof inputs>;
+
+async function describe(c: Ctx, i: I): Promise<Props | undefined> {
+  const l = await link.show(c.x, i.namespace, i.name);
+  const d = l?.linkinfo?.info_data;
+  if (!l || l.ifalias !== c.mark || l.linkinfo?.info_kind !== "vxlan" || !d) return undefined;
+  return {
+    ifindex: l.ifindex, mtu: l.mtu, up: l.flags.includes("UP"), vni: d.id, remote: d.remote ?? d.remote6, dstPort: d.port, ...(i.mac ? { mac: l.address } : {}),
+    ...(i.local ? { local: d.local ?? d.local6 } : {}), ...(i.master !== undefined || l.master ? { master: l.master } : {}),
+  };
+}
+
+export const vxlan = defineKind({
+  inputs,
+  outputs: { ifindex: z.number() },
+  replaceOn: ["name", "namespace", "vni", "remote", "local", "dstPort", "underlay", "mac"],
+  inPlace: ["mtu", "up", "master"],
+  namespaces: (i) => [i.namespace],
+  title: (i) => `vxlan ${i.name} (VNI ${i.vni})`,
+  id: (i) => `${i.namespace}/${i.name}`,
+
+  async create(c, i, undo) {
+    await link.addVxlan(c.x, i.namespace, { name: i.name, vni: i.vni, remote: i.remote, local: i.local, dstPort: i.dstPort, underlay: i.underlay, mtu: i.mtu, mac: i.mac }, c.mark);
+    undo.push(() => link.del(c.x, i.namespace, i.name));
+    await link.set(c.x, i.namespace, i.name, { master: i.master, up: i.up ? true : undefined });
+    const outs = await describe(c, i);
+    if (!outs) throw new Error(`vxlan ${i.name} in ${i.namespace} vanished while it was being set up: run refresh`);
+    return outs;
+  },
+
+  async found(c, i) {
+    const l = await link.show(c.x, i.namespace, i.name);
+    return l ? { marker: l.ifalias, what: `interface "${i.name}"`, where: `in namespace "${i.namespace}" on ${c.x.where}` } : null;
+  },
+
+  async adopt(c, i) {
+    await link.set(c.x, i.namespace, i.name, { mtu: i.mtu, up: i.up, master: i.master });
+    return (await describe(c, i)) ?? {};
+  },
+
+  read: (c, props) => describe(c, props),
+
+  async update(c, olds, news) {
+    await link.set(c.x, news.namespace, news.name, {
+      mtu: olds.mtu !== news.mtu ? news.mtu : undefined,
+      up: olds.up !== news.up ? news.up : undefined,
+      master: olds.master !== news.master ? (news.master ?? null) : undefined,
+    });
+    return (await describe(c, news)) ?? {};
+  },
+
+  async delete(c, props) {
+    await link.del(c.x, props.namespace, props.name);
+  },
+});

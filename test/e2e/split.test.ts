@@ -1,0 +1,88 @@
+// A lab over two machines: the split lab (curo with host1 and router1 on m1, router2 and host2 on m2,
+// router1 – router2 a VXLAN tunnel) on the simulated machines of sim/machines.sh, reached over SSH.
+// up pings host1 -> host2 across the machines; an MTU change is an in-place update; a VXLAN device
+// deleted by hand is reported by refresh and repaired by up; destroy leaves nothing on either
+// machine. A machine that cannot be reached fails `up` clearly and leaves the other's part whole.
+import { execFileSync, spawnSync } from "child_process";
+import * as path from "path";
+import { cleanupAfterAll, openStack, previewSteps, REPO } from "../support/engine";
+import { uniquePrefix } from "../support/names";
+
+jest.setTimeout(600_000);
+
+const SIM = path.join(REPO, "sim", "machines.sh");
+const KEY = path.join(REPO, ".sim", "id_ed25519");
+const on = (addr: string, args: string[]) =>
+  spawnSync("ssh", ["-i", KEY, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", `root@${addr}`, "--", ...args], { encoding: "utf8" });
+const namespacesOn = (addr: string, prefix: string) => on(addr, ["ip", "netns", "list"]).stdout.split("\n").map((l) => l.split(" ")[0]).filter((n) => n.startsWith(prefix));
+const pingsOn = (addr: string, ns: string, to: string) => on(addr, ["ip", "netns", "exec", ns, "ping", "-c", "1", "-W", "2", to]).status === 0;
+const mtuOn = (addr: string, ns: string, dev: string) => JSON.parse(on(addr, ["ip", "-j", "-n", ns, "link", "show", dev]).stdout)[0].mtu;
+
+describe("the split lab on two simulated machines", () => {
+  const prefix = uniquePrefix();
+  const lab = cleanupAfterAll();
+  const opened: Array<{ dispose(): Promise<void> }> = [];
+  let broughtUp = false;
+  beforeAll(() => {
+    broughtUp = !/m1 \S+ up/.test(execFileSync(SIM, ["status"], { encoding: "utf8" }));
+    if (broughtUp) execFileSync(SIM, ["up"], { stdio: "inherit" });
+  });
+  afterAll(async () => {
+    // The stacks first (dispose is idempotent), then anything left on the machines, then the machines.
+    for (const t of opened) await t.dispose().catch(() => undefined);
+    for (const [addr] of [["10.250.0.1"], ["10.250.0.2"]]) for (const ns of namespacesOn(addr, prefix)) on(addr, ["ip", "netns", "del", ns]);
+    if (broughtUp) execFileSync(SIM, ["down"], { stdio: "inherit" });
+  });
+
+  test("up pings across machines; MTU in place; a deleted VXLAN end repaired; destroy leaves nothing on either", async () => {
+    const t = lab.track(await openStack(REPO, `split-${prefix.slice(0, -1)}`, { "netns-lab:lab": "split", "netns-lab:prefix": prefix }));
+    opened.push(t);
+    await t.stack.up();
+    expect(namespacesOn("10.250.0.1", prefix).sort()).toEqual([`${prefix}host1`, `${prefix}router1`]);
+    expect(namespacesOn("10.250.0.2", prefix).sort()).toEqual([`${prefix}host2`, `${prefix}router2`]);
+    expect(pingsOn("10.250.0.1", `${prefix}host1`, "192.168.2.2")).toBe(true);
+    expect(mtuOn("10.250.0.1", `${prefix}router1`, "router1-router2")).toBe(1450);
+
+    // The cable's MTU: both VXLAN ends updated in place.
+    await t.stack.setConfig("netns-lab:mtu", { value: "1400" });
+    const p = await previewSteps(t.stack);
+    expect(p.byOp.update?.sort()).toEqual(["router1-router2", "router2-router1"]);
+    expect(p.byOp.replace).toBeUndefined();
+    await t.stack.up();
+    expect(mtuOn("10.250.0.2", `${prefix}router2`, "router2-router1")).toBe(1400);
+
+    // Deleted by hand on m2: refresh drops it from the state, up makes it again, traffic flows.
+    on("10.250.0.2", ["ip", "-n", `${prefix}router2`, "link", "del", "router2-router1"]);
+    expect(pingsOn("10.250.0.1", `${prefix}host1`, "192.168.2.2")).toBe(false);
+    const refresh = await t.stack.refresh();
+    expect(refresh.summary.resourceChanges?.delete).toBeGreaterThanOrEqual(1);
+    await t.stack.up();
+    expect(pingsOn("10.250.0.1", `${prefix}host1`, "192.168.2.2")).toBe(true);
+
+    await t.stack.destroy();
+    expect(namespacesOn("10.250.0.1", prefix)).toEqual([]);
+    expect(namespacesOn("10.250.0.2", prefix)).toEqual([]);
+  });
+
+  test("a machine that cannot be reached: up fails naming it, the other machine's part is whole, and up converges once it is back", async () => {
+    const t = lab.track(await openStack(REPO, `splitdown-${prefix.slice(0, -1)}`, { "netns-lab:lab": "split", "netns-lab:prefix": `${prefix}u` }));
+    opened.push(t);
+    // m2 cut off: its port on the underlay bridge goes down.
+    execFileSync("ip", ["link", "set", "sim-m2", "down"]);
+    try {
+      const err = await t.stack.up().then(() => undefined, (e: Error) => e);
+      expect(err?.message).toMatch(/machine root@10\.250\.0\.2: cannot be reached over SSH/);
+    } finally {
+      execFileSync("ip", ["link", "set", "sim-m2", "up"]);
+    }
+    // Consistent: every namespace made on m1 is in the state (nothing made and forgotten).
+    const state = await t.stack.exportStack();
+    const recorded = state.deployment.resources.filter((r: { type: string }) => r.type.endsWith(":NetNamespace")).map((r: { id: string }) => r.id).sort();
+    expect(namespacesOn("10.250.0.1", `${prefix}u`).sort()).toEqual(recorded.filter((n: string) => n.includes("host1") || n.includes("router1")));
+    await t.stack.up();
+    expect(pingsOn("10.250.0.1", `${prefix}uhost1`, "192.168.2.2")).toBe(true);
+    await t.stack.destroy();
+    expect(namespacesOn("10.250.0.1", `${prefix}u`)).toEqual([]);
+    expect(namespacesOn("10.250.0.2", `${prefix}u`)).toEqual([]);
+  });
+});

@@ -1,0 +1,96 @@
+// Labs over machines, without machines: the split lab under Pulumi's mocks (which resources land on
+// which machine, the VXLAN pair, its VNI and MTU), the `machine` field every kind takes (checked,
+// part of the identity), and the SSH executor's quoting and error words.
+import * as pulumi from "@pulumi/pulumi";
+import { kinds } from "../../provider/runtime";
+import { shellQuote } from "../../provider/kernel/ssh";
+
+interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+}
+const registered: Registered[] = [];
+pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.custom ? `${a.name}-id` : undefined, state: a.inputs }), call: (a) => a.inputs }, "proj", "stack", false);
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const monitor = require("@pulumi/pulumi/runtime/settings").getMonitor();
+const register = monitor.registerResource.bind(monitor);
+monitor.registerResource = (req: any, cb: any) => {
+  registered.push({ type: req.getType(), name: req.getName(), inputs: (req.getObject()?.toJavaScript() ?? {}) as Record<string, any> });
+  return register(req, cb);
+};
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { split } = require("../../stacks/split") as typeof import("../../stacks/split");
+
+const m1 = { host: "10.250.0.1", privateKeyFile: "/k/id", hostKey: "ssh-ed25519 AAAAC3Nz" };
+const m2 = { host: "10.250.0.2", privateKeyFile: "/k/id", hostKey: "ssh-ed25519 AAAAC3Nz" };
+
+describe("the split lab under mocks", () => {
+  beforeAll(async () => {
+    split({ m1, m2 });
+    await new Promise((r) => setTimeout(r, 200));
+  });
+  const custom = () => registered.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/netns-lab:"));
+  const hostOf = (r: Registered) => r.inputs.machine?.host;
+
+  test("every resource of a node carries its machine", () => {
+    const byName = Object.fromEntries(custom().map((r) => [`${r.type.split(":").pop()} ${r.name}`, hostOf(r)]));
+    expect(byName["NetNamespace host1"]).toBe("10.250.0.1");
+    expect(byName["NetNamespace router2"]).toBe("10.250.0.2");
+    expect(byName["IpForwarding router1-forwarding"]).toBe("10.250.0.1");
+    expect(byName["RouteTable host2-routes"]).toBe("10.250.0.2");
+    expect(byName["VethLink host1-router1"]).toBe("10.250.0.1");
+    expect(byName["IpAddress router2-host2-addr"]).toBe("10.250.0.2");
+    expect(custom().every((r) => hostOf(r) !== undefined)).toBe(true);
+  });
+
+  test("the cable between machines is a VXLAN pair: one VNI, each end's remote the other machine, MTU 1450", () => {
+    const ends = custom().filter((r) => r.type.endsWith(":VxlanLink"));
+    expect(ends.map((r) => r.name).sort()).toEqual(["router1-router2", "router2-router1"]);
+    const [a, b] = ["router1-router2", "router2-router1"].map((n) => ends.find((r) => r.name === n)!.inputs);
+    expect(a.vni).toBe(b.vni);
+    expect(a.vni).toBeGreaterThanOrEqual(1);
+    expect(a.vni).toBeLessThanOrEqual(16777215);
+    expect([a.remote, a.local, a.machine.host]).toEqual(["10.250.0.2", "10.250.0.1", "10.250.0.1"]);
+    expect([b.remote, b.local, b.machine.host]).toEqual(["10.250.0.1", "10.250.0.2", "10.250.0.2"]);
+    expect([a.mtu, b.mtu]).toEqual([1450, 1450]);
+    expect(custom().filter((r) => r.type.endsWith(":VethLink")).map((r) => r.name).sort()).toEqual(["host1-router1", "router2-host2"]);
+  });
+});
+
+describe("the machine field of every kind", () => {
+  const ns = { name: "a", owner: "p/s/a" };
+  test.each([
+    [{ host: "" }, "machine.host"],
+    [{ host: "-oProxyCommand=x" }, "machine.host"],
+    [{ host: "m", port: 70000 }, "machine.port"],
+    [{ host: "m", user: "-l" }, "machine.user"],
+    [{ host: "m", privateKeyFile: "id_ed25519" }, "machine.privateKeyFile"],
+    [{ host: "m", hostKey: "AAAA" }, "machine.hostKey"],
+    [{ host: "m", password: "x" }, "machine"],
+  ])("%j is refused, naming %s", async (machine, property) => {
+    const r = await kinds.NetNamespace.check({}, { ...ns, machine });
+    expect(r.failures.map((f) => f.property)).toContain(property);
+  });
+  test("a full machine is accepted", async () => {
+    const r = await kinds.NetNamespace.check({}, { ...ns, machine: { host: "10.0.0.5", port: 2222, user: "root", privateKeyFile: "/root/.ssh/id", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI" } });
+    expect(r.failures).toEqual([]);
+  });
+  test("another machine is another object: a replace", async () => {
+    const d = await kinds.NetNamespace.diff("a", { ...ns, machine: { host: "m1" } }, { ...ns, machine: { host: "m2" } });
+    expect(d.replaces).toEqual(["machine"]);
+    const same = await kinds.NetNamespace.diff("a", { ...ns }, { ...ns });
+    expect(same.changes).toBe(false);
+  });
+});
+
+describe("the SSH executor's quoting", () => {
+  test.each([
+    ["plain", "'plain'"],
+    ["it's", "'it'\\''s'"],
+    ["$(reboot); `x` \"y\" *", "'$(reboot); `x` \"y\" *'"],
+    ["", "''"],
+  ])("%j -> %s", (arg, quoted) => {
+    expect(shellQuote(arg)).toBe(quoted);
+  });
+});
