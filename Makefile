@@ -11,7 +11,7 @@ JEST := node node_modules/.bin/jest
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
-	@echo "  variables: LAB=curo|curo-nat|chain|ospf|fabric (stack to use, default curo); NETNS_LAB_FAST=1 (fast mode, see README)"
+	@echo "  variables: LAB=curo|curo-nat|chain|ospf|fabric|split (stack to use, default curo); NETNS_LAB_FAST=1 (fast mode, see README)"
 
 system-deps: ## install iproute2, ethtool, iputils-ping, util-linux, libcap2-bin, nftables, tcpdump, bird2, openssh when missing (apt-get, as root; services not started)
 	@missing=""; \

@@ -107,6 +107,9 @@ down() {
       kill -KILL "${victims[@]}" 2>/dev/null || true
       sleep 0.1
     done
+    # Its underlay port. Normally it goes with the machine's network namespace; but a VXLAN device of
+    # a lab still on the machine (not destroyed first) can keep that namespace alive in the kernel.
+    ip link del "sim-$m" 2>/dev/null || true
     say "$m down"
   done
   ip link del "$BRIDGE" 2>/dev/null || true

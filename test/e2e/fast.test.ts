@@ -47,12 +47,14 @@ function fastStack(stack: string, config: Record<string, string>) {
 
 describe("fast mode", () => {
   const prefix = uniquePrefix();
+  const prefix2 = uniquePrefix();
   const stacks: Array<ReturnType<typeof fastStack>> = [];
   afterAll(() => {
     stacks.forEach((s) => s.dispose());
     removeNamespaces(prefix);
+    removeNamespaces(prefix2);
   });
-  const ours = () => namespaces().filter((n) => n.startsWith(prefix));
+  const ours = (p = prefix) => namespaces().filter((n) => n.startsWith(p));
 
   test("an up killed midway: destroy leaves nothing; an up killed midway: up converges, pings, destroy leaves nothing", async () => {
     const s = fastStack(`fast-${prefix.slice(0, -1)}`, { "netns-lab:lab": "fabric", "netns-lab:fabric": "2x2x4", "netns-lab:prefix": prefix });
@@ -60,11 +62,14 @@ describe("fast mode", () => {
 
     await s.killedUp(() => ours().length >= 6);
     expect(ours().length).toBeGreaterThanOrEqual(6);
+    // The README's recovery: the killed run's lock first (as with stock Pulumi), then destroy.
+    s.pulumi("cancel", "--yes");
     s.pulumi("destroy", "--yes", "--skip-preview");
     expect(ours()).toEqual([]);
     expect(etcNetns(prefix)).toEqual([]);
 
     await s.killedUp(() => ours().length >= 8);
+    s.pulumi("cancel", "--yes");
     s.pulumi("up", "--yes", "--skip-preview");
     expect(ours()).toHaveLength(14);
     expect(pings(`${prefix}h1-1`, "172.16.2.5")).toBe(true);
@@ -73,7 +78,7 @@ describe("fast mode", () => {
   });
 
   test("the state of the chain of 50 routers: no machine path, at most 1,750 bytes per resource", async () => {
-    const s = fastStack(`size-${prefix.slice(0, -1)}`, { "netns-lab:lab": "chain", "netns-lab:routers": "50", "netns-lab:prefix": prefix });
+    const s = fastStack(`size-${prefix2.slice(0, -1)}`, { "netns-lab:lab": "chain", "netns-lab:routers": "50", "netns-lab:prefix": prefix2 });
     stacks.push(s);
     s.pulumi("up", "--yes", "--skip-preview");
     const resources: object[] = s.exportState().deployment.resources;
@@ -82,6 +87,6 @@ describe("fast mode", () => {
     expect(perResource).toBeLessThanOrEqual(1750);
     expect(JSON.stringify(resources.filter((r) => (r as { custom: boolean }).custom))).not.toContain(REPO);
     s.pulumi("destroy", "--yes", "--skip-preview");
-    expect(ours()).toEqual([]);
+    expect(ours(prefix2)).toEqual([]);
   });
 });

@@ -3,7 +3,9 @@
 // up pings host1 -> host2 across the machines; an MTU change is an in-place update; a VXLAN device
 // deleted by hand is reported by refresh and repaired by up; destroy leaves nothing on either
 // machine. A machine that cannot be reached fails `up` clearly and leaves the other's part whole.
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { cleanupAfterAll, openStack, previewSteps, REPO } from "../support/engine";
 import { uniquePrefix } from "../support/names";
@@ -84,5 +86,41 @@ describe("the split lab on two simulated machines", () => {
     await t.stack.destroy();
     expect(namespacesOn("10.250.0.1", `${prefix}u`)).toEqual([]);
     expect(namespacesOn("10.250.0.2", `${prefix}u`)).toEqual([]);
+  });
+
+  test("up SIGKILLed while both machines are being built: the README's recovery converges, nothing doubled, destroy leaves nothing", async () => {
+    const p = `${prefix}k`;
+    const stack = `splitkill-${prefix.slice(0, -1)}`;
+    const state = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-splitkill-"));
+    const env = { ...process.env, PULUMI_BACKEND_URL: `file://${state}`, PULUMI_HOME: path.join(state, "home"), PULUMI_CONFIG_PASSPHRASE: "" };
+    const pulumi = (...a: string[]) => execFileSync(path.join(REPO, "bin", "pulumi"), [...a, "--stack", stack], { env, cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      pulumi("stack", "init");
+      pulumi("config", "set", "netns-lab:lab", "split");
+      pulumi("config", "set", "netns-lab:prefix", p);
+      const child = spawn(path.join(REPO, "bin", "pulumi"), ["up", "--yes", "--skip-preview", "--stack", stack], { env, cwd: REPO, detached: true, stdio: "ignore" });
+      const exited = new Promise((r) => child.on("exit", r));
+      for (let i = 0; i < 400 && namespacesOn("10.250.0.1", p).length + namespacesOn("10.250.0.2", p).length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+      process.kill(-child.pid!, "SIGKILL");
+      await exited;
+      pulumi("cancel", "--yes");
+      pulumi("refresh", "--yes", "--skip-preview", "--clear-pending-creates");
+      pulumi("up", "--yes", "--skip-preview");
+      expect(namespacesOn("10.250.0.1", p).sort()).toEqual([`${p}host1`, `${p}router1`]);
+      expect(namespacesOn("10.250.0.2", p).sort()).toEqual([`${p}host2`, `${p}router2`]);
+      expect(on("10.250.0.1", ["ip", "-n", `${p}router1`, "-br", "addr", "show", "dev", "router1-router2"]).stdout.match(/192\.168\.0\.1/g)).toHaveLength(1);
+      expect(pingsOn("10.250.0.1", `${p}host1`, "192.168.2.2")).toBe(true);
+      pulumi("destroy", "--yes", "--skip-preview");
+      expect(namespacesOn("10.250.0.1", p)).toEqual([]);
+      expect(namespacesOn("10.250.0.2", p)).toEqual([]);
+    } finally {
+      try {
+        pulumi("destroy", "--yes", "--skip-preview");
+      } catch {
+        /* the afterAll removes what is left on the machines */
+      }
+      fs.rmSync(state, { recursive: true, force: true });
+      fs.rmSync(path.join(REPO, `Pulumi.${stack}.yaml`), { force: true });
+    }
   });
 });

@@ -70,9 +70,12 @@ export async function openStack(workDir: string, stackName: string, config: Reco
 }
 
 /** A preview's steps for lab resources, by operation ({ same: [...], update: ["link"] }), and the engine's counts. */
-export async function previewSteps(stack: Stack): Promise<{ counts: Record<string, number>; byOp: Record<string, string[]>; diffs: Record<string, string[]> }> {
+export async function previewSteps(
+  stack: Stack,
+): Promise<{ counts: Record<string, number>; byOp: Record<string, string[]>; diffs: Record<string, string[]>; inputs: Record<string, { old: Record<string, any>; new: Record<string, any> }> }> {
   const byOp: Record<string, string[]> = {};
   const diffs: Record<string, string[]> = {};
+  const inputs: Record<string, { old: Record<string, any>; new: Record<string, any> }> = {};
   const r = await stack.preview({
     onEvent: (e) => {
       const m = e.resourcePreEvent?.metadata;
@@ -84,10 +87,11 @@ export async function previewSteps(stack: Stack): Promise<{ counts: Record<strin
       if (m.op === "update") {
         const [o, n] = [m.old?.inputs ?? {}, m.new?.inputs ?? {}];
         diffs[name] = [...new Set([...Object.keys(o), ...Object.keys(n)])].filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k])).sort();
+        inputs[name] = { old: o, new: n };
       }
     },
   });
-  return { counts: r.changeSummary as Record<string, number>, byOp, diffs };
+  return { counts: r.changeSummary as Record<string, number>, byOp, diffs, inputs };
 }
 
 /**
