@@ -39,7 +39,7 @@ export function classify(stderr: string): FailureKind {
     return "no-namespace";
   if (s.includes("cannot find device") || (s.includes("device") && s.includes("does not exist")) || s.includes("no such device"))
     return "no-device";
-  if (s.includes("file exists") || s.includes("already assigned")) return "exists";
+  if (s.includes("file exists") || s.includes("already assigned") || s.includes("already exists")) return "exists";
   if (s.includes("unknown device type") || s.includes("not supported") || s.includes("protocol not supported"))
     return "unsupported";
   return "other";

@@ -93,7 +93,11 @@ describe("the split lab on two simulated machines", () => {
     const stack = `splitkill-${prefix.slice(0, -1)}`;
     const state = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-splitkill-"));
     const env = { ...process.env, PULUMI_BACKEND_URL: `file://${state}`, PULUMI_HOME: path.join(state, "home"), PULUMI_CONFIG_PASSPHRASE: "" };
-    const pulumi = (...a: string[]) => execFileSync(path.join(REPO, "bin", "pulumi"), [...a, "--stack", stack], { env, cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const pulumi = (...a: string[]) => {
+      const r = spawnSync(path.join(REPO, "bin", "pulumi"), [...a, "--stack", stack], { env, cwd: REPO, encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`pulumi ${a.join(" ")} failed:\n${r.stdout.split("\n").filter((l) => /error|fail/i.test(l)).slice(0, 8).join("\n")}\n${r.stderr}`);
+      return r.stdout;
+    };
     try {
       pulumi("stack", "init");
       pulumi("config", "set", "netns-lab:lab", "split");
