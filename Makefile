@@ -7,7 +7,7 @@ REPS ?= 3
 PULUMI := bin/pulumi
 JEST := node node_modules/.bin/jest
 
-.PHONY: help deps system-deps npm engine build up preview down test test-unit test-integration test-e2e test-reliability test-conformance bench bench-scale sim-machines sim-machines-down clean
+.PHONY: help deps system-deps npm engine build up preview down test test-unit test-integration test-e2e test-reliability test-conformance bench bench-scale bench-split sim-machines sim-machines-down clean
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -97,6 +97,9 @@ sim-machines: deps ## two simulated machines on this kernel, m1 10.250.0.1 and m
 
 sim-machines-down: ## remove the simulated machines and everything they held
 	sim/machines.sh down
+
+bench-split: deps ## the chain lab on this machine vs split over the simulated machines (make sim-machines first; ROUTERS=10)
+	node bench/split.js --routers $(or $(ROUTERS),10)
 
 bench-scale: deps ## the fabric lab at ~100, 300 and 1,000 namespaces in fast mode (SCALE_SIZES=small,medium,large; ~10 min)
 	node bench/scale.js --sizes $(SCALE_SIZES)

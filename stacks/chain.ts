@@ -3,20 +3,26 @@
  * forwarding on every router and a static route on every router to every subnet it is not on.
  * No hosts files (see below).
  */
-import { Lab, LabNode, LabOptions, RouteSpec } from "netns-lab";
+import { Lab, LabNode, LabOptions, MachineOptions, RouteSpec } from "netns-lab";
 
 export const subnet = (i: number) => `10.${Math.floor(i / 256)}.${i % 256}`;
 
-export function chain(routers: number, options: LabOptions = {}) {
+/**
+ * `over`: two machines { m1, m2 } to split the chain over (h1 and the first half of the routers on
+ * m1, the rest and h2 on m2; the cable between the halves a VXLAN tunnel), for the benchmark.
+ */
+export function chain(routers: number, options: LabOptions = {}, over?: Record<string, MachineOptions>) {
   if (!Number.isInteger(routers) || routers < 1 || routers > 250) {
     throw new Error(`chain: routers must be a whole number from 1 to 250 (got ${routers})`);
   }
   // No hosts files: every one lists the whole lab, so one changed address would touch all N+2 of
   // them; the chain is the benchmark's topology, and its numbered nodes are reached by address.
   const lab = new Lab("chain", { hosts: false, ...options });
-  const nodes: LabNode[] = [lab.host("h1")];
-  for (let i = 1; i <= routers; i++) nodes.push(lab.router(`r${i}`));
-  nodes.push(lab.host("h2"));
+  const [m1, m2] = over ? [lab.machine("m1", over.m1), lab.machine("m2", over.m2)] : [undefined, undefined];
+  const half = Math.ceil(routers / 2);
+  const nodes: LabNode[] = [lab.host("h1", { machine: m1 })];
+  for (let i = 1; i <= routers; i++) nodes.push(lab.router(`r${i}`, { machine: i <= half ? m1 : m2 }));
+  nodes.push(lab.host("h2", { machine: m2 }));
 
   // Link i joins nodes[i] and nodes[i+1].
   for (let i = 0; i <= routers; i++) {

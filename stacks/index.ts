@@ -10,6 +10,7 @@
  *   netns-lab:machines {"m1": {host, port?, user?, privateKeyFile?, hostKey?, address?}, "m2": …} (split;
  *                     default: the simulated machines of make sim-machines)
  *   netns-lab:mtu     the MTU of the cable between the machines (split, default 1450)
+ *   netns-lab:split   sim (chain): the chain over the simulated machines (or give netns-lab:machines)
  *   netns-lab:prefix  prepended to every namespace name (default none), e.g. to run two copies
  *   netns-lab:addresses  {"<interface>": "<cidr>"} overriding the lab's addresses ("" removes one),
  *                     e.g. bin/pulumi config set --path 'addresses["h2-r10"]' 10.0.10.200/24
@@ -50,7 +51,7 @@ function build() {
       return labName === "curo" ? curo(mode as CuroMode, options, config.getObject<string[]>("router")) : curoNat(mode as CuroMode, options);
     }
     case "chain":
-      return chain(config.getNumber("routers") ?? 10, options);
+      return chain(config.getNumber("routers") ?? 10, options, config.get("split") === "sim" ? simMachines(projectDir()) : config.getObject("machines"));
     case "fabric":
       return fabric(fabricSize(config.get("fabric") ?? "tiny"), options);
     case "split":
