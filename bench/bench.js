@@ -11,29 +11,21 @@
 //
 //   node bench/bench.js [--sizes 2,10,50] [--reps 3]
 "use strict";
-const { execFileSync, spawnSync } = require("child_process");
+const { spawnSync } = require("child_process");
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
+const { ROOT, opt, now, run, netnsList } = require("./lib");
 
-const ROOT = path.resolve(__dirname, "..");
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const SIZES = opt("sizes", process.env.SIZES || "2,10,50").split(",").map(Number);
 const REPS = Number(opt("reps", process.env.REPS || "3"));
 
-const now = () => Number(process.hrtime.bigint()) / 1e9;
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const subnet = (i) => `10.${Math.floor(i / 256)}.${i % 256}`;
-const run = (file, argv, extra = {}) => execFileSync(file, argv, { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", ...extra });
 const pings = (ns, addr) => spawnSync("ip", ["netns", "exec", ns, "ping", "-c", "1", "-W", "2", addr]).status === 0;
-const netnsList = () => run("ip", ["netns", "list"]).split("\n").map((l) => l.split(" ")[0]).filter(Boolean);
 
 // ---- 1. raw iproute2 ---------------------------------------------------------------------------
 function rawChain(n) {

@@ -10,22 +10,14 @@
 //
 //   node bench/scale.js [--sizes small,medium,large]
 "use strict";
-const { execFileSync, spawnSync } = require("child_process");
+const { spawnSync } = require("child_process");
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
+const { ROOT, opt, now, run, netnsList } = require("./lib");
 
-const ROOT = path.resolve(__dirname, "..");
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const SIZES = opt("sizes", process.env.SCALE_SIZES || "small,medium,large").split(",");
 const PLAN = { tiny: [2, 2, 2], small: [2, 6, 15], medium: [4, 16, 18], large: [4, 40, 24] };
-const now = () => Number(process.hrtime.bigint()) / 1e9;
-const run = (file, argv, extra = {}) => execFileSync(file, argv, { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", maxBuffer: 1 << 28, ...extra });
-const netnsList = () => run("ip", ["netns", "list"]).split("\n").map((l) => l.split(" ")[0]).filter(Boolean);
 
 function fabric(size, fast) {
   const [s, l, h] = PLAN[size];

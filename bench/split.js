@@ -6,16 +6,13 @@
 //
 //   node bench/split.js [--routers 10]
 "use strict";
-const { execFileSync, spawnSync } = require("child_process");
+const { spawnSync } = require("child_process");
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
+const { ROOT, opt, now, run } = require("./lib");
 
-const ROOT = path.resolve(__dirname, "..");
-const args = process.argv.slice(2);
-const ROUTERS = Number(args[args.indexOf("--routers") + 1] || process.env.ROUTERS || 10);
-const now = () => Number(process.hrtime.bigint()) / 1e9;
-const run = (file, argv, extra = {}) => execFileSync(file, argv, { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", maxBuffer: 1 << 28, ...extra });
+const ROUTERS = Number(opt("routers", process.env.ROUTERS || 10));
 
 function chain(split) {
   const state = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-split-"));

@@ -74,7 +74,7 @@ function sshOptions(m: Machine): string[] {
 }
 
 /** What an ssh failure (exit 255) means, in words that say what to do. */
-function sshProblem(m: Machine, stderr: string): KernelError | undefined {
+export function sshProblem(m: Machine, stderr: string): KernelError | undefined {
   const where = machineName(m);
   const say = (what: string) => new KernelError(`machine ${where}: ${what} [ssh: ${stderr.trim().split("\n").pop()}]`, "unreachable", ["ssh", where], stderr);
   if (/Permission denied/.test(stderr)) return say(`the SSH key was refused (give privateKeyFile, or load the key into ssh-agent, and let ${m.user ?? "root"} log in with it)`);

@@ -3,7 +3,7 @@
 // part of the identity), and the SSH executor's quoting and error words.
 import * as pulumi from "@pulumi/pulumi";
 import { kinds } from "../../provider/runtime";
-import { shellQuote } from "../../provider/kernel/ssh";
+import { shellQuote, sshProblem } from "../../provider/kernel/ssh";
 
 interface Registered {
   type: string;
@@ -92,5 +92,30 @@ describe("the SSH executor's quoting", () => {
     ["", "''"],
   ])("%j -> %s", (arg, quoted) => {
     expect(shellQuote(arg)).toBe(quoted);
+  });
+});
+
+describe("what an SSH failure means, in words that say what to do", () => {
+  const m = { host: "10.0.0.9" };
+  test.each([
+    ["ssh: connect to host 10.0.0.9 port 22: Connection refused", /machine root@10\.0\.0\.9: cannot be reached over SSH \(is it up, is sshd running/],
+    ["ssh: connect to host 10.0.0.9 port 22: No route to host", /cannot be reached over SSH/],
+    ["ssh: connect to host 10.0.0.9 port 22: Connection timed out", /cannot be reached over SSH/],
+    ["Timeout, server 10.0.0.9 not responding.", /cannot be reached over SSH/],
+    ["root@10.0.0.9: Permission denied (publickey).", /the SSH key was refused \(give privateKeyFile, or load the key into ssh-agent/],
+    ["Host key verification failed.", /its host key is not the one known_hosts holds/],
+  ])("%s", (stderr, message) => {
+    const e = sshProblem(m, stderr);
+    expect(e?.message).toMatch(message);
+    expect(e?.kind).toBe("unreachable");
+  });
+  test("a pinned host key that differs is named as such", () => {
+    expect(sshProblem({ ...m, hostKey: "ssh-ed25519 AAAA" }, "Host key verification failed.")?.message).toMatch(/its host key is not the hostKey given/);
+  });
+  test("a port other than 22 is part of the machine's name", () => {
+    expect(sshProblem({ host: "h", port: 2222, user: "lab" }, "Connection refused")?.message).toMatch(/^machine lab@h:2222: /);
+  });
+  test("anything else is the command's own failure, not the transport's", () => {
+    expect(sshProblem(m, "RTNETLINK answers: File exists")).toBeUndefined();
   });
 });
