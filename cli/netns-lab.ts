@@ -123,8 +123,8 @@ const commands: Record<string, (o: Options) => Promise<number>> = {
     const n = node(await deployedLab(o), name);
     const run = command.length ? command : [process.env.SHELL || "/bin/bash"];
     // Interactive and inheriting the terminal: the one command the CLI runs itself, not through an
-    // executor; on another machine through `ssh -t` with the machine's options, quoted for its shell.
-    const there = n.machine ? ["ssh", [...sshArgs({ ...n.machine }), "-t", n.machine.host, "--", ["ip", "netns", "exec", n.namespace, ...run].map(shellQuote).join(" ")]] as const : undefined;
+    // executor; on another machine through ssh (-t at a terminal) with the machine's options, quoted for its shell.
+    const there = n.machine ? ["ssh", [...sshArgs({ ...n.machine }), ...(process.stdin.isTTY ? ["-t"] : []), n.machine.host, "--", ["ip", "netns", "exec", n.namespace, ...run].map(shellQuote).join(" ")]] as const : undefined;
     const r = there ? spawnSync(there[0], there[1], { stdio: "inherit" }) : spawnSync("ip", ["netns", "exec", n.namespace, ...run], { stdio: "inherit" });
     if (r.error) throw new UsageError(`could not run ${run[0]} in ${netnsPath(n.namespace)}: ${r.error.message}`);
     return r.status ?? 1;

@@ -45,6 +45,18 @@ describe("the split lab on two simulated machines", () => {
     expect(pingsOn("10.250.0.1", `${prefix}host1`, "192.168.2.2")).toBe(true);
     expect(mtuOn("10.250.0.1", `${prefix}router1`, "router1-router2")).toBe(1450);
 
+    // bin/netns-lab across the machines: verify pings from each node's machine, status reads and
+    // names them, exec runs in a node on another machine.
+    const env = { ...process.env, ...(t.stack.workspace as unknown as { envVars: Record<string, string> }).envVars };
+    const cli = (cmd: string, ...a: string[]) => spawnSync("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), cmd, "--stack", t.stack.name, "--cwd", REPO, ...a], { env, encoding: "utf8" });
+    const verify = cli("verify");
+    expect([verify.status, verify.stdout.trim().split("\n").pop()]).toEqual([0, "all as expected"]);
+    const status = cli("status");
+    expect(status.stdout).toMatch(/router2 \(router, namespace \S+router2, on m2\)\n\s+router2-router1\s+\S+\s+mtu 1450\s+192\.168\.0\.2\/24/);
+    expect(status.stdout).toMatch(/matches the stack/);
+    const exec = cli("exec", "host2", "--", "ip", "-br", "addr", "show", "dev", "host2-router2");
+    expect([exec.status, exec.stdout, exec.stderr]).toEqual([0, expect.stringContaining("192.168.2.2/24"), ""]);
+
     // The cable's MTU: both VXLAN ends updated in place.
     await t.stack.setConfig("netns-lab:mtu", { value: "1400" });
     const p = await previewSteps(t.stack);
