@@ -17,6 +17,7 @@ import * as path from "path";
 import { local } from "../provider/kernel/exec";
 import { sweep } from "../provider/sweep";
 import { shellQuote, sshArgs } from "../provider/kernel/ssh";
+import { machineSpec } from "../provider/components/description";
 import { netnsPath } from "../provider/kernel/ip";
 import { Options, parseArgs, UsageError } from "./args";
 import { dot, mermaid, svg } from "./graph";
@@ -124,7 +125,7 @@ const commands: Record<string, (o: Options) => Promise<number>> = {
     const run = command.length ? command : [process.env.SHELL || "/bin/bash"];
     // Interactive and inheriting the terminal: the one command the CLI runs itself, not through an
     // executor; on another machine through ssh (-t at a terminal) with the machine's options, quoted for its shell.
-    const there = n.machine ? ["ssh", [...sshArgs({ ...n.machine }), ...(process.stdin.isTTY ? ["-t"] : []), n.machine.host, "--", ["ip", "netns", "exec", n.namespace, ...run].map(shellQuote).join(" ")]] as const : undefined;
+    const there = n.machine ? ["ssh", [...sshArgs(machineSpec(n.machine)), ...(process.stdin.isTTY ? ["-t"] : []), n.machine.host, "--", ["ip", "netns", "exec", n.namespace, ...run].map(shellQuote).join(" ")]] as const : undefined;
     const r = there ? spawnSync(there[0], there[1], { stdio: "inherit" }) : spawnSync("ip", ["netns", "exec", n.namespace, ...run], { stdio: "inherit" });
     if (r.error) throw new UsageError(`could not run ${run[0]} in ${netnsPath(n.namespace)}: ${r.error.message}`);
     return r.status ?? 1;

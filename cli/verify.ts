@@ -3,7 +3,7 @@
  * large lab, a sample: that many pairs picked at random (seeded by the lab, so a rerun checks the
  * same ones) plus the first node with the last, listed instead of a matrix.
  */
-import { addressesOf, LabDescription } from "../provider/components/description";
+import { addressesOf, LabDescription, machineSpec } from "../provider/components/description";
 import { contains, parseCidr } from "../provider/net";
 import { Executor, local } from "../provider/kernel/exec";
 import { nsExec } from "../provider/kernel/ip";
@@ -22,8 +22,7 @@ type Node = LabDescription["nodes"][number];
 
 /** Where a node's commands run: its machine over SSH, or `x` (this machine). */
 export function nodeExecutor(n: Node, x: Executor = local): Executor {
-  const m = n.machine;
-  return m ? sshExecutor({ host: m.host, port: m.port, user: m.user, privateKeyFile: m.privateKeyFile, hostKey: m.hostKey }) : x;
+  return n.machine ? sshExecutor(machineSpec(n.machine)) : x;
 }
 
 /** The first node with the last, then `n` more distinct pairs of different nodes at random (all pairs if there are fewer). */

@@ -12,7 +12,7 @@
  */
 import { Executor, local } from "./kernel/exec";
 import * as hosts from "./kernel/hosts";
-import * as ip from "./kernel/ip";
+import * as link from "./kernel/link";
 import * as netns from "./kernel/netns";
 import * as proc from "./kernel/proc";
 import { ownerIn } from "./ownership";
@@ -36,7 +36,7 @@ export async function sweep(project: string, stack: string, x: Executor = local)
   }
 
   const names = await netns.list(x);
-  const owners = await Promise.all(names.map((ns) => loAlias(x, ns)));
+  const owners = await Promise.all(names.map(async (ns) => (await link.show(x, ns, "lo").catch(() => undefined))?.ifalias));
   for (const [i, ns] of names.entries()) {
     if (!ownerIn(owners[i])?.startsWith(prefix)) continue;
     await netns.del(x, ns);
@@ -53,14 +53,5 @@ async function removeTree(x: Executor, dir: string): Promise<void> {
   for (const f of await x.listDir(dir).catch(() => [] as string[])) {
     const p = `${dir}/${f}`;
     if ((await x.removeFile(p, "/run/netns-lab").catch(() => "dir")) === "dir") await removeTree(x, p);
-  }
-}
-
-async function loAlias(x: Executor, ns: string): Promise<string | undefined> {
-  try {
-    const [lo] = await ip.ipJson<Array<{ ifalias?: string }>>(x, ns, ["link", "show", "lo"]);
-    return lo?.ifalias;
-  } catch {
-    return undefined; // gone meanwhile, or not enterable: not ours to judge
   }
 }

@@ -44,6 +44,15 @@ export interface MachineInfo {
   address: string;
 }
 
+/** The SSH side of a lab's machine (what every resource's `machine` input holds). */
+export const machineSpec = (m: MachineInfo) => ({
+  host: m.host,
+  ...(m.port ? { port: m.port } : {}),
+  ...(m.user ? { user: m.user } : {}),
+  ...(m.privateKeyFile ? { privateKeyFile: m.privateKeyFile } : {}),
+  ...(m.hostKey ? { hostKey: m.hostKey } : {}),
+});
+
 export interface LabDescription {
   name: string;
   nodes: Array<{ name: string; role: Role; namespace: string; interfaces: InterfaceInfo[]; nat?: NatInfo[]; processes?: ProcessInfo[]; machine?: MachineInfo }>;

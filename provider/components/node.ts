@@ -1,7 +1,7 @@
 /** A lab's nodes: each a network namespace, with its routes, NAT, loopback addresses and hosts file. */
 import * as pulumi from "@pulumi/pulumi";
 import { Bridge, File, HostsFile, IpAddress, IpForwarding, Nat, NetNamespace, Process, ProcessArgs, RouteSpec, RouteTable } from "../resources";
-import { addressesOf, InterfaceInfo, MachineInfo, NatInfo, ProcessInfo, Role } from "./description";
+import { addressesOf, InterfaceInfo, MachineInfo, machineSpec, NatInfo, ProcessInfo, Role } from "./description";
 import { programStack } from "../shim";
 
 /** What a node asks of its lab: when every declaration is in, and the names for its hosts file. */
@@ -29,8 +29,7 @@ export interface NodeOptions {
 }
 
 /** The `machine` input of a resource on this machine-or-other (nothing for this machine). */
-export const onMachine = (m: MachineInfo | undefined) =>
-  m ? { machine: { host: m.host, ...(m.port ? { port: m.port } : {}), ...(m.user ? { user: m.user } : {}), ...(m.privateKeyFile ? { privateKeyFile: m.privateKeyFile } : {}), ...(m.hostKey ? { hostKey: m.hostKey } : {}) } } : {};
+export const onMachine = (m: MachineInfo | undefined) => (m ? { machine: machineSpec(m) } : {});
 
 /** A node of the lab: one network namespace. */
 export class LabNode extends pulumi.ComponentResource {

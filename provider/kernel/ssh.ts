@@ -15,7 +15,7 @@ import { execFile } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { classify, Executor, failure, KernelError, missing, missingCapabilities, PathInfo, privilegeMessage, RunOptions } from "./exec";
+import { Executor, failure, KernelError, missing, missingCapabilities, PathInfo, privilegeMessage, RunOptions } from "./exec";
 
 export interface Machine {
   host: string;
@@ -43,10 +43,8 @@ export function sshExecutor(m: Machine): Executor {
   return x;
 }
 
-/** The `ssh` options that reach a machine as the executor does (for a terminal, say). */
-export const sshArgs = (m: Machine): string[] => sshOptions(m);
-
-function sshOptions(m: Machine): string[] {
+/** The `ssh` options that reach a machine as the executor does (also for a terminal: netns-lab exec). */
+export function sshArgs(m: Machine): string[] {
   fs.mkdirSync(SSH_DIR, { recursive: true, mode: 0o700 });
   const opts = [
     "-o", "BatchMode=yes",
@@ -91,7 +89,7 @@ function makeSsh(m: Machine): Executor {
   let options: string[] | undefined;
   const ssh = (command: string, input?: string): Promise<{ code: number; stdout: string; stderr: string }> =>
     new Promise((resolve) => {
-      options ??= sshOptions(m);
+      options ??= sshArgs(m);
       const child = execFile("ssh", [...options, m.host, "--", command], { maxBuffer: 1 << 28, encoding: "utf8" }, (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : (err as NodeJS.ErrnoException).code === "ENOENT" ? -2 : 1) : 0;
         resolve({ code, stdout, stderr });
@@ -196,4 +194,3 @@ function makeSsh(m: Machine): Executor {
   return x;
 }
 
-export { classify };
