@@ -7,7 +7,7 @@ REPS ?= 3
 PULUMI := bin/pulumi
 JEST := node node_modules/.bin/jest
 
-.PHONY: help deps system-deps npm engine build up preview down test test-unit test-integration test-e2e test-reliability test-conformance bench bench-scale bench-split sim-machines sim-machines-down clean
+.PHONY: help deps system-deps npm engine build up preview down test test-unit test-integration test-e2e test-reliability test-programs test-conformance bench bench-scale bench-split sim-machines sim-machines-down clean
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -81,6 +81,9 @@ test-e2e: deps ## pulumi up/preview/refresh/destroy through the Automation API
 
 test-reliability: deps ## all of the reliability suites: 20 faults, 59 bad inputs, 15 drifts, ownership, concurrency, privilege
 	$(call run-jest,test/reliability,NETNS_LAB_FULL=1)
+
+test-programs: deps ## the corpus of user-style programs (test/programs): every parallelism, the 20-router chain at 1 too
+	$(call run-jest,test/e2e/programs.test.ts,NETNS_LAB_FULL=1)
 
 test-conformance: deps ## every row of the conformance table: programs and CLI commands behave as with stock Pulumi
 	$(call run-jest,test/conformance,NETNS_LAB_FULL=1)

@@ -10,6 +10,7 @@ import type { z } from "zod";
 import type { ArgsOf, InputsOf, Kind } from "./kinds/kind";
 import { KindName, kinds } from "./runtime";
 import { programStack, providerText } from "./shim";
+import { declare } from "./registry";
 
 export type { RouteSpec } from "./kernel/route";
 export type { Machine } from "./kernel/ssh";
@@ -28,29 +29,37 @@ export type ArgsFor<K extends KindName> = Inputs<ArgsOf<ShapeOf<K>>> & { machine
 export type OutputsFor<K extends KindName> = {
   readonly [P in keyof (Omit<InputsOf<ShapeOf<K>>, "owner"> & OutputsOf<K>)]-?: pulumi.Output<(InputsOf<ShapeOf<K>> & OutputsOf<K>)[P]>;
 };
-type Params<K extends KindName> = {} extends ArgsFor<K>
-  ? [args?: ArgsFor<K>, opts?: pulumi.CustomResourceOptions]
-  : [args: ArgsFor<K>, opts?: pulumi.CustomResourceOptions];
+/** Kinds whose name input defaults to the resource's name (`new NetNamespace("h1")`). */
+type Named = "NetNamespace";
+type GivenArgs<K extends KindName> = K extends Named ? Partial<ArgsFor<K>> : ArgsFor<K>;
+type Params<K extends KindName> = {} extends GivenArgs<K>
+  ? [args?: GivenArgs<K>, opts?: pulumi.CustomResourceOptions]
+  : [args: GivenArgs<K>, opts?: pulumi.CustomResourceOptions];
 export type ResourceClass<K extends KindName> = new (name: string, ...rest: Params<K>) => pulumi.CustomResource & OutputsFor<K>;
 
 /** The ownership marker every kernel object we make carries: project/stack/resource name. */
 const ownerOf = (name: string): string => `${pulumi.getProject()}/${pulumi.getStack()}/${name}`;
 
 function resourceClass<K extends KindName>(kind: K): ResourceClass<K> {
-  const def = (kinds[kind] as Kind).def;
+  const k = kinds[kind] as Kind;
+  const def = k.def;
   // Every input and output key is passed (undefined until known) so that it becomes an Output property.
   const keys = [...Object.keys(def.inputs), ...Object.keys(def.outputs), "machine"];
   class LabResource extends pulumi.CustomResource {
     constructor(name: string, args: Record<string, unknown> = {}, opts?: pulumi.CustomResourceOptions) {
       const props: Record<string, unknown> = { ...Object.fromEntries(keys.map((k) => [k, undefined])), ...args };
       if (def.nameInput && props[def.nameInput] === undefined) props[def.nameInput] = name;
+      props.owner = ownerOf(name);
+      // Ordered by what it needs: the resources that make it become its dependencies (registry.ts).
+      const noted = declare(kind, k, name, props, opts?.dependsOn);
       const restore = programStack();
       try {
         // Kernel names are unique: a replacement must delete the old object before creating the new one.
-        super(`pulumi-nodejs:dynamic/netns-lab:${kind}`, name, { ...props, owner: ownerOf(name), __provider: providerText(kind) }, { deleteBeforeReplace: true, ...opts });
+        super(`pulumi-nodejs:dynamic/netns-lab:${kind}`, name, { ...props, __provider: providerText(kind) }, { deleteBeforeReplace: true, ...opts, dependsOn: noted.dependsOn });
       } finally {
         restore();
       }
+      noted.attach(this);
     }
   }
   return LabResource as unknown as ResourceClass<K>;

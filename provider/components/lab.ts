@@ -144,7 +144,7 @@ export class Lab extends pulumi.ComponentResource {
     }
     const sw = this.add(new Switch(name, this.ctx, { namespace: this.namespacePrefix + name, mtu: opts.mtu, machine: opts.machine, parent: this }));
     for (const [m, addrs] of members) {
-      this.cable(`${m.name}-${name}`, m, sw, { ...opts, addresses: [addrs, undefined], masters: [undefined, name], dependsOn: [sw.bridge] });
+      this.cable(`${m.name}-${name}`, m, sw, { ...opts, addresses: [addrs, undefined], masters: [undefined, name] });
     }
     return sw;
   }

@@ -24,10 +24,9 @@ export interface LinkOptions {
   shaping?: Shaping;
 }
 
-/** What the lab adds for a LAN's member cables: the bridge each end is a port of, and what to wait for. */
+/** What the lab adds for a LAN's member cables: the bridge each end is a port of (a need: made first). */
 export interface LinkWiring {
   masters?: [string | undefined, string | undefined];
-  dependsOn?: pulumi.Resource[];
   /** For ends on different machines: the VXLAN network identifier (the lab allocates it). */
   vni?: number;
 }
@@ -68,7 +67,7 @@ export class Link extends pulumi.ComponentResource {
       this.veth = new VethLink(name, {
         name: an, namespace: a.namespace.name, peerName: bn, peerNamespace: b.namespace.name,
         mtu: o.mtu, offload: o.offload, up: o.up, master: o.masters?.[0], peerMaster: o.masters?.[1], ...a.on,
-      }, { parent: this, dependsOn: o.dependsOn });
+      }, { parent: this });
     } else {
       // Ends on different machines: a VXLAN device at each end, over the machines' own network.
       if (o.vni === undefined) throw new Error(`link ${name}: its ends are on different machines and it has no VNI (declare it through the lab)`);
@@ -78,7 +77,7 @@ export class Link extends pulumi.ComponentResource {
         return new VxlanLink(ifname, {
           name: ifname, namespace: node.namespace.name, vni: o.vni!, remote, ...(node.machine ? { local: node.machine.address } : {}),
           mtu: o.mtu ?? VXLAN_MTU, up: o.up, master, mac: stableMac(`${node.nsName}/${ifname}`), ...node.on,
-        }, { parent: this, dependsOn: o.dependsOn });
+        }, { parent: this });
       };
       this.tunnel = [end(a, b, an, o.masters?.[0]), end(b, a, bn, o.masters?.[1])];
     }

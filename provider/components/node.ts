@@ -14,7 +14,9 @@ export interface LabContext {
   touch(): void;
 }
 
-export interface RunOptions extends Omit<ProcessArgs, "namespace" | "command" | "hostname"> {
+export interface RunOptions extends Omit<ProcessArgs, "namespace" | "command" | "hostname" | "after"> {
+  /** Programs of this node (their run() names) it starts after, e.g. ospfd after zebra. */
+  after?: string | string[];
   /** Its own host name: a name, or true for the node's name. */
   hostname?: string | true;
   /** Files it needs, written before it starts: path -> content (or content and mode). */
@@ -39,10 +41,12 @@ export class LabNode extends pulumi.ComponentResource {
   readonly interfaces: InterfaceInfo[] = [];
   readonly natRules: NatInfo[] = [];
   readonly processes: ProcessInfo[] = [];
-  /** What a route in this node waits for: the addresses that make its gateways reachable. */
+  /** The addresses of this node (and of its links' other ends). */
   readonly addressResources: pulumi.Resource[] = [];
-  /** What a program in this node waits for: its links (and with them its interfaces). */
+  /** The cables of this node. */
   readonly linkResources: pulumi.Resource[] = [];
+  /** The Process of each run() name. */
+  private readonly runs = new Map<string, Process>();
   private routeTable?: RouteTable;
   /** The machine it lives on (undefined: this one). */
   readonly machine?: MachineInfo;
@@ -71,34 +75,45 @@ export class LabNode extends pulumi.ComponentResource {
     return [...lo, ...this.interfaces.filter((i) => i.name !== "lo")].flatMap(addressesOf);
   }
 
-  /** Static routes of this node, installed together (one RouteTable, one batched `ip` call), once its addresses are there. */
+  /**
+   * Static routes of this node, installed together (one RouteTable, one batched `ip` call); the
+   * addresses that make their gateways reachable are made first (the gateways are its needs).
+   */
   routes(routes: RouteSpec[], opts: pulumi.CustomResourceOptions = {}): RouteTable {
     if (this.routeTable) throw new Error(`node ${this.name}: routes() was already called; pass all routes at once`);
     const ready = this.lab.settled;
-    const dependsOn: Promise<pulumi.Input<pulumi.Resource>[]> = ready.then(() => this.addressResources);
     this.routeTable = new RouteTable(
       `${this.name}-routes`,
       { namespace: this.namespace.name, routes, addresses: ready.then(() => this.interfaces.filter((i) => i.name !== "lo").flatMap(addressesOf)), ...this.on },
-      { parent: this, dependsOn, ...opts },
+      { parent: this, ...opts },
     );
     return this.routeTable;
   }
 
   /**
    * A program running in this node (a routing daemon, a user-space router, a server), started only
-   * once the node's links, addresses, routes and the files it needs exist, whatever the order of
-   * the program's lines. Foreground programs only: run daemons with their "do not fork" flag.
+   * once what lives in the node (links, addresses, routes), the files it needs and the programs it
+   * comes `after` exist, whatever the order of the program's lines (they are the Process's needs).
+   * Foreground programs only: run daemons with their "do not fork" flag.
    */
   run(name: string, command: string[], opts: RunOptions = {}): Process {
-    const { files, hostname, ...rest } = opts;
+    const { files, hostname, after, ...rest } = opts;
     const made = Object.entries(files ?? {}).map(([path, f], n) =>
       new File(`${this.name}-${name}-file${n ? `-${n + 1}` : ""}`, { path, ...(typeof f === "string" ? { content: f } : f), ...this.on }, { parent: this }),
     );
     this.processes.push({ name, resource: `${this.name}-${name}`, command });
-    const dependsOn: Promise<pulumi.Input<pulumi.Resource>[]> = this.lab.settled.then(() => [
-      this.namespace, ...this.linkResources, ...this.addressResources, ...(this.routeTable ? [this.routeTable] : []), ...made,
-    ]);
-    return new Process(`${this.name}-${name}`, { ...rest, namespace: this.namespace.name, command, hostname: hostname === true ? this.name : hostname, ...this.on }, { parent: this, dependsOn });
+    const afterNames = (typeof after === "string" ? [after] : (after ?? [])).map((n) => {
+      if (!this.runs.has(n)) throw new Error(`node ${this.name}: run("${name}") comes after "${n}", which this node does not run (yet): declare "${n}" first`);
+      return `${this.name}-${n}`;
+    });
+    // Its files are written before it starts: they are its own, whether or not its command names them.
+    const p = new Process(
+      `${this.name}-${name}`,
+      { ...rest, namespace: this.namespace.name, command, hostname: hostname === true ? this.name : hostname, ...(afterNames.length ? { after: afterNames } : {}), ...this.on },
+      { parent: this, dependsOn: made },
+    );
+    this.runs.set(name, p);
+    return p;
   }
 
   /** Addresses on the loopback (`lo`): a router ID, a service address. */
@@ -109,7 +124,7 @@ export class LabNode extends pulumi.ComponentResource {
     const made = list.map((cidr) => {
       const n = lo!.addresses!.push(cidr);
       lo!.address = lo!.addresses![0];
-      return new IpAddress(`${this.name}-lo-addr${n === 1 ? "" : `-${n}`}`, { namespace: this.namespace.name, device: "lo", address: cidr, ...this.on }, { parent: this, dependsOn: [this.namespace] });
+      return new IpAddress(`${this.name}-lo-addr${n === 1 ? "" : `-${n}`}`, { namespace: this.namespace.name, device: "lo", address: cidr, ...this.on }, { parent: this });
     });
     this.addressResources.push(...made);
     this.lab.touch();
@@ -150,15 +165,11 @@ export class Router extends LabNode {
     this.registerOutputs({});
   }
 
-  /** Source NAT of `source` leaving by `out` (masquerade, or SNAT to `to`), once the links are there. */
+  /** Source NAT of `source` leaving by `out` (masquerade, or SNAT to `to`), once that interface is there (its need). */
   nat(o: NatOptions): Nat {
     this.natRules.push({ source: o.source, out: o.out, ...(o.to ? { to: o.to } : {}) });
     const n = this.natRules.length;
-    const dependsOn: Promise<pulumi.Input<pulumi.Resource>[]> = this.lab.settled.then(() => this.linkResources);
-    return new Nat(`${this.name}-nat${n === 1 ? "" : `-${n}`}`, { namespace: this.namespace.name, source: o.source, outInterface: o.out, to: o.to, ...this.on }, {
-      parent: this,
-      dependsOn,
-    });
+    return new Nat(`${this.name}-nat${n === 1 ? "" : `-${n}`}`, { namespace: this.namespace.name, source: o.source, outInterface: o.out, to: o.to, ...this.on }, { parent: this });
   }
 }
 

@@ -274,27 +274,3 @@ export const local: Executor = {
     return inUserNamespace(uidMap) ? userNamespaceMessage : null;
   },
 };
-
-/**
- * Calls `f` until it succeeds or `retry(error)` says the error is not worth waiting out, for at
- * most `ms` (then the last error is thrown): for what another resource of the same `up` is about
- * to provide, such as the address that makes a gateway reachable.
- */
-export async function waitFor<T>(f: () => Promise<T>, retry: (e: unknown) => boolean, ms = 5000): Promise<T> {
-  const until = Date.now() + ms;
-  for (let pause = 25; ; pause = Math.min(pause * 2, 400)) {
-    try {
-      return await f();
-    } catch (e) {
-      if (!retry(e) || Date.now() + pause > until) throw e;
-      await new Promise((r) => setTimeout(r, pause));
-    }
-  }
-}
-
-/** Waits (bounded, as waitFor) until `present()` holds; then, if it never did, fails with `message`. */
-export async function waitUntil(present: () => Promise<boolean>, message: string, ms = 5000): Promise<void> {
-  await waitFor(async () => {
-    if (!(await present())) throw new Error(message);
-  }, () => true, ms);
-}

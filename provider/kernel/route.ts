@@ -4,7 +4,7 @@
  */
 import { canonical, familyOf } from "../net";
 import { ROUTE_PROTOCOL } from "../ownership";
-import { Executor, KernelError, waitFor } from "./exec";
+import { Executor, KernelError } from "./exec";
 import { ip, ipBatch, ipJson } from "./ip";
 import { exists } from "./netns";
 
@@ -118,16 +118,14 @@ export async function taken(x: Executor, ns: string, r: RouteSpec): Promise<bool
 /** Whether the kernel refused a route because its gateway is not reachable (yet). */
 export const unreachableGateway = (e: unknown): boolean => e instanceof KernelError && /unreachable|invalid gateway/i.test(e.stderr);
 
-/**
- * How long a route waits for its gateway to become reachable: the address that makes it so may be
- * another resource of the same `up` that is still being made (a program without dependsOn).
- */
-export const GATEWAY_WAIT_MS = 5000;
-
 /** A kernel refusal in the words of a route: an unreachable gateway says so. */
 export function explain(e: unknown, r: RouteSpec, ns: string): unknown {
   if (unreachableGateway(e) && e instanceof KernelError) {
-    return new KernelError(`gateway ${r.via} is not reachable from namespace "${ns}" (no connected route to it after ${GATEWAY_WAIT_MS / 1000} s: is an address in its subnet declared?): ${e.message}`, e.kind, e.command, e.stderr);
+    // The addresses a route needs are made before it (the program side orders by needs): none is there.
+    return new KernelError(
+      `gateway ${r.via} is not reachable from namespace "${ns}": no address in its subnet; declare an IpAddress whose subnet holds ${r.via} on a device of "${ns}" (${e.message})`,
+      e.kind, e.command, e.stderr,
+    );
   }
   return e;
 }
@@ -138,7 +136,7 @@ const VERB = { add: "add", replace: "change", del: "delete" } as const;
 export async function change(x: Executor, ns: string, verb: "add" | "replace" | "del", r: RouteSpec): Promise<void> {
   try {
     const run = () => ip(x, ns, routeArgs(verb, r), { doing: `${VERB[verb]} route to ${r.destination} in ${ns}` });
-    await (verb === "del" ? run() : waitFor(run, unreachableGateway, GATEWAY_WAIT_MS));
+    await run();
   } catch (e) {
     throw explain(e, r, ns);
   }

@@ -1,10 +1,11 @@
 /** IpAddress: one IPv4 or IPv6 address (CIDR) on a device in a namespace. Every change replaces. */
 import * as addr from "../kernel/addr";
-import { KernelError, waitFor } from "../kernel/exec";
+import { KernelError } from "../kernel/exec";
 import * as link from "../kernel/link";
 import { sameStack } from "../ownership";
 import { cidr, ifname, nsname } from "./fields";
-import { defineKind, WAIT_MS } from "./kind";
+import { inNamespace } from "../needs";
+import { defineKind } from "./kind";
 
 export const address = defineKind({
   inputs: {
@@ -17,17 +18,18 @@ export const address = defineKind({
   replaceOn: ["namespace", "device", "address"],
   inPlace: [],
   namespaces: (i) => [i.namespace],
+  makes: ["address", "in"],
+  provides: (i) => [{ kind: "address", ns: i.namespace, dev: i.device, cidr: i.address }, { kind: "in", ns: i.namespace }],
+  needs: (i) => inNamespace(i.namespace, i.device),
   title: (i) => `address ${i.address} on ${i.device}`,
   id: (i) => `${i.namespace}/${i.device}/${i.address}`,
 
   async create(c, i) {
     try {
-      // The device may be another resource of the same `up`, still being made: wait for it, a little.
-      const noDevice = (e: unknown) => e instanceof KernelError && e.kind === "no-device";
-      await waitFor(() => addr.add(c.x, i.namespace, i.device, i.address), noDevice, WAIT_MS);
+      await addr.add(c.x, i.namespace, i.device, i.address);
     } catch (e) {
       if (e instanceof KernelError && e.kind === "no-device") {
-        throw new Error(`cannot add ${i.address}: device "${i.device}" does not exist in namespace "${i.namespace}"`);
+        throw new Error(`cannot add ${i.address}: device "${i.device}" does not exist in namespace "${i.namespace}"; declare the VethLink, Bridge or VxlanLink that makes it`);
       }
       throw e;
     }

@@ -41,6 +41,9 @@ export const bridge = defineKind({
   replaceOn: ["namespace", "name"],
   inPlace: ["stp", "mtu", "up"],
   namespaces: (i) => [i.namespace],
+  makes: ["device", "in"],
+  provides: (i) => [{ kind: "device", ns: i.namespace, dev: i.name }, { kind: "in", ns: i.namespace }],
+  needs: (i) => [{ kind: "namespace", ns: i.namespace }],
   title: (i) => `bridge ${i.name}`,
   id: (i) => `${i.namespace}/${i.name}`,
 

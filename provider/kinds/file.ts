@@ -19,6 +19,9 @@ export const file = defineKind({
   replaceOn: ["path"],
   inPlace: ["content", "mode"],
   namespaces: () => [],
+  makes: ["file"],
+  provides: (i) => [{ kind: "file", path: i.path }],
+  needs: () => [],
   title: (i) => `file ${i.path}`,
   id: (i) => i.path,
 

@@ -48,6 +48,9 @@ export const forwarding = defineKind({
   replaceOn: ["namespace"],
   inPlace: ["ipv4", "ipv6"],
   namespaces: (i) => [i.namespace],
+  makes: ["in"],
+  provides: (i) => [{ kind: "in", ns: i.namespace }],
+  needs: (i) => [{ kind: "namespace", ns: i.namespace }],
   title: (i) => `forwarding in ${i.namespace}`,
   id: (i) => i.namespace,
 

@@ -19,6 +19,10 @@ export const hostsFile = defineKind({
   replaceOn: ["namespace"],
   inPlace: ["entries"],
   namespaces: () => [], // a file: it outlives its namespace and must still go
+  makes: ["in"],
+  provides: (i) => [{ kind: "in", ns: i.namespace }],
+  // Written once its namespace is there (ip netns exec reads it there), removed before it goes.
+  needs: (i) => [{ kind: "namespace", ns: i.namespace }],
   title: (i) => `hosts file of ${i.namespace}`,
   id: (i) => hosts.hostsPath(i.namespace),
 

@@ -17,15 +17,13 @@
  * - rollback: a create that fails midway undoes the steps it registered, last first.
  */
 import { z } from "zod";
-import { Executor, KernelError, local, waitUntil } from "../kernel/exec";
+import { Executor, KernelError, local } from "../kernel/exec";
 import * as netns from "../kernel/netns";
 import { claim, marker, refuse } from "../ownership";
 import { providerChanged } from "../shim";
 import { Machine, sshExecutor } from "../kernel/ssh";
 import { CheckFailure, CheckResult, Props, Provider, UNKNOWN } from "./provider";
-
-/** How long a create waits for what another resource of the same `up` is about to make. */
-export const WAIT_MS = 5000;
+import { Need, Provide } from "../needs";
 
 export * from "./provider";
 
@@ -80,6 +78,15 @@ export interface KindDef<S extends Shape, O extends Props> {
   refine?(i: InputsOf<S>): CheckFailure[];
   /** The namespaces the object lives in (the guard's business). */
   namespaces(i: InputsOf<S>): string[];
+  /**
+   * What the object makes that others may need (needs.ts): pure, from the inputs alone. The program
+   * side orders resources by it; the kinds of thing it can make are listed in `makes`.
+   */
+  provides(i: InputsOf<S>): Provide[];
+  /** The kinds of thing `provides` can return (so the program side looks only at these kinds). */
+  makes: ReadonlyArray<Provide["kind"]>;
+  /** What must exist before the object is made (and must outlive it): pure, from the inputs alone. */
+  needs(i: InputsOf<S>): Need[];
   /** What the object is called in messages, e.g. `veth pair a:x <-> b:y`. */
   title(i: InputsOf<S>): string;
   id(i: InputsOf<S>): string;
@@ -196,6 +203,23 @@ async function missingNamespace(x: Executor, namespaces: string[]): Promise<stri
   return undefined;
 }
 
+/** The error of a create whose namespace is not there, saying what to declare. */
+export const noNamespace = (what: string, ns: string): string =>
+  `cannot create ${what}: network namespace "${ns}" does not exist; declare a NetNamespace named "${ns}" in the program (or make it before up)`;
+
+/**
+ * Runs `f`; if it fails and one of `namespaces` is gone by then, the object went with its namespace:
+ * `ifGone` instead of the error (for read and delete, whose business is an object that may be gone).
+ */
+export async function goneWithNamespace<T>(x: Executor, namespaces: string[], f: () => Promise<T>, ifGone: T): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (namespaces.length && (await missingNamespace(x, namespaces))) return ifGone;
+    throw e;
+  }
+}
+
 /** Declares a kind: the provider methods come from the definition. */
 export function defineKind<S extends Shape, O extends Props>(def: KindDef<S, O>): Kind<S, O> {
   const fields = { ...def.inputs, owner, machine } as unknown as Record<string, z.ZodType>;
@@ -231,11 +255,10 @@ export function defineKind<S extends Shape, O extends Props>(def: KindDef<S, O>)
       const i = props as I;
       const c = ctxOf(i);
       await requirePrivileges(c.x);
-      // A namespace named by a plain string may be another resource of the same `up`, still being
-      // made (a program without dependsOn): wait for it, a little, then say which is missing.
-      for (const ns of def.namespaces(i)) {
-        await waitUntil(() => netns.exists(c.x, ns), `cannot create ${def.title(i)}: network namespace "${ns}" does not exist`, WAIT_MS);
-      }
+      // The engine made what this needs first (the program side gave it the dependencies): what is
+      // missing now was never declared, or was removed by hand. Said at once, with what to declare.
+      const gone = await missingNamespace(c.x, def.namespaces(i));
+      if (gone) throw new Error(noNamespace(def.title(i), gone));
       const undo: Undo = [];
       try {
         let outs: Props;
@@ -260,7 +283,7 @@ export function defineKind<S extends Shape, O extends Props>(def: KindDef<S, O>)
     async read(id, props) {
       const c = ctxOf(props);
       if (await missingNamespace(c.x, def.namespaces(props as I))) return {};
-      const outs = await def.read(c, props as P);
+      const outs = await goneWithNamespace(c.x, def.namespaces(props as I), () => def.read(c, props as P), undefined);
       return outs ? { id, props: { ...props, ...outs } } : {};
     },
 
@@ -277,13 +300,18 @@ export function defineKind<S extends Shape, O extends Props>(def: KindDef<S, O>)
 
     async delete(_id, props) {
       const c = ctxOf(props);
-      if (await missingNamespace(c.x, def.namespaces(props as I))) return; // gone with its namespace
-      if (def.found) {
-        const f = await def.found(c, props as I);
-        if (!f || claim(f.marker, c.owner) !== "ours") return; // gone, or someone else's now: leave it alone
-      }
-      await requirePrivileges(c.x);
-      await def.delete(c, props as P);
+      const namespaces = def.namespaces(props as I);
+      if (await missingNamespace(c.x, namespaces)) return; // gone with its namespace
+      // Its namespace may go between that look and the commands (deleted by hand, or by another run):
+      // then the object went with it, which is what delete wanted.
+      await goneWithNamespace(c.x, namespaces, async () => {
+        if (def.found) {
+          const f = await def.found(c, props as I);
+          if (!f || claim(f.marker, c.owner) !== "ours") return; // gone, or someone else's now: leave it alone
+        }
+        await requirePrivileges(c.x);
+        await def.delete(c, props as P);
+      }, undefined);
     },
   };
 }

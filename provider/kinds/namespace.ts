@@ -24,6 +24,9 @@ export const namespace = defineKind({
   replaceOn: ["name"],
   inPlace: [],
   namespaces: () => [], // it is the namespace
+  makes: ["namespace"],
+  provides: (i) => [{ kind: "namespace", ns: i.name }],
+  needs: () => [],
   title: (i) => `network namespace "${i.name}"`,
   id: (i) => i.name,
 

@@ -2,7 +2,8 @@
  * Nat: source NAT out of one interface of a namespace, with nftables: masquerade, or SNAT to `to`.
  * Each Nat is a table of its own (named from its owner) whose one rule carries the owner's marker.
  */
-import { KernelError, waitUntil } from "../kernel/exec";
+import { KernelError } from "../kernel/exec";
+import { inNamespace } from "../needs";
 import * as link from "../kernel/link";
 import * as nft from "../kernel/nft";
 import { familyOf, parseCidr, sameAddress } from "../net";
@@ -23,9 +24,10 @@ const familyOfNat = (i: I) => parseCidr(i.source)!.family;
 const spec = (i: I): nft.SourceNat => ({ family: familyOfNat(i), source: i.source, outInterface: i.outInterface, to: i.to });
 
 async function write(c: Ctx, i: I): Promise<void> {
-  // The interface may be another resource of the same `up`, still being made: wait for it, a little.
-  const present = async () => (await link.show(c.x, i.namespace, i.outInterface)) !== undefined;
-  await waitUntil(present, `cannot NAT out of ${i.outInterface}: interface "${i.outInterface}" does not exist in namespace "${i.namespace}"`);
+  // The interface is made first when the program declares it (its need): missing, it never was.
+  if (!(await link.show(c.x, i.namespace, i.outInterface))) {
+    throw new Error(`cannot NAT out of ${i.outInterface}: interface "${i.outInterface}" does not exist in namespace "${i.namespace}"; declare the VethLink, Bridge or VxlanLink that makes it`);
+  }
   await nft.write(c.x, i.namespace, nft.tableOf(i.owner), c.mark, spec(i));
 }
 
@@ -37,6 +39,9 @@ export const nat = defineKind({
   same: { to: (a, b) => a === b || (a !== undefined && b !== undefined && sameAddress(a, b)) },
   refine: (i) => (i.to && familyOf(i.to) !== familyOfNat(i) ? [{ property: "to", reason: "to: the address and the source network must be the same IP family" }] : []),
   namespaces: (i) => [i.namespace],
+  makes: ["in"],
+  provides: (i) => [{ kind: "in", ns: i.namespace }],
+  needs: (i) => inNamespace(i.namespace, i.outInterface),
   title: (i) => `NAT of ${i.source} out of ${i.outInterface}`,
   id: (i) => `${i.namespace}/${nft.tableOf(i.owner)}`,
 

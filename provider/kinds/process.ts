@@ -5,13 +5,14 @@
  * pid is never taken for ours. A dead process is gone (refresh drops it, up starts it again).
  */
 import { z } from "zod";
-import { KernelError, waitUntil } from "../kernel/exec";
+import { KernelError } from "../kernel/exec";
 import * as netns from "../kernel/netns";
 import * as proc from "../kernel/proc";
 import { netnsPath } from "../kernel/ip";
 import { createHash } from "crypto";
 import { absolutePath, argument, hostname, nsname } from "./fields";
-import { Ctx, defineKind, InputsOf, Props, WAIT_MS } from "./kind";
+import { Ctx, defineKind, InputsOf, noNamespace, Props } from "./kind";
+import { nameOfOwner, Need, pathsIn } from "../needs";
 
 const inputs = {
   namespace: nsname,
@@ -33,6 +34,11 @@ const inputs = {
   logFile: absolutePath.optional(),
   /** Seconds between SIGTERM and SIGKILL when stopping (default 5). */
   stopTimeout: z.number().min(0).max(300).default(5),
+  /**
+   * Processes of the same stack (their resource names) this one starts after and stops before,
+   * e.g. ospfd after zebra. Each must be running when this one starts.
+   */
+  after: z.array(z.string().min(1)).optional(),
 };
 type I = InputsOf<typeof inputs>;
 
@@ -82,7 +88,7 @@ export const processKind = defineKind({
   // (logFile is an input; its output is the path used, the default when unset.)
   outputs: { pid: z.number(), startTime: z.number() },
   replaceOn: ["namespace", "command", "cwd", "env", "hostname", "logFile"],
-  inPlace: ["stopTimeout"],
+  inPlace: ["stopTimeout", "after"],
   // Unset, the log file is the default path, which the state records as an output.
   same: { logFile: (a, b, olds) => (a ?? logOf(olds as I)) === (b ?? logOf(olds as I)) },
   refine: (i) =>
@@ -94,8 +100,24 @@ export const processKind = defineKind({
   title: (i) => `process ${i.command[0]}`,
   id: (i) => i.owner,
 
+  makes: ["process"],
+  provides: (i) => [{ kind: "process", name: nameOfOwner(i.owner) }],
+  // Its namespace and what lives there (its links, addresses, routes), the files its command line
+  // names, and the processes it comes after.
+  needs: (i): Need[] => [
+    { kind: "namespace", ns: i.namespace },
+    { kind: "inside", ns: i.namespace },
+    ...pathsIn([...i.command, ...Object.values(i.env ?? {}), ...(i.cwd ? [i.cwd] : [])]).map((path) => ({ kind: "file" as const, path })),
+    ...(i.after ?? []).map((name) => ({ kind: "process" as const, name })),
+  ],
   async create(c, i, undo) {
-    await waitUntil(() => netns.exists(c.x, i.namespace), `cannot start ${i.command[0]}: network namespace "${i.namespace}" does not exist`, WAIT_MS);
+    if (!(await netns.exists(c.x, i.namespace))) throw new Error(noNamespace(`process ${i.command[0]}`, i.namespace));
+    for (const name of i.after ?? []) {
+      const owner = `${i.owner.split("/").slice(0, 2).join("/")}/${name}`;
+      if ((await proc.owned(c.x, owner)).length === 0) {
+        throw new Error(`cannot start ${i.command[0]} after process "${name}": it is not running; declare a Process named "${name}" in this stack (or leave it out of after)`);
+      }
+    }
     // One of ours already running (an interrupted run started it): the template adopts it.
     if ((await proc.owned(c.x, i.owner)).length) throw new KernelError("process running", "exists", [], "");
     return start(c, i, undo);

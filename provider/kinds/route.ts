@@ -7,6 +7,7 @@ import * as route from "../kernel/route";
 import { canonical } from "../net";
 import { destination, ifname, ipaddr, metric, nsname, routeProblems } from "./fields";
 import { defineKind, InputsOf } from "./kind";
+import { inNamespace, Need } from "../needs";
 
 const inputs = {
   namespace: nsname,
@@ -23,6 +24,12 @@ const spec = (i: I): route.RouteSpec => route.clean({ destination: i.destination
 const fam = (i: I) => [route.isV6(spec(i)) ? 6 : 4] as Array<4 | 6>;
 const installed = async (c: { x: Parameters<typeof route.ours>[0] }, i: I) => route.match(await route.ours(c.x, i.namespace, fam(i)), spec(i));
 
+/** What routes need: their namespace, each one's device, and an address in each gateway's subnet. */
+export const routeNeeds = (ns: string, routes: route.RouteSpec[]): Need[] => [
+  ...inNamespace(ns, ...routes.map((r) => r.device)),
+  ...routes.flatMap((r) => (r.via ? [{ kind: "gateway" as const, ns, ip: r.via }] : [])),
+];
+
 export const routeKind = defineKind({
   inputs,
   outputs: {},
@@ -35,6 +42,9 @@ export const routeKind = defineKind({
   },
   refine: (i) => routeProblems(i).map((p) => ({ property: p.path, reason: `${p.path}: ${p.message}` })),
   namespaces: (i) => [i.namespace],
+  makes: ["in"],
+  provides: (i) => [{ kind: "in", ns: i.namespace }],
+  needs: (i) => routeNeeds(i.namespace, [spec(i)]),
   title: (i) => `route to ${i.destination}`,
   id: (i) => `${i.namespace}/${route.routeKey(spec(i))}`,
 

@@ -5,7 +5,8 @@
 import { z } from "zod";
 import * as route from "../kernel/route";
 import { NotOursError } from "../ownership";
-import { KernelError, waitFor } from "../kernel/exec";
+import { KernelError } from "../kernel/exec";
+import { routeNeeds } from "./route";
 import { cidr, nsname, routeFromText, routeToText, tableRoute } from "./fields";
 import { Ctx, defineKind, InputsOf } from "./kind";
 
@@ -33,27 +34,11 @@ const inputs = {
 };
 type I = InputsOf<typeof inputs>;
 
-/**
- * Turns what is installed of `want` into `want`, in one batch; a refusal names its route. A
- * gateway not reachable yet is waited for (bounded): the batch is re-planned from what went in.
- */
+/** Turns what is installed of `want` into `want`, in one batch; a refusal names its route. */
 async function converge(c: Ctx, ns: string, have: route.RouteSpec[], want: route.RouteSpec[], doing: string): Promise<void> {
-  let current = have;
-  let lines: string[] = [];
+  const lines = route.plan(have, want);
   try {
-    await waitFor(
-      async () => {
-        try {
-          lines = route.plan(current, want);
-          await route.apply(c.x, ns, lines, doing);
-        } catch (e) {
-          current = await route.installed(c.x, ns, want); // a batch stops at its first failing line
-          throw e;
-        }
-      },
-      route.unreachableGateway,
-      route.GATEWAY_WAIT_MS,
-    );
+    await route.apply(c.x, ns, lines, doing);
   } catch (e) {
     if (!(e instanceof KernelError)) throw e;
     // `ip -batch` names the failing line of the last batch: "Command failed -:N".
@@ -77,6 +62,9 @@ export const routeTable = defineKind({
     addresses: (a, b) => JSON.stringify(a ?? []) === JSON.stringify(b ?? []),
   },
   namespaces: (i) => [i.namespace],
+  makes: ["in"],
+  provides: (i) => [{ kind: "in", ns: i.namespace }],
+  needs: (i) => routeNeeds(i.namespace, specs(i.routes)),
   title: (i) => `routes of ${i.namespace}`,
   id: (i) => `${i.namespace}/routes`,
 

@@ -3,7 +3,8 @@
  * `delay`, `jitter`, `loss` (a kernel without sch_netem says so, and nothing is left half made).
  * Ours carry the root handle 4e4c:.
  */
-import { KernelError, waitUntil } from "../kernel/exec";
+import { KernelError } from "../kernel/exec";
+import { inNamespace } from "../needs";
 import * as link from "../kernel/link";
 import * as tc from "../kernel/tc";
 import { duration, ifname, nsname, percent, rate, size } from "./fields";
@@ -36,9 +37,8 @@ export const bytesPerSecond = (r: string): number => {
 };
 
 async function apply(c: Ctx, i: I): Promise<void> {
-  // The device may be another resource of the same `up`, still being made: wait for it, a little.
-  const present = async () => (await link.show(c.x, i.namespace, i.device)) !== undefined;
-  await waitUntil(present, `cannot shape ${i.device}: it does not exist in namespace "${i.namespace}"`);
+  // The device is made first when the program declares it (its need): missing, it never was.
+  if (!(await link.show(c.x, i.namespace, i.device))) throw new Error(`cannot shape ${i.device}: it does not exist in namespace "${i.namespace}"; declare the VethLink, Bridge or VxlanLink that makes it`);
   await tc.apply(c.x, i.namespace, i.device, shaping(i));
 }
 
@@ -54,6 +54,9 @@ export const trafficShaping = defineKind({
     ...((i.burst || i.latency) && !i.rate ? [{ property: i.burst ? "burst" : "latency", reason: `${i.burst ? "burst" : "latency"}: shapes a rate: give rate too` }] : []),
   ],
   namespaces: (i) => [i.namespace],
+  makes: ["in"],
+  provides: (i) => [{ kind: "in", ns: i.namespace }],
+  needs: (i) => inNamespace(i.namespace, i.device),
   title: (i) => `shaping of ${i.device}`,
   id: (i) => `${i.namespace}/${i.device}/qdisc`,
 

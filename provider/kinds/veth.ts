@@ -4,7 +4,8 @@
  * ends), MACs, up/down, checksum offload and the marker update in place; names and namespaces replace.
  */
 import { z } from "zod";
-import { KernelError, waitFor } from "../kernel/exec";
+import { KernelError } from "../kernel/exec";
+import { inNamespace } from "../needs";
 import * as link from "../kernel/link";
 import { ifname, mac, mtu, nsname } from "./fields";
 import { Ctx, defineKind, InputsOf, Props, Undo } from "./kind";
@@ -85,8 +86,11 @@ async function apply(c: Ctx, have: Props | undefined, want: I, firstEndUp = fals
     const haveMac = end === a ? have?.mac : have?.peerMac;
     const haveMaster = end === a ? have?.master : have?.peerMaster;
     if (end.master !== undefined && haveMaster !== end.master) {
-      // The bridge may be another resource of the same `up`, still being made: wait for it, a little.
-      await waitFor(() => link.set(c.x, end.ns, end.dev, { master: end.master }), (e) => e instanceof KernelError && e.kind === "no-device");
+      // The bridge is made first when the program declares it (its need): missing, it never was.
+      await link.set(c.x, end.ns, end.dev, { master: end.master }).catch((e) => {
+        if (!(e instanceof KernelError && e.kind === "no-device")) throw e;
+        throw new Error(`cannot make ${end.dev} a port of bridge "${end.master}": no such bridge in namespace "${end.ns}"; declare a Bridge named "${end.master}" in "${end.ns}"`);
+      });
     }
     await link.set(c.x, end.ns, end.dev, {
       mtu: want.mtu !== undefined && have?.mtu !== want.mtu ? want.mtu : undefined,
@@ -138,6 +142,14 @@ export const veth = defineKind({
       ? [{ property: "peerName", reason: "peerName must differ from name when both ends are in the same namespace" }]
       : [],
   namespaces: (i) => [i.namespace, i.peerNamespace],
+  makes: ["device", "in"],
+  provides: (i) => [
+    { kind: "device", ns: i.namespace, dev: i.name },
+    { kind: "device", ns: i.peerNamespace, dev: i.peerName },
+    { kind: "in", ns: i.namespace },
+    { kind: "in", ns: i.peerNamespace },
+  ],
+  needs: (i) => [...inNamespace(i.namespace, i.master), ...inNamespace(i.peerNamespace, i.peerMaster)],
   title: (i) => `veth ${i.name}/${i.peerName}`,
   id: (i) => `${i.namespace}/${i.name}`,
 

@@ -8,6 +8,7 @@ import { z } from "zod";
 import * as link from "../kernel/link";
 import { ifname, ipaddr, mac, mtu, nsname } from "./fields";
 import { Ctx, defineKind, InputsOf, Props } from "./kind";
+import { inNamespace } from "../needs";
 
 const inputs = {
   /** The device's name in the node's namespace (1-15 bytes). */
@@ -53,6 +54,9 @@ export const vxlan = defineKind({
   replaceOn: ["name", "namespace", "vni", "remote", "local", "dstPort", "underlay", "mac"],
   inPlace: ["mtu", "up", "master"],
   namespaces: (i) => [i.namespace],
+  makes: ["device", "in"],
+  provides: (i) => [{ kind: "device", ns: i.namespace, dev: i.name }, { kind: "in", ns: i.namespace }],
+  needs: (i) => inNamespace(i.namespace, i.master),
   title: (i) => `vxlan ${i.name} (VNI ${i.vni})`,
   id: (i) => `${i.namespace}/${i.name}`,
 

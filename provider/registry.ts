@@ -1,0 +1,166 @@
+/**
+ * The program side of needs and provides (needs.ts): every netns-lab resource a program declares is
+ * noted here, and its `dependsOn` gets the resources that make what it needs — whether the program
+ * passed plain strings or Outputs, in whatever order it declared them, with or without dependsOn of
+ * its own. So the engine creates a namespace before what lives in it and deletes it after; preview
+ * shows the same graph; no provider call ever waits for another resource.
+ *
+ * When: declarations are collected until the program yields to the event loop with nothing new (a
+ * turn of `setImmediate` with no declaration: the synchronous part of a program, or each part
+ * between two `await`s). Then each resource of that batch is matched against every resource declared
+ * so far. A resource declared after an `await` is ordered after what came before it; one that
+ * provides what an earlier batch's resource needed (and found nowhere) fails the program, saying
+ * which: declare it first, or give the earlier one a dependsOn.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { Kind } from "./kinds/kind";
+import { describeNeed, Need, Provide, satisfiedBy, satisfies } from "./needs";
+
+type Props = Record<string, unknown>;
+
+interface Batch {
+  dirty: boolean;
+  done: boolean;
+  settled: Promise<void>;
+  n: number;
+}
+
+interface Entry {
+  kind: string;
+  name: string;
+  def: Kind["def"];
+  check: Kind["check"];
+  args: Props;
+  batch: Batch;
+  resource?: pulumi.Resource;
+  /** The inputs with Outputs resolved and defaults filled; undefined when not known (preview) or not valid. */
+  inputs?: Promise<Props | undefined>;
+  /** What it depends on, once resolved. */
+  deps?: Set<Entry>;
+  /** Needs no declared resource provided when it was resolved. */
+  unmet?: Need[];
+}
+
+const entries: Entry[] = [];
+let current: Batch | undefined;
+let batches = 0;
+
+function batch(): Batch {
+  if (!current || current.done) {
+    const b: Batch = { dirty: true, done: false, n: ++batches, settled: undefined as never };
+    b.settled = new Promise<void>((resolve) => {
+      const check = () => (b.dirty ? ((b.dirty = false), setImmediate(check)) : ((b.done = true), resolve()));
+      setImmediate(check);
+    });
+    current = b;
+  }
+  current.dirty = true;
+  return current;
+}
+
+/** Resolves once the declarations of the current batch have settled (what the Lab waits for, too). */
+export const settled = (): Promise<void> => batch().settled;
+
+/** Where a thing lives: its machine (host and port), or "" for this one. */
+const machineKey = (i: Props): string => {
+  const m = i.machine as { host?: string; port?: number } | undefined;
+  return m?.host ? `${m.host}:${m.port ?? 22}` : "";
+};
+
+async function known(v: unknown): Promise<{ value: unknown; known: boolean }> {
+  if (v === undefined) return { value: undefined, known: true };
+  const o = pulumi.output(v) as unknown as { promise(): Promise<unknown>; isKnown: Promise<boolean> };
+  const [value, isKnown] = await Promise.all([o.promise(), o.isKnown]);
+  return { value, known: isKnown };
+}
+
+function inputsOf(e: Entry): Promise<Props | undefined> {
+  e.inputs ??= (async () => {
+    const out: Props = {};
+    for (const [k, v] of Object.entries(e.args)) {
+      if (k === "__provider") continue;
+      const r = await known(v);
+      if (!r.known) return undefined;
+      if (r.value !== undefined) out[k] = r.value;
+    }
+    const c = await e.check({}, out);
+    return c.failures.length ? undefined : (c.inputs as Props); // invalid: check reports it to the engine
+  })().catch(() => undefined);
+  return e.inputs;
+}
+
+const title = (e: Entry) => `${e.kind} "${e.name}"`;
+
+/** Whether `to` is reachable from `from` through resolved dependencies. */
+function reaches(from: Entry, to: Entry, seen = new Set<Entry>()): Entry[] | undefined {
+  if (from === to) return [from];
+  if (seen.has(from)) return undefined;
+  seen.add(from);
+  for (const d of from.deps ?? []) {
+    const path = reaches(d, to, seen);
+    if (path) return [from, ...path];
+  }
+  return undefined;
+}
+
+/** What `e` must come after: the resources, declared so far, that make what it needs. */
+async function dependencies(e: Entry): Promise<pulumi.Resource[]> {
+  await e.batch.settled;
+  const mine = await inputsOf(e);
+  const deps = new Set<Entry>();
+  const unmet: Need[] = [];
+  const where = mine ? machineKey(mine) : "";
+  const needs = mine ? e.def.needs(mine as never) : [];
+  if (needs.length) {
+    const wanted = new Set(needs.flatMap((n) => satisfiedBy[n.kind]));
+    const candidates = entries.filter((o) => o !== e && o.def.makes.some((k) => wanted.has(k)));
+    const offers = await Promise.all(candidates.map(async (o) => ({ o, i: await inputsOf(o) })));
+    for (const n of needs) {
+      let met = false;
+      for (const { o, i } of offers) {
+        if (!i || machineKey(i) !== where) continue;
+        if ((o.def.provides(i as never) as Provide[]).some((p) => satisfies(p, n))) {
+          deps.add(o);
+          met = true;
+        }
+      }
+      if (!met) unmet.push(n);
+    }
+  }
+  for (const d of deps) {
+    const cycle = reaches(d, e);
+    if (cycle) throw new Error(`netns-lab: a dependency cycle: ${[e, ...cycle].map(title).join(" needs ")}; break it (a process's after, a bridge that is its own port…)`);
+  }
+  e.deps = deps;
+  e.unmet = unmet;
+  if (mine) lateProvider(e, mine);
+  return [...deps].map((d) => d.resource!);
+}
+
+/** A resource of a later batch that makes what an earlier one needed (and did not find): an error. */
+function lateProvider(e: Entry, mine: Props): void {
+  const provides = e.def.provides(mine as never) as Provide[];
+  for (const o of entries) {
+    if (o === e || !o.unmet || o.batch.n >= e.batch.n) continue;
+    const n = o.unmet.find((need) => provides.some((p) => satisfies(p, need)));
+    if (n && n.kind !== "inside") {
+      throw new Error(
+        `netns-lab: ${title(e)} makes ${describeNeed(n)}, which ${title(o)} needs, but it was declared after an await that came after ${title(o)}: ` +
+          `declare it before that await (or give ${title(o)} dependsOn)`,
+      );
+    }
+  }
+}
+
+/**
+ * Notes a resource the program declares and returns the `dependsOn` to register it with: the
+ * program's own (if any) and the resources that make what it needs. Call `attach` once constructed.
+ */
+export function declare(kind: string, k: Kind, name: string, args: Props, own: pulumi.CustomResourceOptions["dependsOn"]): { dependsOn: pulumi.Input<pulumi.Input<pulumi.Resource>[]>; attach(r: pulumi.Resource): void } {
+  const e: Entry = { kind, name, def: k.def, check: k.check, args, batch: batch() };
+  entries.push(e);
+  const found = dependencies(e);
+  // The SDK flattens nested arrays and promises of resources.
+  const dependsOn = (own === undefined ? [found] : [own, found]) as unknown as pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
+  return { dependsOn, attach: (r) => void (e.resource = r) };
+}
