@@ -6,6 +6,7 @@ import * as path from "path";
 import { promisify } from "util";
 import { DESCRIBE_TO_ENV, LabDescription } from "../provider/components/description";
 import { Options, PKG, UsageError } from "./args";
+import { labFromResources } from "./fromstate";
 
 const execFileP = promisify(execFile);
 
@@ -24,13 +25,18 @@ async function pulumi(o: Options, args: string[], env: NodeJS.ProcessEnv = proce
   }
 }
 
-/** The lab as the deployed stack describes it. */
+/**
+ * The lab as the deployed stack describes it (the `description` a Lab exports), or, for a program
+ * that exports none (raw resources), as its resources say (fromstate.ts).
+ */
 export async function deployedLab(o: Options): Promise<LabDescription> {
   const out = JSON.parse(await pulumi(o, ["stack", "output", "--json"]));
-  if (!out.description) {
-    throw new UsageError(`stack ${o.stack ?? "(selected)"} is not up, or its program exports no lab description: run \`make up\` (or bin/pulumi up)`);
+  if (out.description) return out.description as LabDescription;
+  const resources = await stackResources(o);
+  if (!resources.length) {
+    throw new UsageError(`stack ${o.stack ?? "(selected)"} is not up (it holds no netns-lab resource): run \`make up\` (or bin/pulumi up)`);
   }
-  return out.description as LabDescription;
+  return labFromResources(o.stack ?? "lab", resources);
 }
 
 /** The lab as the program would make it, without deploying anything (see DESCRIBE_TO_ENV). */

@@ -82,6 +82,24 @@ export function describeNeed(n: Need): string {
   }
 }
 
+/** How a thing reads in a message: `address 10.0.0.1/24 on "eth1" in namespace "r1"`. */
+export function describeProvide(p: Provide): string {
+  switch (p.kind) {
+    case "namespace":
+      return `network namespace "${p.ns}"`;
+    case "device":
+      return `device "${p.dev}" in namespace "${p.ns}"`;
+    case "address":
+      return `address ${p.cidr} on "${p.dev}" in namespace "${p.ns}"`;
+    case "in":
+      return `something in namespace "${p.ns}"`;
+    case "file":
+      return `file ${p.path}`;
+    case "process":
+      return `process ${p.name}`;
+  }
+}
+
 /** The namespace need, plus the device need of each named device ("lo" is always there). */
 export function inNamespace(ns: string, ...devices: Array<string | undefined>): Need[] {
   return [{ kind: "namespace", ns }, ...devices.filter((d): d is string => d !== undefined && d !== "lo").map((dev) => ({ kind: "device" as const, ns, dev }))];

@@ -8,9 +8,12 @@
  * - links (veth ends, and the kinds to come): the link's alias, `netns-lab:<owner>`;
  * - routes: rtnetlink protocol 78 (a route cannot carry a text; the Route or RouteTable that
  *   declares a destination and metric claims it);
+ * - files: a record beside them (below);
  * - addresses: none of their own (iproute2 6.1 cannot tag one); an address on a link this stack
  *   made is taken as the stack's.
  */
+import { createHash } from "crypto";
+
 export const OWNER_PREFIX = "netns-lab:";
 
 /** The marker text of an owner, as stored in an alias. */
@@ -22,6 +25,20 @@ export const ownerIn = (text: string | undefined): string | undefined =>
 
 /** `<project>/<stack>` of an owner. */
 export const stackOf = (owner: string): string => owner.split("/").slice(0, 2).join("/");
+
+/**
+ * Files (kinds/file.ts): a file's text cannot carry a marker (it is a daemon's configuration), so
+ * each file we write has a record, /run/netns-lab/files/<hash of its path>, holding its owner and
+ * path: written before the file, removed after it.
+ */
+export const FILE_RECORDS = "/run/netns-lab/files";
+export const fileRecordOf = (path: string): string => `${FILE_RECORDS}/${createHash("sha256").update(path).digest("hex").slice(0, 24)}`;
+export const fileRecord = (owner: string, path: string): string => `${owner}\n${path}\n`;
+/** A record's owner and path, or undefined when it is not one. */
+export const parseFileRecord = (text: string | undefined): { owner: string; path: string } | undefined => {
+  const [owner, path] = (text ?? "").split("\n");
+  return owner && path ? { owner, path } : undefined;
+};
 
 /** rtnetlink protocol number marking netns-lab's routes (unassigned in /etc/iproute2/rt_protos). */
 export const ROUTE_PROTOCOL = "78";

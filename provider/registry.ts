@@ -14,7 +14,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Kind } from "./kinds/kind";
-import { describeNeed, Need, Provide, satisfiedBy, satisfies } from "./needs";
+import { describeNeed, describeProvide, Need, Provide, satisfiedBy, satisfies } from "./needs";
+import { canonicalCidr } from "./net";
 
 type Props = Record<string, unknown>;
 
@@ -103,10 +104,26 @@ function reaches(from: Entry, to: Entry, seen = new Set<Entry>()): Entry[] | und
   return undefined;
 }
 
+/** Things only one resource may make: a second maker is refused (two IpAddress for one address…). */
+const EXCLUSIVE: ReadonlyArray<Provide["kind"]> = ["namespace", "device", "address", "file"];
+const makers = new Map<string, Entry>();
+function claimAll(e: Entry, mine: Props): void {
+  for (const p of e.def.provides(mine as never) as Provide[]) {
+    if (!EXCLUSIVE.includes(p.kind)) continue;
+    const key = `${machineKey(mine)}|${JSON.stringify(p.kind === "address" ? { ...p, cidr: canonicalCidr(p.cidr) } : p)}`;
+    const other = makers.get(key);
+    if (other && other !== e) {
+      throw new Error(`netns-lab: ${title(other)} and ${title(e)} both make ${describeProvide(p)}: one object, one resource (remove one, or give it another name)`);
+    }
+    makers.set(key, e);
+  }
+}
+
 /** What `e` must come after: the resources, declared so far, that make what it needs. */
 async function dependencies(e: Entry): Promise<pulumi.Resource[]> {
   await e.batch.settled;
   const mine = await inputsOf(e);
+  if (mine) claimAll(e, mine);
   const deps = new Set<Entry>();
   const unmet: Need[] = [];
   const where = mine ? machineKey(mine) : "";
@@ -153,6 +170,13 @@ function lateProvider(e: Entry, mine: Props): void {
 }
 
 /**
+ * On each resource: a promise that rejects with the registry's refusal of it (two makers of one
+ * thing, a cycle, a late maker). The program fails on that refusal anyway (an unhandled rejection of
+ * its registration); this is for tests and tools that want to see it.
+ */
+export const DEPENDENCIES = Symbol.for("netns-lab.dependencies");
+
+/**
  * Notes a resource the program declares and returns the `dependsOn` to register it with: the
  * program's own (if any) and the resources that make what it needs. Call `attach` once constructed.
  */
@@ -162,5 +186,11 @@ export function declare(kind: string, k: Kind, name: string, args: Props, own: p
   const found = dependencies(e);
   // The SDK flattens nested arrays and promises of resources.
   const dependsOn = (own === undefined ? [found] : [own, found]) as unknown as pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
-  return { dependsOn, attach: (r) => void (e.resource = r) };
+  return {
+    dependsOn,
+    attach: (r) => {
+      e.resource = r;
+      Object.defineProperty(r, DEPENDENCIES, { value: found.then(() => undefined) });
+    },
+  };
 }

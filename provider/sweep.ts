@@ -15,7 +15,7 @@ import * as hosts from "./kernel/hosts";
 import * as link from "./kernel/link";
 import * as netns from "./kernel/netns";
 import * as proc from "./kernel/proc";
-import { ownerIn } from "./ownership";
+import { FILE_RECORDS, ownerIn, parseFileRecord } from "./ownership";
 
 export interface SweepReport {
   namespaces: string[];
@@ -43,6 +43,13 @@ export async function sweep(project: string, stack: string, x: Executor = local)
     const h = await hosts.read(x, ns).catch(() => undefined);
     if (h) await hosts.remove(x, ns);
     report.namespaces.push(ns);
+  }
+  // Files the stack wrote, by their records (kinds/file.ts).
+  for (const f of await x.listDir(FILE_RECORDS).catch(() => [] as string[])) {
+    const r = parseFileRecord(await x.readFile(`${FILE_RECORDS}/${f}`).catch(() => undefined));
+    if (!r?.owner.startsWith(prefix)) continue;
+    await x.removeFile(r.path, "/run").catch(() => undefined);
+    await x.removeFile(`${FILE_RECORDS}/${f}`, "/run/netns-lab");
   }
   await removeTree(x, `/run/netns-lab/${project}/${stack}`);
   return report;

@@ -100,8 +100,12 @@ export class Lab extends pulumi.ComponentResource {
     return this.add(new Router(name, this.ctx, { namespace: this.namespacePrefix + name, ...opts, parent: this }));
   }
 
+  /**
+   * A cable between two nodes, named `<a>-<b>`; given interface `names`, named from them instead
+   * (`<nameA>-<nameB>`), so that two cables between the same pair are two links.
+   */
   link(a: LabNode, b: LabNode, o: LinkOptions = {}): Link {
-    return this.cable(`${a.name}-${b.name}`, a, b, o);
+    return this.cable(o.names ? `${o.names[0]}-${o.names[1]}` : `${a.name}-${b.name}`, a, b, o);
   }
 
   /**
@@ -197,7 +201,7 @@ export class Lab extends pulumi.ComponentResource {
         ...(n.natRules.length ? { nat: n.natRules } : {}), ...(n.processes.length ? { processes: n.processes } : {}),
       })),
       links: this.links.map((l) => ({
-        name: `${l.ends[0].node}-${l.ends[1].node}`,
+        name: l.linkName,
         ends: l.ends.map((e) => ({ node: e.node, interface: e.name, ...(e.address ? { address: e.address } : {}), ...(e.addresses ? { addresses: e.addresses } : {}) })),
       })),
     };

@@ -56,11 +56,14 @@ export class Link extends pulumi.ComponentResource {
   readonly addresses: IpAddress[] = [];
   readonly shaping: TrafficShaping[] = [];
   readonly ends: [LinkEnd, LinkEnd];
+  /** Its name in the lab (`<a>-<b>`, or from its interface names). */
+  readonly linkName: string;
 
   constructor(name: string, a: LabNode, b: LabNode, o: LinkOptions & LinkWiring, opts: pulumi.ComponentResourceOptions = {}) {
     const restore = programStack(); // the state records the program's frames only
     super("netns-lab:index:Link", name, {}, opts);
     restore();
+    this.linkName = name;
     const [an, bn] = o.names ?? [`${a.name}-${b.name}`, `${b.name}-${a.name}`];
     const across = (a.machine?.name ?? "") !== (b.machine?.name ?? "");
     if (!across) {

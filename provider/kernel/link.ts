@@ -96,22 +96,17 @@ export interface Vxlan {
 }
 
 /**
- * A VXLAN device made in the machine's root namespace (where its UDP socket stays, on the underlay)
- * and moved, marked, into the node's namespace in a second call. Should that second call not happen
- * (a crash in between), the device left in the root namespace carries no marker: creating it again
- * fails with "exists" there, and `ip link del NAME` removes it.
+ * A VXLAN device born in the node's namespace: `ip link add … netns NS type vxlan …` made from the
+ * machine's root namespace, so its UDP socket stays there, on the underlay (the device reports
+ * link-netnsid 0), while the device is never in the root namespace. The kernel takes no alias at
+ * creation: the caller marks it with its next call, in the node's namespace. A crash between the
+ * two leaves an unmarked device in the node's namespace only (kinds/vxlan.ts adopts it there).
  */
-export async function addVxlan(x: Executor, ns: string, v: Vxlan, alias: string): Promise<void> {
+export async function addVxlan(x: Executor, ns: string, v: Vxlan): Promise<void> {
   await ip(x, undefined, [
-    "link", "add", "name", v.name, ...(v.mtu !== undefined ? ["mtu", String(v.mtu)] : []), ...(v.mac ? ["address", v.mac] : []),
+    "link", "add", "name", v.name, ...(v.mtu !== undefined ? ["mtu", String(v.mtu)] : []), ...(v.mac ? ["address", v.mac] : []), "netns", ns,
     "type", "vxlan", "id", String(v.vni), "remote", v.remote, ...(v.local ? ["local", v.local] : []), "dstport", String(v.dstPort), ...(v.underlay ? ["dev", v.underlay] : []),
-  ], { doing: `create vxlan ${v.name} (VNI ${v.vni} to ${v.remote})` });
-  try {
-    await ip(x, undefined, ["link", "set", "dev", v.name, "alias", alias, "netns", ns], { doing: `move vxlan ${v.name} into ${ns}` });
-  } catch (e) {
-    await ip(x, undefined, ["link", "del", "dev", v.name]).catch(() => undefined);
-    throw e;
-  }
+  ], { doing: `create vxlan ${v.name} (VNI ${v.vni} to ${v.remote}) in ${ns}` });
 }
 
 /** Turns a bridge's spanning tree on or off. */

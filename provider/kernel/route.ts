@@ -17,8 +17,10 @@ export interface RouteSpec {
 
 export const isV6 = (r: RouteSpec): boolean => (r.destination === "default" ? familyOf(r.via ?? "") === 6 : r.destination.includes(":"));
 const familyOfRoute = (r: RouteSpec): 4 | 6 => (isV6(r) ? 6 : 4);
-/** What identifies a route in a table: destination, metric, family. */
-export const routeKey = (r: RouteSpec): string => `${r.destination}|${r.metric ?? 0}|${familyOfRoute(r)}`;
+/** The kernel lists 0.0.0.0/0 and ::/0 as "default": one name for one destination. */
+const keyDestination = (d: string): string => (d === "0.0.0.0/0" || d === "::/0" ? "default" : d);
+/** What identifies a route in a table: destination (0.0.0.0/0 and ::/0 are default), metric, family. */
+export const routeKey = (r: RouteSpec): string => `${keyDestination(r.destination)}|${r.metric ?? 0}|${familyOfRoute(r)}`;
 const dest = (r: RouteSpec) => (r.destination === "default" && isV6(r) ? "::/0" : r.destination);
 
 /** `route <verb> …` arguments for one route (also an `ip -batch` line). */

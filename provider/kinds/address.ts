@@ -21,6 +21,7 @@ export const address = defineKind({
   makes: ["address", "in"],
   provides: (i) => [{ kind: "address", ns: i.namespace, dev: i.device, cidr: i.address }, { kind: "in", ns: i.namespace }],
   needs: (i) => inNamespace(i.namespace, i.device),
+  remark: "unmarked",
   title: (i) => `address ${i.address} on ${i.device}`,
   id: (i) => `${i.namespace}/${i.device}/${i.address}`,
 

@@ -44,6 +44,7 @@ export const bridge = defineKind({
   makes: ["device", "in"],
   provides: (i) => [{ kind: "device", ns: i.namespace, dev: i.name }, { kind: "in", ns: i.namespace }],
   needs: (i) => [{ kind: "namespace", ns: i.namespace }],
+  remark: "update",
   title: (i) => `bridge ${i.name}`,
   id: (i) => `${i.namespace}/${i.name}`,
 

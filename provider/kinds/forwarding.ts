@@ -51,6 +51,7 @@ export const forwarding = defineKind({
   makes: ["in"],
   provides: (i) => [{ kind: "in", ns: i.namespace }],
   needs: (i) => [{ kind: "namespace", ns: i.namespace }],
+  remark: "unmarked",
   title: (i) => `forwarding in ${i.namespace}`,
   id: (i) => i.namespace,
 

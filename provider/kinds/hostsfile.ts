@@ -23,6 +23,7 @@ export const hostsFile = defineKind({
   provides: (i) => [{ kind: "in", ns: i.namespace }],
   // Written once its namespace is there (ip netns exec reads it there), removed before it goes.
   needs: (i) => [{ kind: "namespace", ns: i.namespace }],
+  remark: "update",
   title: (i) => `hosts file of ${i.namespace}`,
   id: (i) => hosts.hostsPath(i.namespace),
 

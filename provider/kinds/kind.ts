@@ -97,7 +97,15 @@ export interface KindDef<S extends Shape, O extends Props> {
    * remove: null if nothing is there. Kinds without it (settings such as forwarding) never meet
    * "exists", and their delete needs no ownership check beyond the namespace.
    */
-  found?(c: Ctx, i: InputsOf<S>): Promise<Found | null>;
+  found?(c: Ctx, i: InputsOf<S>, why: "create" | "delete"): Promise<Found | null>;
+  /**
+   * How an owner change (a stack renamed, a resource renamed with `aliases`) re-marks the object:
+   * "update" — `update` does it (it compares the old owner with the new); "replace" — it cannot be
+   * re-marked (a running program's environment), so it is replaced; "unmarked" — it carries no
+   * marker of its owner (a route's protocol is every stack's); or a function that moves the marker
+   * (called instead of `update` when only the owner changed, before it otherwise).
+   */
+  remark: "update" | "replace" | "unmarked" | ((c: Ctx, olds: InputsOf<S> & Partial<O>, news: InputsOf<S>) => Promise<void>);
   /** Converges an object of ours, left by an interrupted run, to the inputs. */
   adopt?(c: Ctx, i: InputsOf<S>, undo: Undo): Promise<Props>;
   /** The object as the kernel has it, or undefined when it is gone (or not ours any more). */
@@ -244,6 +252,7 @@ export function defineKind<S extends Shape, O extends Props>(def: KindDef<S, O>)
     async diff(_id, olds, news) {
       const replaces: string[] = def.replaceOn.filter((k) => !unchanged(k, olds, news, false));
       if (!same(olds.machine, news.machine)) replaces.push("machine");
+      if (def.remark === "replace" && olds.owner !== undefined && olds.owner !== news.owner) replaces.push("owner");
       for (const k of def.alsoReplace?.(olds) ?? []) if (!replaces.includes(k as never)) replaces.push(k as never);
       const updates: string[] = [...def.inPlace, "owner"].filter((k) => !unchanged(k, olds, news, true));
       // A stack written by an older release: its next up stores this release's provider line.
@@ -266,7 +275,7 @@ export function defineKind<S extends Shape, O extends Props>(def: KindDef<S, O>)
           outs = await def.create(c, i, undo);
         } catch (e) {
           if (!(e instanceof KernelError && e.kind === "exists") || !def.found || !def.adopt) throw e;
-          const f = await def.found(c, i);
+          const f = await def.found(c, i, "create");
           const cl = claim(f ? f.marker : null, c.owner);
           if (cl !== "ours") {
             refuse(cl, { what: f?.what ?? def.title(i), where: f?.where, found: f?.marker, hint: f?.hint });
@@ -295,6 +304,10 @@ export function defineKind<S extends Shape, O extends Props>(def: KindDef<S, O>)
       // Only the stored provider line differs (a stack of an older release): nothing to do in the kernel.
       const fields = [...def.inPlace, "owner"].filter((k) => !unchanged(k, olds, news, true));
       if (fields.length === 0) return { outs: { ...kept, ...news } };
+      if (typeof def.remark === "function" && olds.owner !== news.owner) {
+        await def.remark(c, olds as P, news as I);
+        if (fields.length === 1) return { outs: { ...kept, ...news } }; // only the owner changed
+      }
       return { outs: { ...kept, ...news, ...(await def.update(c, olds as P, news as I)) } };
     },
 
@@ -306,7 +319,7 @@ export function defineKind<S extends Shape, O extends Props>(def: KindDef<S, O>)
       // then the object went with it, which is what delete wanted.
       await goneWithNamespace(c.x, namespaces, async () => {
         if (def.found) {
-          const f = await def.found(c, props as I);
+          const f = await def.found(c, props as I, "delete");
           if (!f || claim(f.marker, c.owner) !== "ours") return; // gone, or someone else's now: leave it alone
         }
         await requirePrivileges(c.x);

@@ -27,6 +27,7 @@ export const namespace = defineKind({
   makes: ["namespace"],
   provides: (i) => [{ kind: "namespace", ns: i.name }],
   needs: () => [],
+  remark: "update",
   title: (i) => `network namespace "${i.name}"`,
   id: (i) => i.name,
 

@@ -42,6 +42,11 @@ export const nat = defineKind({
   makes: ["in"],
   provides: (i) => [{ kind: "in", ns: i.namespace }],
   needs: (i) => inNamespace(i.namespace, i.outInterface),
+  // The table is named from its owner: the new owner's is written, then the old one's removed.
+  async remark(c, olds, news) {
+    await write(c, news);
+    if (nft.tableOf(olds.owner) !== nft.tableOf(news.owner)) await nft.remove(c.x, olds.namespace, nft.tableOf(olds.owner), familyOfNat(olds));
+  },
   title: (i) => `NAT of ${i.source} out of ${i.outInterface}`,
   id: (i) => `${i.namespace}/${nft.tableOf(i.owner)}`,
 

@@ -110,6 +110,8 @@ export const processKind = defineKind({
     ...pathsIn([...i.command, ...Object.values(i.env ?? {}), ...(i.cwd ? [i.cwd] : [])]).map((path) => ({ kind: "file" as const, path })),
     ...(i.after ?? []).map((name) => ({ kind: "process" as const, name })),
   ],
+  // A running program's environment (its NETNS_LAB_OWNER marker) cannot change: a new owner restarts it.
+  remark: "replace",
   async create(c, i, undo) {
     if (!(await netns.exists(c.x, i.namespace))) throw new Error(noNamespace(`process ${i.command[0]}`, i.namespace));
     for (const name of i.after ?? []) {
@@ -147,3 +149,4 @@ export const processKind = defineKind({
     await c.x.removeFile(logOf(props), "/run");
   },
 });
+

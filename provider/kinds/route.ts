@@ -45,6 +45,7 @@ export const routeKind = defineKind({
   makes: ["in"],
   provides: (i) => [{ kind: "in", ns: i.namespace }],
   needs: (i) => routeNeeds(i.namespace, [spec(i)]),
+  remark: "unmarked",
   title: (i) => `route to ${i.destination}`,
   id: (i) => `${i.namespace}/${route.routeKey(spec(i))}`,
 

@@ -65,6 +65,7 @@ export const routeTable = defineKind({
   makes: ["in"],
   provides: (i) => [{ kind: "in", ns: i.namespace }],
   needs: (i) => routeNeeds(i.namespace, specs(i.routes)),
+  remark: "unmarked",
   title: (i) => `routes of ${i.namespace}`,
   id: (i) => `${i.namespace}/routes`,
 

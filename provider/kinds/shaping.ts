@@ -57,6 +57,7 @@ export const trafficShaping = defineKind({
   makes: ["in"],
   provides: (i) => [{ kind: "in", ns: i.namespace }],
   needs: (i) => inNamespace(i.namespace, i.device),
+  remark: "unmarked",
   title: (i) => `shaping of ${i.device}`,
   id: (i) => `${i.namespace}/${i.device}/qdisc`,
 

@@ -150,6 +150,7 @@ export const veth = defineKind({
     { kind: "in", ns: i.peerNamespace },
   ],
   needs: (i) => [...inNamespace(i.namespace, i.master), ...inNamespace(i.peerNamespace, i.peerMaster)],
+  remark: "update",
   title: (i) => `veth ${i.name}/${i.peerName}`,
   id: (i) => `${i.namespace}/${i.name}`,
 

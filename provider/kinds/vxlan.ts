@@ -1,7 +1,7 @@
 /**
  * VxlanLink: one end of a cable between machines — a VXLAN device in a node's namespace whose
- * tunnel runs over the machine's own network (the underlay). Made in the machine's root namespace and
- * moved into the node's; the other end is the same kind on the other machine, with the same VNI and
+ * tunnel runs over the machine's own network (the underlay). Born in the node's namespace, marked, in one
+ * call made from the machine's root namespace (where its UDP socket stays); the other end is the same kind on the other machine, with the same VNI and
  * each other's underlay address as `remote`. One VNI per link.
  */
 import { z } from "zod";
@@ -9,6 +9,7 @@ import * as link from "../kernel/link";
 import { ifname, ipaddr, mac, mtu, nsname } from "./fields";
 import { Ctx, defineKind, InputsOf, Props } from "./kind";
 import { inNamespace } from "../needs";
+import { sameStack } from "../ownership";
 
 const inputs = {
   /** The device's name in the node's namespace (1-15 bytes). */
@@ -57,13 +58,15 @@ export const vxlan = defineKind({
   makes: ["device", "in"],
   provides: (i) => [{ kind: "device", ns: i.namespace, dev: i.name }, { kind: "in", ns: i.namespace }],
   needs: (i) => inNamespace(i.namespace, i.master),
+  remark: async (c, _olds, news) => link.set(c.x, news.namespace, news.name, { alias: c.mark }),
   title: (i) => `vxlan ${i.name} (VNI ${i.vni})`,
   id: (i) => `${i.namespace}/${i.name}`,
 
   async create(c, i, undo) {
-    await link.addVxlan(c.x, i.namespace, { name: i.name, vni: i.vni, remote: i.remote, local: i.local, dstPort: i.dstPort, underlay: i.underlay, mtu: i.mtu, mac: i.mac }, c.mark);
+    await link.addVxlan(c.x, i.namespace, { name: i.name, vni: i.vni, remote: i.remote, local: i.local, dstPort: i.dstPort, underlay: i.underlay, mtu: i.mtu, mac: i.mac });
     undo.push(() => link.del(c.x, i.namespace, i.name));
-    await link.set(c.x, i.namespace, i.name, { master: i.master, up: i.up ? true : undefined });
+    // The marker with the first settings: the kernel takes no alias when a link is made.
+    await link.set(c.x, i.namespace, i.name, { alias: c.mark, master: i.master, up: i.up ? true : undefined });
     const outs = await describe(c, i);
     if (!outs) throw new Error(`vxlan ${i.name} in ${i.namespace} vanished while it was being set up: run refresh`);
     return outs;
@@ -71,11 +74,15 @@ export const vxlan = defineKind({
 
   async found(c, i) {
     const l = await link.show(c.x, i.namespace, i.name);
-    return l ? { marker: l.ifalias, what: `interface "${i.name}"`, where: `in namespace "${i.namespace}" on ${c.x.where}` } : null;
+    if (!l) return null;
+    // Unmarked, with our VNI, in a namespace of our stack: ours, made by a run killed before it
+    // could mark it (the kernel takes no alias at creation; nobody else makes links in our namespaces).
+    const orphan = !l.ifalias && l.linkinfo?.info_kind === "vxlan" && l.linkinfo.info_data?.id === i.vni && sameStack((await link.show(c.x, i.namespace, "lo"))?.ifalias, c.owner);
+    return { marker: orphan ? c.mark : l.ifalias, what: `interface "${i.name}"`, where: `in namespace "${i.namespace}" on ${c.x.where}` };
   },
 
   async adopt(c, i) {
-    await link.set(c.x, i.namespace, i.name, { mtu: i.mtu, up: i.up, master: i.master });
+    await link.set(c.x, i.namespace, i.name, { alias: c.mark, mtu: i.mtu, up: i.up, master: i.master });
     return (await describe(c, i)) ?? {};
   },
 

@@ -3,6 +3,7 @@
 // project. Each converges in one `up` and one `destroy` at the engine's default parallelism and at
 // 1 and 2, pings, and previews no change after up; destroy repeated ten times in a row never fails;
 // a real mistake fails at once, naming it. Nothing is left behind.
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { cleanupAfterAll, openStack, REPO, TestStack } from "../support/engine";
@@ -122,5 +123,73 @@ describe("mistakes fail at once and clearly", () => {
     expect(String(err)).toMatch(/NetNamespace "[^"]+-a" makes network namespace "[^"]+-a", which VethLink "ab" needs, but it was declared after an await/);
     await t.stack.destroy(quiet);
     expect(ours(`${prefix}late`)).toEqual([]);
+  });
+});
+
+describe("the graph the engine gets", () => {
+  const dir = dirOf("line");
+  const prefix = uniquePrefix();
+  const stackName = prefix.slice(0, -1);
+  const lab = cleanupAfterAll(prefix);
+  test("preview's plan and the state after up hold the same dependencies, from what each resource names", async () => {
+    const t = lab.track(await openStack(dir, stackName, {}));
+    const planFile = path.join(dir, "plan.json");
+    await t.stack.preview({ ...quiet, plan: planFile });
+    const plan = JSON.parse(fs.readFileSync(planFile, "utf8"));
+    const short = (urns: string[] = []): string[] => urns.map((u) => u.split("::").pop()!).sort();
+    const planned: Record<string, string[]> = {};
+    for (const [urn, rp] of Object.entries<any>(plan.resourcePlans ?? {})) planned[urn.split("::").pop()!] = short(rp.goal?.dependencies);
+    const ns = (n: string) => `${stackName}-${n}`;
+    const expected: Record<string, string[]> = {
+      "a-default": [ns("a"), "a-1"].sort(), // its namespace and the address whose subnet holds its gateway
+      "a-1": [ns("a"), "ab"].sort(), // its namespace and the cable that makes its device
+      ab: [ns("a"), ns("b")].sort(),
+      "b-fwd": [ns("b")],
+      [ns("a")]: [],
+    };
+    for (const [name, deps] of Object.entries(expected)) expect([name, planned[name]]).toEqual([name, deps]);
+    await t.stack.up(quiet);
+    const state = await t.stack.exportStack();
+    for (const [name, deps] of Object.entries(expected)) {
+      const r = state.deployment.resources.find((x: { urn: string }) => x.urn.endsWith(`::${name}`));
+      expect([name, short(r.dependencies)]).toEqual([name, deps]);
+    }
+    await t.stack.destroy(quiet);
+    expect(ours(stackName)).toEqual([]);
+  });
+});
+
+describe("the CLI on a program of raw resources (no Lab, no description)", () => {
+  const dir = dirOf("lan-nat");
+  const prefix = uniquePrefix();
+  const stackName = prefix.slice(0, -1);
+  const lab = cleanupAfterAll(prefix);
+  let env: NodeJS.ProcessEnv;
+  const cli = (command: string, ...args: string[]) => {
+    const r = spawnSync("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), command, "--stack", stackName, "--cwd", dir, ...args], { env, encoding: "utf8" });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+  test("graph, verify, status, exec and logs read the lab from the stack's resources", async () => {
+    const t = lab.track(await openStack(dir, stackName, {}));
+    env = { ...process.env, ...(t.stack.workspace as unknown as { envVars: Record<string, string> }).envVars };
+    expect(cli("status").err).toMatch(/is not up \(it holds no netns-lab resource\)/);
+    await t.stack.up(quiet);
+    const ns = (n: string) => `${stackName}-${n}`;
+    const g = cli("graph");
+    expect([g.code, g.err]).toEqual([0, ""]);
+    expect(g.out).toContain(`${ns("r")}["${ns("r")}<br/>router"]`);
+    expect(g.out).toContain(`${ns("sw")}["${ns("sw")}<br/>switch"]`);
+    expect(g.out).toMatch(new RegExp(`${ns("r")} ---\\|"out 10\\.60\\.0\\.1/24<br/>10\\.60\\.0\\.0/24<br/>in 10\\.60\\.0\\.2/24"\\| ${ns("o")}`));
+    // o has no route back to the LAN (only NAT answers it): verify says so, per pair.
+    const v = cli("verify");
+    expect(v.out).toContain(ns("a"));
+    expect(v.code).toBe(1);
+    const s = cli("status");
+    expect([s.code, s.err]).toEqual([0, ""]);
+    expect(s.out).toContain(ns("r"));
+    const e = cli("exec", ns("a"), "--", "ping", "-c", "1", "-W", "2", "10.60.0.2");
+    expect(e.code).toBe(0);
+    expect(cli("logs", ns("a")).err).toMatch(/runs no process/);
+    await t.stack.destroy(quiet);
   });
 });

@@ -62,14 +62,18 @@ describe("Bridge and ports", () => {
     expect(linkJson(h, "mtu").linkinfo.info_kind).toBe("veth");
   });
 
-  test("a bridge someone else made is refused; a port whose bridge comes a moment later waits for it", async () => {
+  test("a bridge someone else made is refused; a port whose bridge is not there fails at once, naming the Bridge to declare, and leaves nothing", async () => {
     const sw = await mkns("sw");
     const h = await mkns("h");
     sh("ip", ["-n", sw, "link", "add", "theirs", "type", "bridge"]);
     await expect(make("Bridge", { namespace: sw, name: "theirs" })).rejects.toBeInstanceOf(NotOursError);
-    const later = new Promise((r) => setTimeout(r, 600)).then(() => make("Bridge", { namespace: sw, name: "br1", owner: `${owner}-b` }));
+    const t0 = Date.now();
+    await expect(make("VethLink", { name: "h-sw", namespace: h, peerName: "sw-h", peerNamespace: sw, peerMaster: "br1" }))
+      .rejects.toThrow(`cannot make sw-h a port of bridge "br1": no such bridge in namespace "${sw}"; declare a Bridge named "br1" in "${sw}"`);
+    expect(Date.now() - t0).toBeLessThan(1000); // no waiting for it
+    expect(() => sh("ip", ["-n", h, "link", "show", "h-sw"])).toThrow(); // rolled back
+    await make("Bridge", { namespace: sw, name: "br1", owner: `${owner}-b` });
     await make("VethLink", { name: "h-sw", namespace: h, peerName: "sw-h", peerNamespace: sw, peerMaster: "br1" });
-    await later;
     expect(linkJson(sw, "sw-h").master).toBe("br1");
   });
 });
@@ -180,14 +184,18 @@ describe("HostsFile", () => {
   });
 });
 
-test("a route whose gateway becomes reachable a moment later waits for it (bounded)", async () => {
+test("a route whose gateway no address reaches fails at once, naming what to declare, and leaves no route; with the address it goes in", async () => {
   const a = await mkns("a");
   const b = await mkns("b");
   await make("VethLink", { name: "a-b", namespace: a, peerName: "b-a", peerNamespace: b, owner: `${owner}-v` });
-  const address = new Promise((r) => setTimeout(r, 700)).then(() => make("IpAddress", { namespace: a, device: "a-b", address: "10.66.0.1/24", owner: `${owner}-addr` }));
+  const routes = [{ destination: "10.68.0.0/16", device: "a-b" }, { destination: "10.67.0.0/16", via: "10.66.0.2" }];
   const t0 = Date.now();
-  await make("RouteTable", { namespace: a, routes: [{ destination: "10.67.0.0/16", via: "10.66.0.2" }, { destination: "10.68.0.0/16", device: "a-b" }] });
-  await address;
-  expect(Date.now() - t0).toBeGreaterThanOrEqual(600);
+  await expect(make("RouteTable", { namespace: a, routes })).rejects.toThrow(
+    `gateway 10.66.0.2 is not reachable from namespace "${a}": no address in its subnet; declare an IpAddress whose subnet holds 10.66.0.2 on a device of "${a}"`,
+  );
+  expect(Date.now() - t0).toBeLessThan(1000); // no waiting for it
+  expect(sh("ip", ["-n", a, "route", "show", "proto", "78"])).toBe(""); // the first route was rolled back
+  await make("IpAddress", { namespace: a, device: "a-b", address: "10.66.0.1/24", owner: `${owner}-addr` });
+  await make("RouteTable", { namespace: a, routes });
   expect(sh("ip", ["-n", a, "route", "show", "proto", "78"])).toMatch(/10\.67\.0\.0\/16 via 10\.66\.0\.2/);
 });

@@ -1,0 +1,146 @@
+// Defects found by a review and a new user (issue 20), each with the test that failed before its fix:
+// the item's number leads the test's name.
+import * as fs from "fs";
+import { kinds as registry } from "../../provider/runtime";
+import { Props, Provider } from "../../provider/kinds/kind";
+import { NotOursError } from "../../provider/ownership";
+import { removeNamespaces, sh, uniquePrefix } from "../support/names";
+
+const kinds = registry as unknown as Record<string, Provider>;
+const owner = "itest/stack/res";
+let p: string;
+beforeEach(() => {
+  p = uniquePrefix();
+});
+afterEach(() => {
+  removeNamespaces(p);
+});
+
+async function check(kind: string, news: Props): Promise<Props> {
+  const r = await kinds[kind].check({}, news);
+  expect(r.failures).toEqual([]);
+  return r.inputs;
+}
+const make = async (kind: string, news: Props) => kinds[kind].create(await check(kind, { owner, ...news }));
+const mkns = async (n: string) => (await make("NetNamespace", { name: p + n, owner: `${owner}-${n}` })).id;
+
+/** Whether any process carries `text` in its environment. */
+const marked = (text: string) =>
+  fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).some((d) => {
+    try {
+      return fs.readFileSync(`/proc/${d}/environ`, "latin1").includes(text);
+    } catch {
+      return false;
+    }
+  });
+
+/** After a refresh (read), the diff against the same inputs: what a preview would show. */
+async function afterRefresh(kind: string, made: { id: string; outs: Props }, inputs: Props) {
+  const r = await kinds[kind].read(made.id, made.outs);
+  expect(r.id).toBe(made.id);
+  return kinds[kind].diff(made.id, r.props!, await check(kind, { owner, ...inputs }));
+}
+
+describe("2: a route to 0.0.0.0/0 or ::/0, which the kernel lists as default", () => {
+  test.each([
+    ["Route", (v: string) => ({ destination: "0.0.0.0/0", via: "10.71.0.1", owner: `${owner}-r4-${v}` })],
+    ["Route", (v: string) => ({ destination: "::/0", via: "fd71::1", owner: `${owner}-r6-${v}` })],
+    ["RouteTable", () => ({ routes: ["0.0.0.0/0 via 10.71.0.1", { destination: "::/0", via: "fd71::1" }] })],
+  ])("%s: refresh finds it and the next preview shows no change", async (kind, fields) => {
+    const a = await mkns("a");
+    const b = await mkns("b");
+    await make("VethLink", { name: "a-b", namespace: a, peerName: "b-a", peerNamespace: b, owner: `${owner}-v` });
+    await make("IpAddress", { namespace: a, device: "a-b", address: "10.71.0.2/24", owner: `${owner}-a4` });
+    await make("IpAddress", { namespace: a, device: "a-b", address: "fd71::2/64", owner: `${owner}-a6` });
+    const inputs = { namespace: a, ...fields("x") };
+    const made = await make(kind, inputs);
+    const d = await afterRefresh(kind, made, inputs);
+    expect(d.changes).toBe(false);
+    // And delete removes it.
+    await kinds[kind].delete(made.id, made.outs);
+    expect(sh("ip", ["-n", a, "-4", "route", "show", "proto", "78"]) + sh("ip", ["-n", a, "-6", "route", "show", "proto", "78"])).toBe("");
+  });
+});
+
+describe("3: an owner change (stack rename, an aliases rename) re-marks every kind's object", () => {
+  const A = "itest/old/res";
+  const B = "itest/new/res";
+  // Each kind's inputs, in namespaces a and b joined by a-b (10.72.0.1/24 in a).
+  const cases: Array<[string, (a: string, b: string) => Props]> = [
+    ["NetNamespace", () => ({ name: `${p}x` })],
+    ["VethLink", (a, b) => ({ name: "v1", namespace: a, peerName: "v2", peerNamespace: b })],
+    ["IpAddress", (a) => ({ namespace: a, device: "a-b", address: "10.72.0.9/24" })],
+    ["IpForwarding", (a) => ({ namespace: a, ipv4: true })],
+    ["Route", (a) => ({ namespace: a, destination: "10.73.0.0/24", via: "10.72.0.2" })],
+    ["RouteTable", (a) => ({ namespace: a, routes: ["10.74.0.0/24 via 10.72.0.2"] })],
+    ["Bridge", (a) => ({ namespace: a, name: "br9" })],
+    ["Nat", (a) => ({ namespace: a, source: "10.72.0.0/24", outInterface: "a-b" })],
+    ["TrafficShaping", (a) => ({ namespace: a, device: "a-b", rate: "10mbit" })],
+    ["HostsFile", (a) => ({ namespace: a, entries: { x: ["10.72.0.2"] } })],
+    ["Process", (a) => ({ namespace: a, command: ["sleep", "120"] })],
+    ["File", () => ({ path: `/run/netns-lab-tests/${p}/f.conf`, content: "x\n" })],
+    ["VxlanLink", (a) => ({ name: "vx9", namespace: a, vni: 4000 + Math.floor(Math.random() * 10000), remote: "10.250.9.9" })],
+  ];
+  test("every kind has a case", () => expect(cases.map((c) => c[0]).sort()).toEqual(Object.keys(registry).sort()));
+  test.each(cases)("%s: after the owner changes, refresh finds it, the next preview is empty, and delete removes it", async (kind, fields) => {
+    const a = await mkns("a");
+    const b = await mkns("b");
+    // The rest of the stack, renamed too (its objects carry the new stack's markers).
+    await make("VethLink", { name: "a-b", namespace: a, peerName: "b-a", peerNamespace: b, owner: `${B}-v` });
+    await make("IpAddress", { namespace: a, device: "a-b", address: "10.72.0.1/24", owner: `${B}-a` });
+    const inputs = fields(a, b);
+    const made = await kinds[kind].create(await check(kind, { ...inputs, owner: A }));
+    const news = await check(kind, { ...inputs, owner: B });
+    const d = await kinds[kind].diff(made.id, made.outs, news);
+    expect(d.changes).toBe(true);
+    let now: { id: string; outs: Props };
+    if (d.replaces.length) {
+      // A running program cannot take a new environment: a process is replaced (stopped, started anew).
+      expect([kind, d.replaces]).toEqual(["Process", ["owner"]]);
+      await kinds[kind].delete(made.id, made.outs);
+      now = await kinds[kind].create(news);
+    } else {
+      const u = await kinds[kind].update(made.id, made.outs, news);
+      now = { id: made.id, outs: u.outs };
+    }
+    const r = await kinds[kind].read(now.id, now.outs);
+    expect([kind, r.id]).toEqual([kind, now.id]);
+    expect((await kinds[kind].diff(now.id, r.props!, news)).changes).toBe(false);
+    // Nothing of the old owner is left: its marker appears nowhere in the namespace's objects.
+    const dump = [
+      sh("ip", ["-n", a, "-d", "link", "show"]),
+      sh("ip", ["netns", "exec", a, "nft", "list", "ruleset"]),
+      fs.existsSync(`/etc/netns/${a}/hosts`) ? fs.readFileSync(`/etc/netns/${a}/hosts`, "utf8") : "",
+    ].join("\n");
+    expect(dump).not.toContain("itest/old/");
+    expect(marked("NETNS_LAB_OWNER=itest/old/")).toBe(false);
+    await kinds[kind].delete(now.id, r.props!);
+    // (Forwarding is a setting: deleting it restores the old values; a route table without routes
+    // is read as one with none, which up fills again: both can always be read.)
+    if (kind !== "IpForwarding" && kind !== "RouteTable") expect((await kinds[kind].read(now.id, r.props!)).id).toBeUndefined();
+  });
+});
+
+describe("5: a VXLAN end whose run was killed before it was marked", () => {
+  const vx = (ns: string, vni: number) => sh("ip", ["link", "add", "name", "vx5", "netns", ns, "type", "vxlan", "id", String(vni), "remote", "10.250.9.8", "dstport", "4789"]);
+  const inputs = (ns: string, vni: number) => ({ name: "vx5", namespace: ns, vni, remote: "10.250.9.8" });
+  test("is adopted in a namespace of its stack, and marked; nothing is ever made in the root namespace", async () => {
+    const a = await mkns("a"); // owner itest/stack/res-a: the same stack as `owner`
+    const vni = 5000 + Math.floor(Math.random() * 10000);
+    vx(a, vni); // what `ip link add … netns` left before the marking call
+    const made = await make("VxlanLink", inputs(a, vni));
+    expect(JSON.parse(sh("ip", ["-j", "-n", a, "link", "show", "vx5"]))[0].ifalias).toBe(`netns-lab:${owner}`);
+    await kinds.VxlanLink.delete(made.id, made.outs);
+    // A fresh create: the device is born in the node's namespace (its underlay socket stays in the root one).
+    const again = await make("VxlanLink", inputs(a, vni));
+    expect(JSON.parse(sh("ip", ["-j", "-d", "-n", a, "link", "show", "vx5"]))[0]).toMatchObject({ ifalias: `netns-lab:${owner}`, link_netnsid: 0 });
+    expect(sh("ip", ["-o", "link", "show", "type", "vxlan"])).not.toContain("vx5");
+    await kinds.VxlanLink.delete(again.id, again.outs);
+  });
+  test("is refused in a namespace of another stack", async () => {
+    const theirs = (await make("NetNamespace", { name: `${p}t`, owner: "other/stack/ns" })).id;
+    const vni = 5000 + Math.floor(Math.random() * 10000);
+    vx(theirs, vni);
+    await expect(make("VxlanLink", inputs(theirs, vni))).rejects.toBeInstanceOf(NotOursError);
+  });
+});

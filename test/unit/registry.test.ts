@@ -1,0 +1,84 @@
+// The program side of needs and provides, under Pulumi's mocks: the dependencies a program of raw
+// resources registers, whatever its order, and the programs it refuses (two makers of one thing, a
+// cycle). No engine, no kernel.
+import * as pulumi from "@pulumi/pulumi";
+
+const registered: Array<{ name: string; type: string; dependencies: string[]; urn?: string }> = [];
+pulumi.runtime.setMocks({ newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs }, "proj", "stack", false);
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const monitor = require("@pulumi/pulumi/runtime/settings").getMonitor();
+const register = monitor.registerResource.bind(monitor);
+monitor.registerResource = (req: any, cb: any) => {
+  const rec = { name: req.getName(), type: req.getType(), dependencies: req.getDependenciesList() as string[], urn: undefined as string | undefined };
+  registered.push(rec);
+  return register(req, (err: unknown, res: any) => {
+    if (res) rec.urn = res.getUrn();
+    cb(err, res);
+  });
+};
+const short = (urns: string[]) => urns.map((u) => u.split("::").pop()).sort();
+const depsOf = (name: string) => short(registered.find((r) => r.name === name)!.dependencies);
+async function until(names: string[]) {
+  for (let i = 0; i < 2000 && !names.every((n) => registered.some((r) => r.name === n && r.urn)); i++) await new Promise((r) => setImmediate(r));
+}
+/** The registry's refusal of a resource, or undefined. */
+const failure = (r: pulumi.Resource): Promise<unknown> => (r as any)[Symbol.for("netns-lab.dependencies")].then(() => undefined, (e: unknown) => e);
+
+test("a Process declared first comes after its namespace, what lives there, its files and the process it is after", async () => {
+  const lib = await import("../../provider");
+  new lib.Process("second", { namespace: "pp", command: ["/bin/sh", "/run/x/second.sh"], after: ["first"] });
+  new lib.Process("first", { namespace: "pp", command: ["/bin/sh", "/run/x/first.sh"] });
+  new lib.File("second-file", { path: "/run/x/second.sh", content: "" });
+  new lib.File("first-file", { path: "/run/x/first.sh", content: "" });
+  new lib.IpForwarding("pp-fwd", { namespace: "pp", ipv4: true });
+  new lib.NetNamespace("pp");
+  await until(["second", "first", "pp"]);
+  expect(depsOf("second")).toEqual(["first", "pp", "pp-fwd", "second-file"]);
+  expect(depsOf("first")).toEqual(["first-file", "pp", "pp-fwd"]);
+  expect(depsOf("pp-fwd")).toEqual(["pp"]);
+  expect(depsOf("pp")).toEqual([]);
+});
+
+test("Outputs count like plain strings; the program's own dependsOn stays", async () => {
+  const lib = await import("../../provider");
+  const ns = new lib.NetNamespace("oo");
+  const extra = new lib.File("oo-extra", { path: "/run/x/oo", content: "" });
+  new lib.Route("oo-r", { namespace: ns.name, destination: "default", via: "10.7.0.1" }, { dependsOn: [extra] });
+  new lib.IpAddress("oo-a", { namespace: ns.name, device: "lo", address: "10.7.0.2/24" });
+  await until(["oo-r", "oo-a"]);
+  expect(depsOf("oo-r")).toEqual(["oo", "oo-a", "oo-extra"]);
+});
+
+/**
+ * A declaration the registry judges without the engine registering it (a refused registration is an
+ * unhandled rejection, which ends a program — and a jest run): what the resource classes do, minus super().
+ */
+async function probe(kind: string, name: string, args: Record<string, unknown>) {
+  const { declare } = await import("../../provider/registry");
+  const { kinds } = await import("../../provider/runtime");
+  const d = declare(kind, (kinds as any)[kind], name, { ...args, owner: `proj/stack/${name}` }, undefined);
+  const r = { urn: pulumi.output(`urn:${name}`) } as unknown as pulumi.Resource;
+  d.attach(r);
+  return r;
+}
+
+test("#20.4: two resources making one address (or one device, one namespace, one file) fail the program, naming both", async () => {
+  await probe("NetNamespace", "dd", { name: "dd" });
+  await probe("IpAddress", "dd-a1", { namespace: "dd", device: "lo", address: "10.8.0.1/24" });
+  const second = await probe("IpAddress", "dd-a2", { namespace: "dd", device: "lo", address: "10.8.0.1/24" });
+  const twin = await probe("NetNamespace", "dd-twin", { name: "dd" });
+  const file = await probe("File", "dd-f1", { path: "/run/x/dd", content: "a" });
+  const file2 = await probe("File", "dd-f2", { path: "/run/x/dd", content: "a" });
+  expect(await failure(file)).toBeUndefined();
+  expect(String(await failure(second))).toContain('IpAddress "dd-a1" and IpAddress "dd-a2" both make address 10.8.0.1/24 on "lo" in namespace "dd"');
+  expect(String(await failure(twin))).toContain('NetNamespace "dd" and NetNamespace "dd-twin" both make network namespace "dd"');
+  expect(String(await failure(file2))).toContain('File "dd-f1" and File "dd-f2" both make file /run/x/dd');
+});
+
+test("a cycle of needs fails the program instead of hanging it", async () => {
+  await probe("NetNamespace", "cc", { name: "cc" });
+  const a = await probe("Process", "cc-a", { namespace: "cc", command: ["sleep", "1"], after: ["cc-b"] });
+  const b = await probe("Process", "cc-b", { namespace: "cc", command: ["sleep", "1"], after: ["cc-a"] });
+  const errors = (await Promise.all([failure(a), failure(b)])).filter(Boolean).map(String);
+  expect(errors.join("\n")).toMatch(/a dependency cycle: Process "cc-[ab]" needs Process "cc-[ab]" needs Process "cc-[ab]"/);
+});
