@@ -7,17 +7,18 @@
  */
 import type { InterfaceInfo, LabDescription, MachineInfo, Role } from "../provider/components/description";
 import type { StateResource } from "./stack";
+import { Machine, machineOf } from "../provider/machine";
 
 type Node = LabDescription["nodes"][number];
 
-const machineOf = (m: any): MachineInfo | undefined =>
-  m?.host ? { name: m.host, host: m.host, address: m.host, ...(m.port ? { port: m.port } : {}), ...(m.user ? { user: m.user } : {}), ...(m.privateKeyFile ? { privateKeyFile: m.privateKeyFile } : {}), ...(m.hostKey ? { hostKey: m.hostKey } : {}) } : undefined;
+/** A resource's `machine` input as a lab's machine (named by its host). */
+const labMachine = (m: Machine | undefined): MachineInfo | undefined => (m?.host ? { name: m.host, ...machineOf(m), address: m.host } : undefined);
 
 export function labFromResources(name: string, resources: StateResource[]): LabDescription {
   const nodes = new Map<string, Node>();
   const keyOf = (ns: string, m?: MachineInfo) => (m ? `${m.host}/${ns}` : ns);
   const nodeOf = (ns: string, machine?: unknown): Node => {
-    const m = machineOf(machine);
+    const m = labMachine(machine as Machine | undefined);
     const k = keyOf(ns, m);
     let n = nodes.get(k);
     if (!n) nodes.set(k, (n = { name: ns, role: "host", namespace: ns, interfaces: [], ...(m ? { machine: m } : {}) }));

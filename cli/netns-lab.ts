@@ -16,14 +16,13 @@ import * as fs from "fs";
 import * as path from "path";
 import { local } from "../provider/kernel/exec";
 import { sweep } from "../provider/sweep";
-import { shellQuote, sshArgs } from "../provider/kernel/ssh";
-import { machineSpec } from "../provider/components/description";
 import { netnsPath } from "../provider/kernel/ip";
 import { Options, parseArgs, UsageError } from "./args";
 import { dot, mermaid, svg } from "./graph";
 import { deployedLab, previewLab, stackResources } from "./stack";
 import { status } from "./status";
-import { node, renderMatrix, verify } from "./verify";
+import { node, nodeExecutor, renderMatrix, verify } from "./verify";
+import { captureCommand, inNode } from "./there";
 
 export { parseArgs, UsageError };
 
@@ -125,8 +124,8 @@ const commands: Record<string, (o: Options) => Promise<number>> = {
     const run = command.length ? command : [process.env.SHELL || "/bin/bash"];
     // Interactive and inheriting the terminal: the one command the CLI runs itself, not through an
     // executor; on another machine through ssh (-t at a terminal) with the machine's options, quoted for its shell.
-    const there = n.machine ? ["ssh", [...sshArgs(machineSpec(n.machine)), ...(process.stdin.isTTY ? ["-t"] : []), n.machine.host, "--", ["ip", "netns", "exec", n.namespace, ...run].map(shellQuote).join(" ")]] as const : undefined;
-    const r = there ? spawnSync(there[0], there[1], { stdio: "inherit" }) : spawnSync("ip", ["netns", "exec", n.namespace, ...run], { stdio: "inherit" });
+    const [file, args] = inNode(n, run, process.stdin.isTTY);
+    const r = spawnSync(file, args, { stdio: "inherit" });
     if (r.error) throw new UsageError(`could not run ${run[0]} in ${netnsPath(n.namespace)}: ${r.error.message}`);
     return r.status ?? 1;
   },
@@ -142,7 +141,8 @@ const commands: Record<string, (o: Options) => Promise<number>> = {
     }
     const r = (await stackResources(o)).find((x) => x.kind === "Process" && x.name === p.resource);
     const file = r?.outputs.logFile;
-    const text = file ? await local.readFile(file) : undefined;
+    // The log is where the process runs: on the node's machine.
+    const text = file ? await nodeExecutor(n).readFile(file) : undefined;
     if (text === undefined) throw new UsageError(`no log for ${name}/${p.name}${file ? ` (${file} is missing)` : ": the process was never started"}`);
     process.stdout.write(text);
     return 0;
@@ -157,7 +157,10 @@ const commands: Record<string, (o: Options) => Promise<number>> = {
     }
     // --immediate-mode and -U: each packet is printed, or reaches the pcap, as it is captured.
     // Ctrl-C (or a SIGTERM) is passed on to tcpdump, which then closes the file and reports its counts.
-    const child = spawn("ip", ["netns", "exec", n.namespace, "tcpdump", "-n", "--immediate-mode", "-i", iface, ...(o.write ? ["-U", "-w", o.write] : ["-l"])], { stdio: "inherit" });
+    // On the node's machine; a pcap of a remote node comes back over ssh and is written here.
+    const { command: [file, args], toStdout } = captureCommand(n, iface, o.write);
+    const out = toStdout ? fs.openSync(o.write!, "w") : "inherit";
+    const child = spawn(file, args, { stdio: ["inherit", out, "inherit"] });
     const pass = (sig: NodeJS.Signals) => () => child.kill(sig);
     process.on("SIGINT", pass("SIGINT")).on("SIGTERM", pass("SIGTERM"));
     return new Promise((resolve, reject) => {

@@ -15,6 +15,7 @@ import * as proc from "../provider/kernel/proc";
 import { ROUTE_PROTOCOL } from "../provider/ownership";
 import { kind } from "../provider/runtime";
 import type { StateResource } from "./stack";
+import { pool, POOL } from "./pool";
 
 export interface Drift {
   resource: string;
@@ -27,9 +28,9 @@ export interface Drift {
 const nsOf = (r: StateResource): string | undefined => r.inputs.namespace ?? (r.kind === "NetNamespace" ? r.inputs.name : undefined);
 
 /** The resources whose kernel object is gone or differs from the stack, by the kinds' own rules. */
-export async function drifts(resources: StateResource[]): Promise<Drift[]> {
-  const found = await Promise.all(
-    resources.map(async (r): Promise<Drift | undefined> => {
+export async function drifts(resources: StateResource[], limit = POOL): Promise<Drift[]> {
+  const found = await pool(
+    resources.map((r) => async (): Promise<Drift | undefined> => {
       const k = kind(r.kind);
       const now = await k.read(r.id, r.outputs);
       const base = { resource: r.name, kind: r.kind, namespace: nsOf(r) };
@@ -39,6 +40,7 @@ export async function drifts(resources: StateResource[]): Promise<Drift[]> {
       const fields = [...d.replaces, ...(d.updates ?? [])];
       return { ...base, what: fields.map((f) => `${f} is ${JSON.stringify(now.props![f]) ?? "unset"}, the stack says ${JSON.stringify(r.inputs[f])}`).join("; ") };
     }),
+    limit,
   );
   return found.filter((d): d is Drift => d !== undefined);
 }

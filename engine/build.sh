@@ -6,8 +6,9 @@
 #   engine/build.sh            build if needed, print the root
 #   engine/build.sh --force    rebuild even when the cache has it
 #
-# The cache key is the Pulumi version plus a hash of engine/go.mod, go.sum, our language host's
-# source and our dynamic-provider plugin script, so a change to any of them builds a new engine and an unchanged tree costs nothing.
+# The cache key is the Pulumi version plus a hash of engine/go.mod, go.sum and our language host's
+# source, so a change to any of them builds a new engine and an unchanged tree costs nothing; the
+# dynamic-provider plugin script and its preload are copied into the cache whenever they differ.
 # Cache location: $NETNS_LAB_ENGINE_CACHE, else $XDG_CACHE_HOME/netns-lab, else ~/.cache/netns-lab.
 set -euo pipefail
 
@@ -25,14 +26,25 @@ sdk="$project/node_modules/@pulumi/pulumi"
 # Read without starting node: this script runs before every bin/pulumi command.
 sdkv=$(sed -n 's/^ *"version": "\(.*\)",$/\1/p' "$sdk/package.json" | head -n 1)
 [[ "v$sdkv" == "$PULUMI_VERSION" ]] || die "@pulumi/pulumi is $sdkv but the engine is $PULUMI_VERSION; keep them equal (package.json pins it)."
-# Our dynamic-provider plugin (the SDK's shim, without its extra node start).
+# Our dynamic-provider plugin (the SDK's shim, without its extra node start) and its preload. They
+# are scripts, not part of the build: kept in step with the cache on every call (atomically: a
+# running engine keeps the copy it opened), so changing them costs no rebuild.
 shim="$here/pulumi-resource-pulumi-nodejs"
+watch="$here/watch-parent.js"
+sync_scripts() {
+  local bin=$1 f
+  for f in "$shim" "$watch"; do
+    cmp -s "$f" "$bin/${f##*/}" && continue
+    install -m 0755 "$f" "$bin/.${f##*/}.new" && mv -f "$bin/.${f##*/}.new" "$bin/${f##*/}"
+  done
+}
 
-key=$(cat "$here/go.mod" "$here/go.sum" "$here"/cmd/*/* "$shim" | sha256sum | cut -c1-12)
+key=$(cat "$here/go.mod" "$here/go.sum" "$here"/cmd/*/* | sha256sum | cut -c1-12)
 cache=${NETNS_LAB_ENGINE_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/netns-lab}
 root="$cache/engine-$PULUMI_VERSION-$key"
 
-if [[ $force == 0 && -x $root/bin/pulumi && -x $root/bin/pulumi-language-nodejs && -x $root/bin/pulumi-resource-pulumi-nodejs ]]; then
+if [[ $force == 0 && -x $root/bin/pulumi && -x $root/bin/pulumi-language-nodejs ]]; then
+  sync_scripts "$root/bin"
   echo "$root"
   exit 0
 fi
@@ -74,7 +86,7 @@ start=$SECONDS
 build "pulumi CLI" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "$tmp/bin/pulumi"
 build "Node.js language host" ./cmd/pulumi-language-nodejs "$tmp/bin/pulumi-language-nodejs"
 # The engine finds the dynamic-provider plugin by this exact name next to `pulumi`.
-install -m 0755 "$shim" "$tmp/bin/pulumi-resource-pulumi-nodejs"
+sync_scripts "$tmp/bin"
 
 got=$("$tmp/bin/pulumi" version)
 [[ $got == "$PULUMI_VERSION" ]] || die "built CLI reports version '$got', expected $PULUMI_VERSION"

@@ -40,6 +40,9 @@ export const parseFileRecord = (text: string | undefined): { owner: string; path
   return owner && path ? { owner, path } : undefined;
 };
 
+/** The file that marks a Process's run directory as its owner's (its text: the owner). */
+export const RUN_DIR_MARK = ".netns-lab-owner";
+
 /** rtnetlink protocol number marking netns-lab's routes (unassigned in /etc/iproute2/rt_protos). */
 export const ROUTE_PROTOCOL = "78";
 

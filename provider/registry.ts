@@ -16,6 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Kind } from "./kinds/kind";
 import { describeNeed, describeProvide, Need, Provide, satisfiedBy, satisfies } from "./needs";
 import { canonicalCidr } from "./net";
+import { Machine, machineKey as keyOfMachine } from "./machine";
 
 type Props = Record<string, unknown>;
 
@@ -62,11 +63,8 @@ function batch(): Batch {
 /** Resolves once the declarations of the current batch have settled (what the Lab waits for, too). */
 export const settled = (): Promise<void> => batch().settled;
 
-/** Where a thing lives: its machine (host and port), or "" for this one. */
-const machineKey = (i: Props): string => {
-  const m = i.machine as { host?: string; port?: number } | undefined;
-  return m?.host ? `${m.host}:${m.port ?? 22}` : "";
-};
+/** Where a thing lives: its machine, or "" for this one. */
+const machineKey = (i: Props): string => (i.machine ? keyOfMachine(i.machine as Machine) : "");
 
 async function known(v: unknown): Promise<{ value: unknown; known: boolean }> {
   if (v === undefined) return { value: undefined, known: true };

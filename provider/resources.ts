@@ -13,8 +13,8 @@ import { programStack, providerText } from "./shim";
 import { declare } from "./registry";
 
 export type { RouteSpec } from "./kernel/route";
-export type { Machine } from "./kernel/ssh";
-import type { Machine } from "./kernel/ssh";
+export type { Machine } from "./machine";
+import type { Machine } from "./machine";
 export type { Offload } from "./kernel/link";
 
 type KindOf<K extends KindName> = (typeof kinds)[K];

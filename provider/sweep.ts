@@ -8,14 +8,15 @@
  * What carries a stack's marker ("netns-lab:<project>/<stack>/<resource>"): a namespace (lo's
  * alias), a process (NETNS_LAB_OWNER in its environment). Everything else a lab makes lives inside
  * its namespaces (links, addresses, routes, bridges, NAT tables, qdiscs) or under a path named by the
- * namespace or the stack (/etc/netns/<namespace>, /run/netns-lab/<project>/<stack>).
+ * namespace or the stack (/etc/netns/<namespace>, /run/netns-lab/<project>/<stack>: logs, UTS
+ * mounts, run directories' records), and files by their records (/run/netns-lab/files).
  */
 import { Executor, local } from "./kernel/exec";
 import * as hosts from "./kernel/hosts";
 import * as link from "./kernel/link";
 import * as netns from "./kernel/netns";
 import * as proc from "./kernel/proc";
-import { FILE_RECORDS, ownerIn, parseFileRecord } from "./ownership";
+import { FILE_RECORDS, ownerIn, parseFileRecord, RUN_DIR_MARK } from "./ownership";
 
 export interface SweepReport {
   namespaces: string[];
@@ -51,14 +52,24 @@ export async function sweep(project: string, stack: string, x: Executor = local)
     await x.removeFile(r.path, "/run").catch(() => undefined);
     await x.removeFile(`${FILE_RECORDS}/${f}`, "/run/netns-lab");
   }
-  await removeTree(x, `/run/netns-lab/${project}/${stack}`);
+  await removeTree(x, `/run/netns-lab/${project}/${stack}`, prefix);
   return report;
 }
 
-/** Files below dir, then the directories they leave empty (up to /run/netns-lab). */
-async function removeTree(x: Executor, dir: string): Promise<void> {
+/**
+ * Files below dir, then the directories they leave empty (up to /run/netns-lab): logs, UTS
+ * namespaces' bind mounts (`.uts`, unmounted first) and run directories' records (`.rundir`: the
+ * directory goes too when it carries the stack's mark).
+ */
+async function removeTree(x: Executor, dir: string, prefix: string): Promise<void> {
   for (const f of await x.listDir(dir).catch(() => [] as string[])) {
     const p = `${dir}/${f}`;
-    if ((await x.removeFile(p, "/run/netns-lab").catch(() => "dir")) === "dir") await removeTree(x, p);
+    if (f.endsWith(".uts")) await x.run("umount", [p]).catch(() => undefined);
+    if (f.endsWith(".rundir")) {
+      const runDir = (await x.readFile(p).catch(() => undefined))?.trim();
+      const mark = runDir ? (await x.readFile(`${runDir}/${RUN_DIR_MARK}`).catch(() => undefined))?.trim() : undefined;
+      if (runDir && mark?.startsWith(prefix)) await x.run("rm", ["-rf", "--one-file-system", "--", runDir]).catch(() => undefined);
+    }
+    if ((await x.removeFile(p, "/run/netns-lab").catch(() => "dir")) === "dir") await removeTree(x, p, prefix);
   }
 }

@@ -3,6 +3,7 @@
  * hand-off by which `netns-lab graph --preview` gets it from a program that is only previewed.
  */
 import * as fs from "fs";
+import { Machine, machineOf } from "../machine";
 
 export type Role = "host" | "router" | "switch";
 
@@ -33,25 +34,14 @@ export interface ProcessInfo {
 }
 
 /** A machine of the lab, as `lab.machine()` declared it (absent on a node: this machine). */
-export interface MachineInfo {
+export type MachineInfo = Machine & {
   name: string;
-  host: string;
-  port?: number;
-  user?: string;
-  privateKeyFile?: string;
-  hostKey?: string;
   /** Its underlay address, where VXLAN tunnels to it end. */
   address: string;
-}
+};
 
 /** The SSH side of a lab's machine (what every resource's `machine` input holds). */
-export const machineSpec = (m: MachineInfo) => ({
-  host: m.host,
-  ...(m.port ? { port: m.port } : {}),
-  ...(m.user ? { user: m.user } : {}),
-  ...(m.privateKeyFile ? { privateKeyFile: m.privateKeyFile } : {}),
-  ...(m.hostKey ? { hostKey: m.hostKey } : {}),
-});
+export const machineSpec = (m: MachineInfo): Machine => machineOf(m);
 
 export interface LabDescription {
   name: string;

@@ -14,6 +14,7 @@ import { Addresses, Link, LinkOptions, Shaping } from "./link";
 import { handOff, LabDescription, MachineInfo } from "./description";
 import { Host, LabContext, LabNode, NodeOptions, Router, RouterOptions, Switch } from "./node";
 import { programStack } from "../shim";
+import { Machine, machineOf } from "../machine";
 
 export interface LabOptions {
   /** Prepended to every node's namespace name. */
@@ -24,20 +25,14 @@ export interface LabOptions {
   hosts?: boolean;
 }
 
-/** Another machine a lab spans, reached over SSH as root. */
-export interface MachineOptions {
-  /** Its name or address for SSH. */
-  host: string;
-  port?: number;
-  /** Default root (netns-lab needs root there). */
-  user?: string;
-  /** Default: the SSH agent and your ~/.ssh keys. */
-  privateKeyFile?: string;
-  /** Its host key ("ssh-ed25519 AAAA…"), pinned; default: your known_hosts, new hosts accepted. */
-  hostKey?: string;
+/**
+ * Another machine a lab spans, reached over SSH (user default root; key default the agent and your
+ * ~/.ssh keys; hostKey "ssh-ed25519 AAAA…" pinned, default your known_hosts, new hosts accepted).
+ */
+export type MachineOptions = Machine & {
   /** Its address on the network between the machines, where VXLAN tunnels end (default: host, if an IP address). */
   address?: string;
-}
+};
 
 export interface LanOptions {
   /** The machine of the LAN's switch (default: this one). Members elsewhere reach it by VXLAN. */
@@ -121,7 +116,7 @@ export class Lab extends pulumi.ComponentResource {
     if (this.machines.has(name)) throw new Error(`lab ${this.name}: machine ${name} is declared twice`);
     const address = o.address ?? (/^[0-9.]+$|:/.test(o.host) ? o.host : undefined);
     if (!address) throw new Error(`lab ${this.name}: machine ${name}: give its address (the underlay IP that VXLAN tunnels end on); host "${o.host}" is a name`);
-    const m: MachineInfo = { name, host: o.host, address, ...(o.port ? { port: o.port } : {}), ...(o.user ? { user: o.user } : {}), ...(o.privateKeyFile ? { privateKeyFile: o.privateKeyFile } : {}), ...(o.hostKey ? { hostKey: o.hostKey } : {}) };
+    const m: MachineInfo = { name, ...machineOf(o), address };
     this.machines.set(name, m);
     return m;
   }

@@ -17,13 +17,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { Executor, failure, KernelError, missing, missingCapabilities, PathInfo, privilegeMessage, RunOptions } from "./exec";
 
-export interface Machine {
-  host: string;
-  port?: number;
-  user?: string;
-  privateKeyFile?: string;
-  hostKey?: string;
-}
+import { Machine, machineKey } from "../machine";
+
+export type { Machine };
 
 /** Where the control sockets and pinned host keys live (local, root only). */
 const SSH_DIR = "/run/netns-lab/ssh";
@@ -37,7 +33,7 @@ const executors = new Map<string, Executor>();
 
 /** One executor (and so one shared connection) per machine per process. */
 export function sshExecutor(m: Machine): Executor {
-  const key = JSON.stringify([m.host, m.port ?? 22, m.user ?? "root", m.privateKeyFile ?? "", m.hostKey ?? ""]);
+  const key = machineKey(m);
   let x = executors.get(key);
   if (!x) executors.set(key, (x = makeSsh(m)));
   return x;
@@ -71,6 +67,16 @@ export function sshArgs(m: Machine): string[] {
   return opts;
 }
 
+/**
+ * Whether an ssh failure (exit 255) happened on the shared connection before the command ran: the
+ * master expiring (ControlPersist) or dying as a client attaches. The command did not start, so it
+ * is run again (a new master is made), as pulumi-command retries its dials.
+ */
+export const muxTransient = (stderr: string): boolean =>
+  /mux_client_\w+|Control socket connect|ControlSocket .* already exists|master (process )?(is )?(exited|died|not running)|Shared connection to .* closed/i.test(stderr);
+/** How many times, and after what pauses, a command that met a dying shared connection is tried again. */
+export const MUX_RETRIES = [50, 250, 1000];
+
 /** What an ssh failure (exit 255) means, in words that say what to do. */
 export function sshProblem(m: Machine, stderr: string): KernelError | undefined {
   const where = machineName(m);
@@ -100,7 +106,13 @@ function makeSsh(m: Machine): Executor {
 
   /** Runs an argument array there; the result, or a KernelError for the transport or the command. */
   async function exec(file: string, args: readonly string[], opts: RunOptions = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-    const r = await ssh([file, ...args].map(shellQuote).join(" "), opts.input);
+    const line = [file, ...args].map(shellQuote).join(" ");
+    let r = await ssh(line, opts.input);
+    for (const pause of MUX_RETRIES) {
+      if (r.code !== 255 || !muxTransient(r.stderr)) break;
+      await new Promise((res) => setTimeout(res, pause));
+      r = await ssh(line, opts.input);
+    }
     if (r.code === -2) throw missing("ssh", [where], opts.doing);
     if (r.code === 255) {
       const p = sshProblem(m, r.stderr);

@@ -21,7 +21,8 @@ import { Executor, KernelError, local } from "../kernel/exec";
 import * as netns from "../kernel/netns";
 import { claim, marker, refuse } from "../ownership";
 import { providerChanged } from "../shim";
-import { Machine, sshExecutor } from "../kernel/ssh";
+import { sshExecutor } from "../kernel/ssh";
+import { Machine, machineSchema } from "../machine";
 import { CheckFailure, CheckResult, Props, Provider, UNKNOWN } from "./provider";
 import { Need, Provide } from "../needs";
 
@@ -136,16 +137,7 @@ export function same(a: unknown, b: unknown): boolean {
 const owner = z.string().min(1).max(200);
 
 /** Every kind's `machine`: where its object lives (absent: this machine). Part of its identity. */
-export const machine = z
-  .object({
-    host: z.string().min(1, "machine.host names the machine (a name or an address)").refine((h) => !h.startsWith("-"), "machine.host may not start with '-'"),
-    port: z.number().int().min(1).max(65535).optional(),
-    user: z.string().min(1).refine((u) => !u.startsWith("-"), "machine.user may not start with '-'").optional(),
-    privateKeyFile: z.string().startsWith("/", "privateKeyFile must be an absolute path").optional(),
-    hostKey: z.string().regex(/^(ssh-|ecdsa-)\S+ [A-Za-z0-9+/=]+\s*$/, 'hostKey is a public key line such as "ssh-ed25519 AAAA…"').optional(),
-  })
-  .strict()
-  .optional();
+export const machine = machineSchema.optional();
 
 /** Validates `news` field by field; a field not known yet is accepted now and judged at `up`. */
 export function checkFields(news: Props, fields: Record<string, z.ZodType>): CheckResult {

@@ -13,6 +13,7 @@ import { createHash } from "crypto";
 import { absolutePath, argument, hostname, nsname } from "./fields";
 import { Ctx, defineKind, InputsOf, noNamespace, Props } from "./kind";
 import { nameOfOwner, Need, pathsIn } from "../needs";
+import { RUN_DIR_MARK as RUNDIR_MARK } from "../ownership";
 
 const inputs = {
   namespace: nsname,
@@ -39,12 +40,24 @@ const inputs = {
    * e.g. ospfd after zebra. Each must be running when this one starts.
    */
   after: z.array(z.string().min(1)).optional(),
+  /**
+   * A directory the program keeps its run-time files in (FRR's /var/run/frr/<pathspace>): made
+   * before it starts, marked as ours, and removed with everything in it when the process goes.
+   * At least two levels deep; one that exists and is not ours is refused.
+   */
+  runDir: absolutePath.refine((d) => d.split("/").filter(Boolean).length >= 2, "runDir must be at least two levels deep (it is removed with all it holds)").optional(),
 };
 type I = InputsOf<typeof inputs>;
 
 const RUN_DIR = "/run/netns-lab";
 const logOf = (i: I) => i.logFile ?? `${RUN_DIR}/${i.owner}.log`;
-const utsOf = (i: I) => `${RUN_DIR}/uts/${createHash("sha256").update(i.owner).digest("hex").slice(0, 16)}`;
+/** The UTS namespace's bind mount, beside the log (so the sweep finds it by the stack's directory). */
+const utsOf = (i: I) => `${RUN_DIR}/${i.owner}.uts`;
+/** Where releases before it kept the mount: still released. */
+const legacyUtsOf = (i: I) => `${RUN_DIR}/uts/${createHash("sha256").update(i.owner).digest("hex").slice(0, 16)}`;
+/** The record of a run directory (its path), beside the log: the sweep finds it there. */
+const runDirRecordOf = (i: I) => `${RUN_DIR}/${i.owner}.rundir`;
+
 
 async function logTail(c: Ctx, file: string): Promise<string> {
   const text = (await c.x.readFile(file)) ?? "";
@@ -52,14 +65,39 @@ async function logTail(c: Ctx, file: string): Promise<string> {
 }
 
 async function removeUts(c: Ctx, i: I): Promise<void> {
-  if (!(await c.x.stat(utsOf(i)))) return;
-  await c.x.run("umount", [utsOf(i)], { doing: `release the UTS namespace of ${i.owner}` }).catch(() => undefined);
-  await c.x.removeFile(utsOf(i), "/run");
+  for (const file of [utsOf(i), legacyUtsOf(i)]) {
+    if (!(await c.x.stat(file))) continue;
+    await c.x.run("umount", [file], { doing: `release the UTS namespace of ${i.owner}` }).catch(() => undefined);
+    await c.x.removeFile(file, "/run");
+  }
+}
+
+/** Makes the run directory, marked; one that exists must be ours (or empty). */
+async function makeRunDir(c: Ctx, i: I, undo: Array<() => Promise<unknown>>): Promise<void> {
+  if (!i.runDir) return;
+  const there = await c.x.listDir(i.runDir);
+  const mark = there.includes(RUNDIR_MARK) ? (await c.x.readFile(`${i.runDir}/${RUNDIR_MARK}`))?.trim() : undefined;
+  if (there.length && mark !== i.owner) {
+    throw new Error(`cannot use ${i.runDir} as the run directory of ${i.command[0]}: it exists and is not ours (${mark ? `${mark}'s` : "not made by netns-lab"}); remove it yourself or choose another runDir`);
+  }
+  await c.x.writeFile(runDirRecordOf(i), `${i.runDir}\n`);
+  undo.push(() => removeRunDir(c, i));
+  await c.x.writeFile(`${i.runDir}/${RUNDIR_MARK}`, `${i.owner}\n`);
+}
+
+/** Removes the run directory with all it holds, if it carries our mark; then its record. */
+export async function removeRunDir(c: Ctx, i: { runDir?: string; owner: string }): Promise<void> {
+  if (!i.runDir) return;
+  if ((await c.x.readFile(`${i.runDir}/${RUNDIR_MARK}`))?.trim() === i.owner) {
+    await c.x.run("rm", ["-rf", "--one-file-system", "--", i.runDir], { doing: `remove the run directory ${i.runDir}` });
+  }
+  await c.x.removeFile(runDirRecordOf(i as I), "/run");
 }
 
 /** Starts the program; it must still be running a second later. */
 async function start(c: Ctx, i: I, undo: Array<() => Promise<unknown>>): Promise<Props> {
   const args = [`--net=${netnsPath(i.namespace)}`];
+  await makeRunDir(c, i, undo);
   if (i.hostname) {
     await removeUts(c, i); // one a dead predecessor left mounted
     await c.x.writeFile(utsOf(i), "");
@@ -87,7 +125,7 @@ export const processKind = defineKind({
   inputs,
   // (logFile is an input; its output is the path used, the default when unset.)
   outputs: { pid: z.number(), startTime: z.number() },
-  replaceOn: ["namespace", "command", "cwd", "env", "hostname", "logFile"],
+  replaceOn: ["namespace", "command", "cwd", "env", "hostname", "logFile", "runDir"],
   inPlace: ["stopTimeout", "after"],
   // Unset, the log file is the default path, which the state records as an output.
   same: { logFile: (a, b, olds) => (a ?? logOf(olds as I)) === (b ?? logOf(olds as I)) },
@@ -127,13 +165,14 @@ export const processKind = defineKind({
 
   async found(c, i) {
     const running = await proc.owned(c.x, i.owner);
-    return running.length || (await c.x.stat(utsOf(i))) ? { marker: c.mark, what: `process ${i.command[0]}` } : null;
+    return running.length || (await c.x.stat(utsOf(i))) || (await c.x.stat(runDirRecordOf(i))) ? { marker: c.mark, what: `process ${i.command[0]}` } : null;
   },
 
   async adopt(c, i, undo) {
     const [first] = await proc.owned(c.x, i.owner);
     if (first) return { pid: first.pid, startTime: first.startTime, logFile: logOf(i) };
     await removeUts(c, i);
+    await removeRunDir(c, i); // what the dead one left
     return start(c, i, undo);
   },
 
@@ -146,6 +185,7 @@ export const processKind = defineKind({
   async delete(c, props) {
     await proc.stop(c.x, props.pid ?? 0, props.startTime ?? 0, props.owner, (props.stopTimeout ?? 5) * 1000);
     await removeUts(c, props);
+    await removeRunDir(c, props);
     await c.x.removeFile(logOf(props), "/run");
   },
 });

@@ -2,7 +2,7 @@
 // both router1 modes, exec, status with drift, and the errors users hit first.
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { cleanupAfterAll, openStack, REPO, TestStack } from "../support/engine";
+import { cleanupAfterAll, openStack, REPO, TestStack, labsDir } from "../support/engine";
 import { sh, uniquePrefix } from "../support/names";
 
 jest.setTimeout(300_000);
@@ -14,12 +14,12 @@ let t: TestStack | undefined;
 let env: NodeJS.ProcessEnv;
 
 function cli(command: string, ...args: string[]) {
-  const r = spawnSync("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), command, "--stack", stackName, "--cwd", REPO, ...args], { env, encoding: "utf8" });
+  const r = spawnSync("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), command, "--stack", stackName, "--cwd", labsDir(), ...args], { env, encoding: "utf8" });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 beforeAll(async () => {
-  t = lab.track(await openStack(REPO, stackName, { "netns-lab:lab": "curo", "netns-lab:prefix": prefix, "netns-lab:mode": "kernel" }));
+  t = lab.track(await openStack(labsDir(), stackName, { "netns-lab:lab": "curo", "netns-lab:prefix": prefix, "netns-lab:mode": "kernel" }));
   // The CLI runs bin/pulumi: point it at the test's backend.
   const ws = t.stack.workspace as unknown as { envVars: Record<string, string> };
   env = { ...process.env, ...ws.envVars };
@@ -80,7 +80,7 @@ describe("after up", () => {
 
   test("capture -w writes what crosses an interface as a pcap; an unknown interface is named", async () => {
     const file = path.join(require("os").tmpdir(), `${prefix}capture.pcap`);
-    const child = require("child_process").spawn("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), "capture", "router1", "router1-host1", "-w", file, "--stack", stackName, "--cwd", REPO], { env, stdio: "ignore" });
+    const child = require("child_process").spawn("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), "capture", "router1", "router1-host1", "-w", file, "--stack", stackName, "--cwd", labsDir()], { env, stdio: "ignore" });
     try {
       for (let i = 0; i < 50 && !require("fs").existsSync(file); i++) await new Promise((r) => setTimeout(r, 100));
       for (let i = 0; i < 3; i++) sh("ip", ["netns", "exec", `${prefix}host1`, "ping", "-c", "1", "-W", "1", "192.168.1.1"]);

@@ -8,8 +8,8 @@ import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { REPO } from "../support/engine";
-import { namespaces, pings, removeNamespaces, uniquePrefix } from "../support/names";
+import { REPO, labsDir } from "../support/engine";
+import { namespaces, pings, removeNamespaces, settledOrphans, uniquePrefix } from "../support/names";
 
 jest.setTimeout(400_000);
 
@@ -19,18 +19,20 @@ const etcNetns = (prefix: string): string[] => (fs.existsSync("/etc/netns") ? fs
 function fastStack(stack: string, config: Record<string, string>) {
   const state = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-fast-"));
   const env = { ...process.env, NETNS_LAB_FAST: "1", PULUMI_BACKEND_URL: `file://${state}`, PULUMI_HOME: path.join(state, "home"), PULUMI_CONFIG_PASSPHRASE: "" };
-  const pulumi = (...args: string[]) => execFileSync(path.join(REPO, "bin", "pulumi"), [...args, "--stack", stack], { env, cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 26 });
+  const pulumi = (...args: string[]) => execFileSync(path.join(REPO, "bin", "pulumi"), [...args, "--stack", stack], { env, cwd: labsDir(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 26 });
   pulumi("stack", "init");
   for (const [k, v] of Object.entries(config)) pulumi("config", "set", k, v);
   return {
     pulumi,
     /** `up`, killed with SIGKILL (its whole process group) once `made()` says enough exists. */
     async killedUp(made: () => boolean): Promise<void> {
-      const child: ChildProcess = spawn(path.join(REPO, "bin", "pulumi"), ["up", "--yes", "--skip-preview", "--stack", stack], { env, cwd: REPO, detached: true, stdio: "ignore" });
+      const child: ChildProcess = spawn(path.join(REPO, "bin", "pulumi"), ["up", "--yes", "--skip-preview", "--stack", stack], { env, cwd: labsDir(), detached: true, stdio: "ignore" });
       const exited = new Promise((r) => child.on("exit", r));
       for (let i = 0; i < 600 && !made(); i++) await new Promise((r) => setTimeout(r, 50));
       process.kill(-child.pid!, "SIGKILL");
       await exited;
+      // Nothing of the killed engine lives on: its language host and dynamic-provider process end too.
+      expect(await settledOrphans()).toEqual([]);
     },
     exportState: () => JSON.parse(pulumi("stack", "export")),
     dispose() {
@@ -40,7 +42,7 @@ function fastStack(stack: string, config: Record<string, string>) {
         /* the afterAll's namespace cleanup still runs */
       }
       fs.rmSync(state, { recursive: true, force: true });
-      fs.rmSync(path.join(REPO, `Pulumi.${stack}.yaml`), { force: true });
+      fs.rmSync(path.join(labsDir(), `Pulumi.${stack}.yaml`), { force: true });
     },
   };
 }

@@ -1,7 +1,7 @@
 // The labs of stacks/ through the real engine, as `make up` runs them: the curo lab with its router1
 // mode switch and a route deleted by hand, and the chain lab.
 import * as fs from "fs";
-import { cleanupAfterAll, openStack, previewSteps, REPO, TestStack } from "../support/engine";
+import { cleanupAfterAll, openStack, previewSteps, REPO, TestStack, labsDir } from "../support/engine";
 import { namespaces, pings, sh, uniquePrefix } from "../support/names";
 
 jest.setTimeout(600_000);
@@ -13,7 +13,7 @@ describe("curo lab", () => {
   let t: TestStack | undefined;
 
   test("kernel mode: host1 reaches host2 through both router kernels, 3 hops", async () => {
-    t = lab.track(await openStack(REPO, prefix.slice(0, -1), { "netns-lab:lab": "curo", "netns-lab:prefix": prefix, "netns-lab:mode": "kernel" }));
+    t = lab.track(await openStack(labsDir(), prefix.slice(0, -1), { "netns-lab:lab": "curo", "netns-lab:prefix": prefix, "netns-lab:mode": "kernel" }));
     const up = await t.stack.up();
     expect(up.outputs.ping.value).toBe(`ip netns exec ${ns("host1")} ping -c 3 -W 1 192.168.2.2`);
     expect(namespaces()).toEqual(expect.arrayContaining(["host1", "router1", "router2", "host2"].map(ns)));
@@ -80,7 +80,7 @@ describe("chain lab", () => {
   let t: TestStack | undefined;
 
   test("10 routers: the end hosts reach each other; one changed address replaces just that address (and re-applies its routes); destroy cleans up", async () => {
-    t = lab.track(await openStack(REPO, prefix.slice(0, -1), { "netns-lab:lab": "chain", "netns-lab:prefix": prefix, "netns-lab:routers": "10" }));
+    t = lab.track(await openStack(labsDir(), prefix.slice(0, -1), { "netns-lab:lab": "chain", "netns-lab:prefix": prefix, "netns-lab:routers": "10" }));
     await t.stack.up();
     expect(namespaces().filter((n) => n.startsWith(prefix))).toHaveLength(12);
     expect(pings(`${prefix}h1`, "10.0.10.2")).toBe(true);

@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { cleanupAfterAll, openStack, REPO } from "../support/engine";
+import { cleanupAfterAll, openStack, REPO, labsDir } from "../support/engine";
 import { uniquePrefix } from "../support/names";
 
 jest.setTimeout(300_000);
@@ -38,7 +38,7 @@ describe("machines that refuse us", () => {
   ])("%s: up fails saying so, and nothing is made", async (_what, m1, message) => {
     const prefix = uniquePrefix();
     const machines = { m1: { host: "10.250.0.1", ...m1() }, m2: { host: "10.250.0.2", privateKeyFile: KEY, hostKey: hostKey() } };
-    const t = lab.track(await openStack(REPO, `refused-${prefix.slice(0, -1)}`, { "netns-lab:lab": "split", "netns-lab:prefix": prefix, "netns-lab:machines": JSON.stringify(machines) }));
+    const t = lab.track(await openStack(labsDir(), `refused-${prefix.slice(0, -1)}`, { "netns-lab:lab": "split", "netns-lab:prefix": prefix, "netns-lab:machines": JSON.stringify(machines) }));
     opened.push(t);
     const err = await t.stack.up().then(() => undefined, (e: Error) => e);
     expect(err?.message).toMatch(message);

@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { cleanupAfterAll, openStack, previewSteps, REPO, TestStack } from "../support/engine";
+import { cleanupAfterAll, openStack, previewSteps, REPO, TestStack, labsDir } from "../support/engine";
 import { markedProcesses } from "../support/kernel-snapshot";
 import { namespaces, pings, sh, uniquePrefix } from "../support/names";
 import { userProject } from "../support/project";
@@ -20,14 +20,14 @@ describe("the ospf lab", () => {
   const lab = cleanupAfterAll(prefix);
   let t: TestStack;
   let env: NodeJS.ProcessEnv;
-  const cli = (...args: string[]) => spawnSync("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), ...args, "--stack", stack, "--cwd", REPO], { env, encoding: "utf8" });
+  const cli = (...args: string[]) => spawnSync("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), ...args, "--stack", stack, "--cwd", labsDir()], { env, encoding: "utf8" });
   const bird = async (r: string) => {
     const res = (await t.stack.exportStack()).deployment.resources.find((x: { urn: string }) => x.urn.endsWith(`::${r}-bird`));
     return res?.outputs as { pid: number; logFile: string } | undefined;
   };
 
   test("converges: verify is green within a bound, h1 reaches h2, each daemon has its router's host name", async () => {
-    t = lab.track(await openStack(REPO, stack, { "netns-lab:lab": "ospf", "netns-lab:prefix": prefix, "netns-lab:down": "[]" }));
+    t = lab.track(await openStack(labsDir(), stack, { "netns-lab:lab": "ospf", "netns-lab:prefix": prefix, "netns-lab:down": "[]" }));
     env = { ...process.env, ...(t.stack.workspace as unknown as { envVars: Record<string, string> }).envVars };
     await t.stack.up();
     const v = cli("verify", "--wait", "60");

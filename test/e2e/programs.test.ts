@@ -177,9 +177,11 @@ describe("the CLI on a program of raw resources (no Lab, no description)", () =>
     const ns = (n: string) => `${stackName}-${n}`;
     const g = cli("graph");
     expect([g.code, g.err]).toEqual([0, ""]);
-    expect(g.out).toContain(`${ns("r")}["${ns("r")}<br/>router"]`);
-    expect(g.out).toContain(`${ns("sw")}["${ns("sw")}<br/>switch"]`);
-    expect(g.out).toMatch(new RegExp(`${ns("r")} ---\\|"out 10\\.60\\.0\\.1/24<br/>10\\.60\\.0\\.0/24<br/>in 10\\.60\\.0\\.2/24"\\| ${ns("o")}`));
+    const id = (n: string) => ns(n).replace(/-/g, "_");
+    expect(g.out).toContain(`${id("r")}(("${ns("r")}<br/>router<br/>NAT 10.50.0.0/24 → out"))`);
+    expect(g.out).toContain(`${id("sw")}{{"${ns("sw")}<br/>switch"}}`);
+    expect(g.out).toContain(`${id("r")} ---|"out 10.60.0.1/24<br/>10.60.0.0/24<br/>in 10.60.0.2/24"| ${id("o")}`);
+    expect(g.out).toContain(`${id("a")} ---|"lan0 10.50.0.2/24<br/>10.50.0.0/24<br/>port-a -"| ${id("sw")}`);
     // o has no route back to the LAN (only NAT answers it): verify says so, per pair.
     const v = cli("verify");
     expect(v.out).toContain(ns("a"));

@@ -7,7 +7,7 @@ import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { cleanupAfterAll, openStack, previewSteps, REPO } from "../support/engine";
+import { cleanupAfterAll, openStack, previewSteps, REPO, labsDir } from "../support/engine";
 import { uniquePrefix } from "../support/names";
 
 jest.setTimeout(600_000);
@@ -37,7 +37,7 @@ describe("the split lab on two simulated machines", () => {
   });
 
   test("up pings across machines; MTU in place; a deleted VXLAN end repaired; destroy leaves nothing on either", async () => {
-    const t = lab.track(await openStack(REPO, `split-${prefix.slice(0, -1)}`, { "netns-lab:lab": "split", "netns-lab:prefix": prefix }));
+    const t = lab.track(await openStack(labsDir(), `split-${prefix.slice(0, -1)}`, { "netns-lab:lab": "split", "netns-lab:prefix": prefix }));
     opened.push(t);
     await t.stack.up();
     expect(namespacesOn("10.250.0.1", prefix).sort()).toEqual([`${prefix}host1`, `${prefix}router1`]);
@@ -48,7 +48,7 @@ describe("the split lab on two simulated machines", () => {
     // bin/netns-lab across the machines: verify pings from each node's machine, status reads and
     // names them, exec runs in a node on another machine.
     const env = { ...process.env, ...(t.stack.workspace as unknown as { envVars: Record<string, string> }).envVars };
-    const cli = (cmd: string, ...a: string[]) => spawnSync("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), cmd, "--stack", t.stack.name, "--cwd", REPO, ...a], { env, encoding: "utf8" });
+    const cli = (cmd: string, ...a: string[]) => spawnSync("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), cmd, "--stack", t.stack.name, "--cwd", labsDir(), ...a], { env, encoding: "utf8" });
     const verify = cli("verify");
     expect([verify.status, verify.stdout.trim().split("\n").pop()]).toEqual([0, "all as expected"]);
     const status = cli("status");
@@ -79,7 +79,7 @@ describe("the split lab on two simulated machines", () => {
   });
 
   test("a machine that cannot be reached: up fails naming it, the other machine's part is whole, and up converges once it is back", async () => {
-    const t = lab.track(await openStack(REPO, `splitdown-${prefix.slice(0, -1)}`, { "netns-lab:lab": "split", "netns-lab:prefix": `${prefix}u` }));
+    const t = lab.track(await openStack(labsDir(), `splitdown-${prefix.slice(0, -1)}`, { "netns-lab:lab": "split", "netns-lab:prefix": `${prefix}u` }));
     opened.push(t);
     // m2 cut off: its port on the underlay bridge goes down.
     execFileSync("ip", ["link", "set", "sim-m2", "down"]);
@@ -106,7 +106,7 @@ describe("the split lab on two simulated machines", () => {
     const state = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-splitkill-"));
     const env = { ...process.env, PULUMI_BACKEND_URL: `file://${state}`, PULUMI_HOME: path.join(state, "home"), PULUMI_CONFIG_PASSPHRASE: "" };
     const pulumi = (...a: string[]) => {
-      const r = spawnSync(path.join(REPO, "bin", "pulumi"), [...a, "--stack", stack], { env, cwd: REPO, encoding: "utf8" });
+      const r = spawnSync(path.join(REPO, "bin", "pulumi"), [...a, "--stack", stack], { env, cwd: labsDir(), encoding: "utf8" });
       if (r.status !== 0) throw new Error(`pulumi ${a.join(" ")} failed:\n${r.stdout.split("\n").filter((l) => /error|fail/i.test(l)).slice(0, 8).join("\n")}\n${r.stderr}`);
       return r.stdout;
     };
@@ -114,7 +114,7 @@ describe("the split lab on two simulated machines", () => {
       pulumi("stack", "init");
       pulumi("config", "set", "netns-lab:lab", "split");
       pulumi("config", "set", "netns-lab:prefix", p);
-      const child = spawn(path.join(REPO, "bin", "pulumi"), ["up", "--yes", "--skip-preview", "--stack", stack], { env, cwd: REPO, detached: true, stdio: "ignore" });
+      const child = spawn(path.join(REPO, "bin", "pulumi"), ["up", "--yes", "--skip-preview", "--stack", stack], { env, cwd: labsDir(), detached: true, stdio: "ignore" });
       const exited = new Promise((r) => child.on("exit", r));
       for (let i = 0; i < 400 && namespacesOn("10.250.0.1", p).length + namespacesOn("10.250.0.2", p).length < 3; i++) await new Promise((r) => setTimeout(r, 50));
       process.kill(-child.pid!, "SIGKILL");
@@ -136,7 +136,7 @@ describe("the split lab on two simulated machines", () => {
         /* the afterAll removes what is left on the machines */
       }
       fs.rmSync(state, { recursive: true, force: true });
-      fs.rmSync(path.join(REPO, `Pulumi.${stack}.yaml`), { force: true });
+      fs.rmSync(path.join(labsDir(), `Pulumi.${stack}.yaml`), { force: true });
     }
   });
 });

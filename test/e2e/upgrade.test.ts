@@ -12,7 +12,7 @@ import { kinds } from "../../provider/runtime";
 import { routeToText } from "../../provider/kinds/fields";
 import type { RouteSpec } from "../../provider/kernel/route";
 import type { Provider } from "../../provider/kinds/kind";
-import { cleanupAfterAll, openStack, previewSteps, REPO } from "../support/engine";
+import { cleanupAfterAll, openStack, previewSteps, REPO, labsDir } from "../support/engine";
 import { namespaces, pings, uniquePrefix } from "../support/names";
 
 jest.setTimeout(300_000);
@@ -53,7 +53,7 @@ describe.each([
       if (kind === "VethLink" && r.inputs!.peerMac === undefined) r.outputs!.peerMac = outs.peerMac;
     }
 
-    const t = lab.track(await openStack(REPO, stackName, { ...config, "netns-lab:prefix": prefix }));
+    const t = lab.track(await openStack(labsDir(), stackName, { ...config, "netns-lab:prefix": prefix }));
     await t.stack.importStack(state);
 
     const p = await previewSteps(t.stack);

@@ -144,3 +144,107 @@ describe("5: a VXLAN end whose run was killed before it was marked", () => {
     await expect(make("VxlanLink", inputs(theirs, vni))).rejects.toBeInstanceOf(NotOursError);
   });
 });
+
+describe("4: a file is ours only if we wrote it", () => {
+  const path = () => `/run/netns-lab-tests/${p}/same.conf`;
+  afterEach(() => fs.rmSync(`/run/netns-lab-tests/${p}`, { recursive: true, force: true }));
+  test("a user's file with the very content we want is refused, never adopted, and survives", async () => {
+    fs.mkdirSync(`/run/netns-lab-tests/${p}`, { recursive: true });
+    fs.writeFileSync(path(), "router id 1.1.1.1;\n");
+    await expect(make("File", { path: path(), content: "router id 1.1.1.1;\n" })).rejects.toBeInstanceOf(NotOursError);
+    // And a delete of a File resource that names it (a stack that lost track) leaves it alone.
+    await kinds.File.delete(path(), await check("File", { owner, path: path(), content: "other\n" }));
+    expect(fs.readFileSync(path(), "utf8")).toBe("router id 1.1.1.1;\n");
+  });
+  test("our own, left by a run killed after writing it, is adopted; delete removes it and its record", async () => {
+    const made = await make("File", { path: path(), content: "x\n" });
+    // As if the run had died before the engine recorded it: a second create of the same resource.
+    const again = await make("File", { path: path(), content: "y\n" });
+    expect(fs.readFileSync(path(), "utf8")).toBe("y\n");
+    await kinds.File.delete(made.id, again.outs);
+    expect(fs.existsSync(path())).toBe(false);
+    const records = fs.existsSync("/run/netns-lab/files") ? fs.readdirSync("/run/netns-lab/files") : [];
+    expect(records.some((f) => fs.readFileSync(`/run/netns-lab/files/${f}`, "utf8").includes(path()))).toBe(false);
+  });
+  test("another resource's file is refused as claimed", async () => {
+    await make("File", { path: path(), content: "x\n", owner: "itest/stack/first" });
+    await expect(make("File", { path: path(), content: "x\n", owner: "itest/stack/second" })).rejects.toThrow(/first/);
+    await kinds.File.delete(path(), await check("File", { owner: "itest/stack/first", path: path(), content: "x\n" }));
+  });
+});
+
+describe("10: a command that meets the shared SSH connection as it expires", () => {
+  // A stand-in for ssh on PATH: the first call fails as OpenSSH does when the master goes away as a
+  // client attaches; later calls run the command (the last argument) here.
+  const dir = fs.mkdtempSync("/tmp/netns-lab-fake-ssh-");
+  const count = `${dir}/count`;
+  fs.writeFileSync(`${dir}/ssh`, `#!/bin/sh
+n=$(cat ${count} 2>/dev/null || echo 0); echo $((n + 1)) > ${count}
+if [ "$n" = 0 ]; then echo "mux_client_request_session: read from master failed: Broken pipe" >&2; exit 255; fi
+for last; do :; done; exec sh -c "$last"
+`, { mode: 0o755 });
+  const path0 = process.env.PATH;
+  beforeAll(() => (process.env.PATH = `${dir}:${path0}`));
+  afterAll(() => {
+    process.env.PATH = path0;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  test("is run again, not reported as an unreachable machine", async () => {
+    const { sshExecutor } = await import("../../provider/kernel/ssh");
+    const x = sshExecutor({ host: "192.0.2.10", user: "root" });
+    expect(await x.run("echo", ["through"])).toBe("through");
+    expect(fs.readFileSync(count, "utf8").trim()).toBe("2");
+  });
+  test("a machine that really cannot be reached still says so", async () => {
+    fs.writeFileSync(`${dir}/ssh`, `#!/bin/sh\necho "ssh: connect to host 192.0.2.11 port 22: Connection refused" >&2; exit 255\n`, { mode: 0o755 });
+    const { sshExecutor } = await import("../../provider/kernel/ssh");
+    await expect(sshExecutor({ host: "192.0.2.11", user: "root" }).run("true", [])).rejects.toThrow(/cannot be reached over SSH/);
+  });
+});
+
+describe("6 and 7: what a process leaves on the machine — its UTS mount, its run directory", () => {
+  const mounted = (path: string) => fs.readFileSync("/proc/mounts", "utf8").split("\n").some((l) => l.split(" ")[1] === path);
+  afterEach(() => fs.rmSync(`/run/netns-lab-tests/${p}`, { recursive: true, force: true }));
+
+  test("6: the sweep unmounts and removes a UTS namespace's bind mount left by a killed run", async () => {
+    const a = await mkns("a");
+    const stack = `sweep6${p.slice(0, -1)}`;
+    const made = await make("Process", { namespace: a, command: ["sleep", "120"], hostname: "h6", owner: `itest/${stack}/daemon` });
+    const uts = `/run/netns-lab/itest/${stack}/daemon.uts`;
+    expect(mounted(uts)).toBe(true);
+    const { sweep } = await import("../../provider/sweep");
+    const r = await sweep("itest", stack);
+    expect(r.processes).toContain(made.outs.pid);
+    expect(mounted(uts)).toBe(false);
+    expect(fs.existsSync(uts)).toBe(false);
+    expect(fs.existsSync(`/run/netns-lab/itest/${stack}`)).toBe(false);
+  });
+
+  test("7: a run directory is made, marked, and goes with its process; a stranger's is refused", async () => {
+    const a = await mkns("a");
+    const dir = `/run/netns-lab-tests/${p}/frr/r1`;
+    const made = await make("Process", { namespace: a, command: ["sh", "-c", `echo 1 > ${dir}/zebra.pid; exec sleep 120`], runDir: dir });
+    expect(fs.readFileSync(`${dir}/zebra.pid`, "utf8")).toBe("1\n");
+    await kinds.Process.delete(made.id, made.outs);
+    expect(fs.existsSync(dir)).toBe(false);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(`${dir}/theirs`, "");
+    await expect(make("Process", { namespace: a, command: ["sleep", "1"], runDir: dir })).rejects.toThrow(`cannot use ${dir} as the run directory of sleep: it exists and is not ours`);
+    expect(fs.existsSync(`${dir}/theirs`)).toBe(true);
+  });
+
+  test("7: the sweep removes the run directory of a killed run", async () => {
+    const a = await mkns("a");
+    const stack = `sweep7${p.slice(0, -1)}`;
+    const dir = `/run/netns-lab-tests/${p}/run7`;
+    await make("Process", { namespace: a, command: ["sleep", "120"], runDir: dir, owner: `itest/${stack}/d` });
+    const { sweep } = await import("../../provider/sweep");
+    await sweep("itest", stack);
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  test("a runDir of one level is refused at check", async () => {
+    const r = await kinds.Process.check({}, { owner, namespace: "x", command: ["sleep", "1"], runDir: "/var" });
+    expect(r.failures).toEqual([{ property: "runDir", reason: "runDir: runDir must be at least two levels deep (it is removed with all it holds)" }]);
+  });
+});

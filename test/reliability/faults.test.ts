@@ -8,8 +8,8 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { engineRoot, REPO } from "../support/engine";
-import { namespaces, pings, removeNamespaces, uniquePrefix } from "../support/names";
+import { engineRoot, REPO, labsDir } from "../support/engine";
+import { namespaces, pings, removeNamespaces, settledOrphans, uniquePrefix } from "../support/names";
 
 jest.setTimeout(3_600_000);
 
@@ -41,7 +41,7 @@ const env = {
 };
 const pulumiArgs = (...a: string[]) => [...a, "--stack", stack, "--non-interactive"];
 function pulumi(...a: string[]) {
-  return spawnSync(path.join(REPO, "bin", "pulumi"), pulumiArgs(...a), { cwd: REPO, env, encoding: "utf8" });
+  return spawnSync(path.join(REPO, "bin", "pulumi"), pulumiArgs(...a), { cwd: labsDir(), env, encoding: "utf8" });
 }
 function must(...a: string[]) {
   const r = pulumi(...a);
@@ -52,7 +52,7 @@ function must(...a: string[]) {
 /** Starts `pulumi <op>` in its own process group and kills the group after `ms`, if still running. */
 function killDuring(op: "up" | "destroy", ms: number, signal: NodeJS.Signals): Promise<{ code: number | null; killed: boolean }> {
   return new Promise((resolve) => {
-    const child = spawn(path.join(REPO, "bin", "pulumi"), pulumiArgs(op, "--yes", "--skip-preview"), { cwd: REPO, env, detached: true, stdio: "ignore" });
+    const child = spawn(path.join(REPO, "bin", "pulumi"), pulumiArgs(op, "--yes", "--skip-preview"), { cwd: labsDir(), env, detached: true, stdio: "ignore" });
     let killed = false;
     const timer = setTimeout(() => {
       try {
@@ -94,7 +94,7 @@ afterAll(() => {
   } finally {
     removeNamespaces(P);
     fs.rmSync(state, { recursive: true, force: true });
-    fs.rmSync(path.join(REPO, `Pulumi.${stack}.yaml`), { force: true });
+    fs.rmSync(path.join(labsDir(), `Pulumi.${stack}.yaml`), { force: true });
   }
 });
 
@@ -119,16 +119,7 @@ test(`${FAULTS} faults injected into up and destroy converge (seed ${SEED})`, as
   console.log(`${log.join("\n")}\n${interrupted} of ${FAULTS} runs got their signal mid-way; all converged`);
   must("destroy", "--yes", "--skip-preview");
   expect(namespaces().filter((n) => n.startsWith(P))).toEqual([]);
-  // A killed engine leaves no plugin behind: the language host notices its parent is gone.
-  const orphans = () =>
-    fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).filter((pid) => {
-      try {
-        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-        return /\(pulumi-languag/.test(stat) && stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1] === "1";
-      } catch {
-        return false;
-      }
-    });
-  for (let i = 0; i < 30 && orphans().length; i++) await new Promise((r) => setTimeout(r, 100));
-  expect(orphans()).toEqual([]);
+  // A killed engine leaves no plugin behind: the language host and the dynamic-provider process
+  // notice their parent is gone.
+  expect(await settledOrphans()).toEqual([]);
 });

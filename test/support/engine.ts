@@ -11,6 +11,23 @@ import { removeNamespaces } from "./names";
 
 export const REPO = path.resolve(__dirname, "..", "..");
 
+/**
+ * The checkout's labs (stacks/) as a Pulumi project of the test run's own, outside the repository:
+ * its Pulumi.yaml is the checkout's with `main` pointing back at stacks/index.ts, so the stack
+ * settings tests write (Pulumi.<stack>.yaml) land here, never in the repository. One per jest
+ * process, removed by the global teardown.
+ */
+export function labsDir(): string {
+  const dir = path.join(os.tmpdir(), `netns-lab-labs-${process.pid}`);
+  if (!fs.existsSync(path.join(dir, "Pulumi.yaml"))) {
+    fs.mkdirSync(dir, { recursive: true });
+    const main = path.relative(dir, path.join(REPO, "stacks", "index.ts"));
+    const yaml = fs.readFileSync(path.join(REPO, "Pulumi.yaml"), "utf8").replace(/^main: .*$/m, `main: ${main}`);
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), yaml);
+  }
+  return dir;
+}
+
 let root: string | undefined;
 /** The engine's root (bin/pulumi inside), built on first use and cached by engine/build.sh. */
 export function engineRoot(): string {

@@ -5,6 +5,8 @@ const { execFileSync } = require("child_process");
 const fs = require("fs");
 const { snapshot } = require("./kernel-snapshot");
 module.exports = async () => {
+  // The run's own copy of the labs project (test/support/engine.ts labsDir).
+  fs.rmSync(require("path").join(require("os").tmpdir(), `netns-lab-labs-${process.pid}`), { recursive: true, force: true });
   const before = globalThis.__KERNEL_BEFORE__;
   if (!before) return;
   const after = snapshot();

@@ -3,6 +3,7 @@
  * prefix (tests only: the library itself never deletes by name pattern, it checks ownership markers).
  */
 import { execFileSync } from "child_process";
+import * as fs from "fs";
 
 let counter = 0;
 
@@ -49,4 +50,26 @@ export function pings(ns: string, address: string): boolean {
 /** Writes /proc/sys/<key> inside a namespace, as a person would by hand. */
 export function setSysctl(ns: string, key: string, value: string): void {
   execFileSync("ip", ["netns", "exec", ns, "tee", `/proc/sys/${key}`], { input: value + "\n", stdio: ["pipe", "ignore", "pipe"] });
+}
+
+/**
+ * Engine plugins whose engine is gone: a language host or a dynamic-provider process whose parent
+ * is now init (a SIGKILLed `pulumi up` leaves them so unless they watch their parent).
+ */
+export function orphanPlugins(): string[] {
+  return fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).filter((pid) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      const plugin = /\(pulumi-languag/.test(stat) || fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("cmd/dynamic-provider");
+      return plugin && stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1] === "1";
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Waits (up to 3 s: they look at their parent twice a second) until no engine plugin is orphaned; what is left. */
+export async function settledOrphans(): Promise<string[]> {
+  for (let i = 0; i < 30 && orphanPlugins().length; i++) await new Promise((r) => setTimeout(r, 100));
+  return orphanPlugins();
 }

@@ -119,3 +119,16 @@ describe("what an SSH failure means, in words that say what to do", () => {
     expect(sshProblem(m, "RTNETLINK answers: File exists")).toBeUndefined();
   });
 });
+
+describe("#20.14: the machine's shape, written once (provider/machine.ts)", () => {
+  test("the kinds' machine input, the lab's machines and the SSH key all come from one schema", async () => {
+    const { MACHINE_KEYS, machineOf, machineKey } = await import("../../provider/machine");
+    const { machineSpec } = await import("../../provider/components/description");
+    expect(MACHINE_KEYS).toEqual(["host", "port", "user", "privateKeyFile", "hostKey"]);
+    const info = { name: "m1", host: "10.250.0.1", port: 2222, user: "root", privateKeyFile: "/k", hostKey: "ssh-ed25519 AAAA", address: "10.250.0.1" };
+    expect(machineSpec(info)).toEqual({ host: "10.250.0.1", port: 2222, user: "root", privateKeyFile: "/k", hostKey: "ssh-ed25519 AAAA" });
+    expect(machineOf({ host: "h" })).toEqual({ host: "h" });
+    expect(machineKey({ host: "h" })).toBe(machineKey({ host: "h", port: 22, user: "root" }));
+    expect(machineKey({ host: "h" })).not.toBe(machineKey({ host: "h", port: 2222 }));
+  });
+});
