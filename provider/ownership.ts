@@ -40,6 +40,14 @@ export const parseFileRecord = (text: string | undefined): { owner: string; path
   return owner && path ? { owner, path } : undefined;
 };
 
+/**
+ * Namespaces: `ip netns add` cannot mark one (lo's alias is the next call), so a record of its
+ * owner, /run/netns-lab/netns/<name>, is written before it is made and removed after it is deleted:
+ * an unmarked namespace with our record is one a killed run made (adopted); without it, a stranger's.
+ */
+export const NETNS_RECORDS = "/run/netns-lab/netns";
+export const netnsRecordOf = (name: string): string => `${NETNS_RECORDS}/${name}`;
+
 /** The file that marks a Process's run directory as its owner's (its text: the owner). */
 export const RUN_DIR_MARK = ".netns-lab-owner";
 

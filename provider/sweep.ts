@@ -16,7 +16,7 @@ import * as hosts from "./kernel/hosts";
 import * as link from "./kernel/link";
 import * as netns from "./kernel/netns";
 import * as proc from "./kernel/proc";
-import { FILE_RECORDS, ownerIn, parseFileRecord, RUN_DIR_MARK } from "./ownership";
+import { FILE_RECORDS, NETNS_RECORDS, netnsRecordOf, ownerIn, parseFileRecord, RUN_DIR_MARK } from "./ownership";
 
 export interface SweepReport {
   namespaces: string[];
@@ -44,6 +44,16 @@ export async function sweep(project: string, stack: string, x: Executor = local)
     const h = await hosts.read(x, ns).catch(() => undefined);
     if (h) await hosts.remove(x, ns);
     report.namespaces.push(ns);
+  }
+  // Namespaces a killed run made but could not mark, by their records (kinds/namespace.ts).
+  for (const ns of await x.listDir(NETNS_RECORDS).catch(() => [] as string[])) {
+    const owner = (await x.readFile(netnsRecordOf(ns)).catch(() => undefined))?.trim();
+    if (!owner?.startsWith(prefix)) continue;
+    if ((await netns.exists(x, ns)) && !(await link.show(x, ns, "lo").catch(() => undefined))?.ifalias) {
+      await netns.del(x, ns);
+      report.namespaces.push(ns);
+    }
+    await x.removeFile(netnsRecordOf(ns), "/run/netns-lab");
   }
   // Files the stack wrote, by their records (kinds/file.ts).
   for (const f of await x.listDir(FILE_RECORDS).catch(() => [] as string[])) {

@@ -96,7 +96,7 @@ function makeSsh(m: Machine): Executor {
   const ssh = (command: string, input?: string): Promise<{ code: number; stdout: string; stderr: string }> =>
     new Promise((resolve) => {
       options ??= sshArgs(m);
-      const child = execFile("ssh", [...options, m.host, "--", command], { maxBuffer: 1 << 28, encoding: "utf8" }, (err, stdout, stderr) => {
+      const child = execFile("ssh", [...options, m.host, "--", command], { maxBuffer: 1 << 28, encoding: "utf8", env: process.env }, (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : (err as NodeJS.ErrnoException).code === "ENOENT" ? -2 : 1) : 0;
         resolve({ code, stdout, stderr });
       });

@@ -3,6 +3,7 @@ import { z } from "zod";
 import * as link from "../kernel/link";
 import { ifname, mtu, nsname } from "./fields";
 import { Ctx, defineKind, InputsOf, Props } from "./kind";
+import { sameStack } from "../ownership";
 
 const inputs = {
   namespace: nsname,
@@ -56,7 +57,10 @@ export const bridge = defineKind({
 
   async found(c, i) {
     const l = await link.show(c.x, i.namespace, i.name);
-    return l ? { marker: l.ifalias, what: `interface "${i.name}"`, where: `in namespace "${i.namespace}"` } : null;
+    if (!l) return null;
+    // Unmarked, a bridge, in a namespace of this stack: made by a run killed before it could mark it.
+    const orphan = !l.ifalias && l.linkinfo?.info_kind === "bridge" && sameStack((await link.show(c.x, i.namespace, "lo"))?.ifalias, c.owner);
+    return { marker: orphan ? c.mark : l.ifalias, what: `interface "${i.name}"`, where: `in namespace "${i.namespace}"` };
   },
 
   adopt: async (c, i) => converge(c, await describe(c, i), i),

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { KernelError } from "../kernel/exec";
 import { inNamespace } from "../needs";
+import { sameStack } from "../ownership";
 import * as link from "../kernel/link";
 import { ifname, mac, mtu, nsname } from "./fields";
 import { Ctx, defineKind, InputsOf, Props, Undo } from "./kind";
@@ -110,6 +111,17 @@ async function outputs(c: Ctx, i: I, withOffload = true): Promise<Props> {
   return outs;
 }
 
+/**
+ * A pair a killed run made but could not mark yet (the kernel takes no alias at creation: the marker
+ * is the next call): both ends there, unmarked veths, in namespaces of this stack — where nobody
+ * else makes links. Adopted, and marked.
+ */
+async function orphanPair(c: Ctx, i: I, links: Links): Promise<boolean> {
+  if (!links.every((l) => l && !l.ifalias && l.linkinfo?.info_kind === "veth")) return false;
+  const los = await Promise.all([...new Set([i.namespace, i.peerNamespace])].map((ns) => link.show(c.x, ns, "lo")));
+  return los.every((lo) => sameStack(lo?.ifalias, c.owner));
+}
+
 /** Makes the pair: both ends born in their namespaces, this end already up, in one call. */
 async function make(c: Ctx, i: I, undo: Undo): Promise<Props> {
   const [a, b] = ends(i);
@@ -158,6 +170,7 @@ export const veth = defineKind({
 
   async found(c, i) {
     const links = await showEnds(c, i);
+    if (await orphanPair(c, i, links)) return { marker: c.mark, what: `interface "${i.name}"`, where: `in namespace "${i.namespace}"` };
     const at = links.findIndex((l) => l?.ifalias === c.mark);
     const first = at >= 0 ? at : links.findIndex((l) => l !== undefined);
     if (first < 0) return null;
@@ -167,7 +180,7 @@ export const veth = defineKind({
 
   async adopt(c, i, undo) {
     const links = await showEnds(c, i);
-    if (links.every((l) => l?.ifalias === c.mark)) {
+    if (links.every((l) => l?.ifalias === c.mark) || (await orphanPair(c, i, links))) {
       // Both ends ours, left by an interrupted run: converge them.
       await apply(c, await describe(c, i, true, links), i);
       return outputs(c, i);

@@ -248,3 +248,35 @@ describe("6 and 7: what a process leaves on the machine — its UTS mount, its r
     expect(r.failures).toEqual([{ property: "runDir", reason: "runDir: runDir must be at least two levels deep (it is removed with all it holds)" }]);
   });
 });
+
+describe("a killed up between making an object and marking it (the kernel takes no alias at creation)", () => {
+  test("a veth pair left unmarked in namespaces of the stack is adopted and marked; in a stranger's namespace, refused", async () => {
+    const a = await mkns("a");
+    const b = await mkns("b");
+    sh("ip", ["-n", a, "link", "add", "o1", "type", "veth", "peer", "name", "o2", "netns", b]);
+    const made = await make("VethLink", { name: "o1", namespace: a, peerName: "o2", peerNamespace: b });
+    expect(JSON.parse(sh("ip", ["-j", "-n", b, "link", "show", "o2"]))[0].ifalias).toBe(`netns-lab:${owner}`);
+    await kinds.VethLink.delete(made.id, made.outs);
+    const t = (await make("NetNamespace", { name: `${p}t`, owner: "other/stack/ns" })).id;
+    sh("ip", ["-n", t, "link", "add", "o1", "type", "veth", "peer", "name", "o2"]);
+    await expect(make("VethLink", { name: "o1", namespace: t, peerName: "o2", peerNamespace: t })).rejects.toBeInstanceOf(NotOursError);
+  });
+  test("a bridge likewise", async () => {
+    const a = await mkns("a");
+    sh("ip", ["-n", a, "link", "add", "br7", "type", "bridge"]);
+    await make("Bridge", { namespace: a, name: "br7" });
+    expect(JSON.parse(sh("ip", ["-j", "-n", a, "link", "show", "br7"]))[0].ifalias).toBe(`netns-lab:${owner}`);
+  });
+  test("a namespace made but not marked is adopted by its record; one without our record is refused", async () => {
+    const name = `${p}n`;
+    fs.mkdirSync("/run/netns-lab/netns", { recursive: true });
+    fs.writeFileSync(`/run/netns-lab/netns/${name}`, `${owner}\n`); // the record create writes first
+    sh("ip", ["netns", "add", name]); // then the kill
+    const made = await make("NetNamespace", { name });
+    expect(JSON.parse(sh("ip", ["-j", "-n", name, "link", "show", "lo"]))[0].ifalias).toBe(`netns-lab:${owner}`);
+    expect(fs.existsSync(`/run/netns-lab/netns/${name}`)).toBe(false);
+    await kinds.NetNamespace.delete(made.id, made.outs);
+    sh("ip", ["netns", "add", name]); // a stranger's, no record
+    await expect(make("NetNamespace", { name })).rejects.toBeInstanceOf(NotOursError);
+  });
+});

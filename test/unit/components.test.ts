@@ -225,3 +225,18 @@ test("#20.1: two cables between the same pair of nodes, each with its interface 
   expect([one.ends[0].name, two.ends[0].name]).toEqual(["h-eth1", "h-eth2"]);
   expect(lab.description().links.map((l) => l.name)).toEqual(["h-eth1-r-eth1", "h-eth2-r-eth2", "s-r"]);
 });
+
+test("node.run takes `after`: ospfd after zebra, as a need the engine orders by; an unknown name is refused at once", async () => {
+  registered.length = 0;
+  const { Lab } = await import("../../provider");
+  const lab = new Lab("daemons", { hosts: false, namespacePrefix: "dmn-" });
+  const r = lab.router("r1");
+  r.run("zebra", ["/usr/lib/frr/zebra", "-N", "r1"]);
+  const ospfd = r.run("ospfd", ["/usr/lib/frr/ospfd", "-N", "r1"], { after: "zebra" });
+  expect(ospfd).toBeDefined();
+  expect(() => r.run("bgpd", ["bgpd"], { after: "ripd" })).toThrow('node r1: run("bgpd") comes after "ripd", which this node does not run (yet): declare "ripd" first');
+  await settled("r1-ospfd");
+  expect(byName("r1-ospfd").inputs.after).toEqual(["r1-zebra"]);
+  expect(byName("r1-ospfd").dependencies).toContain(byName("r1-zebra").urn);
+  expect(byName("r1-zebra").dependencies).not.toContain(byName("r1-ospfd").urn);
+});
