@@ -26,6 +26,8 @@ export interface Options {
   wait: number;
   /** capture: write a pcap file instead of printing packets. */
   write?: string;
+  /** exec: enter all the namespaces of this process of the node, not only the node's network namespace. */
+  process?: string;
 }
 
 const spec = {
@@ -39,6 +41,7 @@ const spec = {
   expect: { type: "string", multiple: true, default: [] as string[] },
   wait: { type: "string", default: "0" },
   write: { type: "string", short: "w" },
+  process: { type: "string" },
 } as const;
 
 /** Options anywhere before `--`; everything after it belongs to the command being run. */
@@ -67,6 +70,7 @@ export function parseArgs(argv: string[]): Options {
     expect: v.expect as string[],
     wait: seconds(v.wait!),
     write: v.write,
+    process: v.process,
   };
 }
 

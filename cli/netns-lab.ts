@@ -22,7 +22,7 @@ import { dot, mermaid, svg } from "./graph";
 import { deployedLab, previewLab, stackResources } from "./stack";
 import { status } from "./status";
 import { node, nodeExecutor, renderMatrix, verify } from "./verify";
-import { captureCommand, inNode } from "./there";
+import { captureCommand, inNode, inProcess } from "./there";
 
 export { parseArgs, UsageError };
 
@@ -55,10 +55,11 @@ each other come from the lab (its description's expectUnreachable) and from --ex
 or a network). --wait retries until all is as expected, for up to SECONDS (a routing protocol
 converging). --sample N checks N pairs picked at random (the same ones on every run) and the
 first node with the last, and lists them: for large labs.`,
-  exec: `netns-lab exec <node> [-- command [args…]] [--stack NAME]
+  exec: `netns-lab exec <node> [--process NAME] [-- command [args…]] [--stack NAME]
 
 Runs the command inside the node's network namespace (default: $SHELL or /bin/bash) and exits
-with its exit status. Example: netns-lab exec host1 -- ping -c1 192.168.2.2`,
+with its exit status. With --process, inside all the namespaces of that process of the node (its
+own PID, IPC and mount namespaces, if it has them). Example: netns-lab exec host1 -- ping -c1 192.168.2.2`,
   status: `netns-lab status [--stack NAME]
 
 Reads the kernel live: per node its interfaces (state, MTU, addresses), NAT, processes (the lab's,
@@ -124,7 +125,15 @@ const commands: Record<string, (o: Options) => Promise<number>> = {
     const run = command.length ? command : [process.env.SHELL || "/bin/bash"];
     // Interactive and inheriting the terminal: the one command the CLI runs itself, not through an
     // executor; on another machine through ssh (-t at a terminal) with the machine's options, quoted for its shell.
-    const [file, args] = inNode(n, run, process.stdin.isTTY);
+    let pid: number | undefined;
+    if (o.process) {
+      // Into all of that process's namespaces (its own PID, IPC, mount ones, if it has them).
+      const p = (n.processes ?? []).find((x) => x.name === o.process);
+      if (!p) throw new UsageError(`${name} runs no process "${o.process}"${n.processes?.length ? `: it runs ${n.processes.map((x) => x.name).join(", ")}` : ""}`);
+      pid = (await stackResources(o)).find((x) => x.kind === "Process" && x.name === p.resource)?.outputs.pid;
+      if (!pid) throw new UsageError(`${name}/${o.process} is not running (the stack records no pid): run bin/pulumi up`);
+    }
+    const [file, args] = pid ? inProcess(n, pid, run, process.stdin.isTTY) : inNode(n, run, process.stdin.isTTY);
     const r = spawnSync(file, args, { stdio: "inherit" });
     if (r.error) throw new UsageError(`could not run ${run[0]} in ${netnsPath(n.namespace)}: ${r.error.message}`);
     return r.status ?? 1;

@@ -85,6 +85,16 @@ export async function status(lab: LabDescription, resources: StateResource[], lo
 }
 
 /**
+ * A process's namespaces as the kernel names them, each marked as the node's (its network
+ * namespace), the host's (shared with PID 1), or its own.
+ */
+export function namespaceLine(mine: Record<string, string>, host: Record<string, string>, nodeNet?: number): string {
+  return Object.entries(mine)
+    .map(([t, v]) => `${v} (${t === "net" && nodeNet !== undefined && v === `net:[${nodeNet}]` ? "node" : v === host[t] ? "host" : "own"})`)
+    .join(" ");
+}
+
+/**
  * The processes of a node: ours (the stack's Process resources there), alive or dead, and every
  * other process whose network namespace is the node's (a shell someone opened there, say).
  */
@@ -92,13 +102,15 @@ async function processes(x: Executor, ns: string, resources: StateResource[]): P
   const lines: string[] = [];
   const ours = resources.filter((r) => r.kind === "Process" && r.inputs.namespace === ns);
   const seen = new Set<number>();
+  const inode = await netns.inode(x, ns);
+  const host = ours.length ? await proc.namespacesOf(x, 1) : {};
   for (const r of ours) {
     const o = r.outputs;
     const up = o.pid && o.startTime && (await proc.alive(x, o.pid, o.startTime, o.owner));
     if (up) seen.add(o.pid);
     lines.push(`  process ${r.name}: ${up ? `running, pid ${o.pid}` : "NOT RUNNING"} (${(r.inputs.command ?? []).join(" ")}; log ${o.logFile})`);
+    if (up) lines.push(`    namespaces ${namespaceLine(await proc.namespacesOf(x, o.pid), host, inode)}`);
   }
-  const inode = await netns.inode(x, ns);
   for (const pid of await proc.all(x)) {
     if (seen.has(pid) || (await proc.netnsInode(x, pid)) !== inode) continue;
     const owner = await proc.ownerOf(x, pid);

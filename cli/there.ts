@@ -16,6 +16,13 @@ export function inNode(n: Node, command: string[], tty = false): [string, string
   return ["ssh", [...sshArgs(machineSpec(n.machine)), ...(tty ? ["-t"] : []), n.machine.host, "--", here.map(shellQuote).join(" ")]];
 }
 
+/** `command` in all the namespaces of a process of the node (`nsenter -t PID -a`): its PID, IPC, mount… */
+export function inProcess(n: Node, pid: number, command: string[], tty = false): [string, string[]] {
+  const here = ["nsenter", "-t", String(pid), "-a", "--", ...command];
+  if (!n.machine) return [here[0], here.slice(1)];
+  return ["ssh", [...sshArgs(machineSpec(n.machine)), ...(tty ? ["-t"] : []), n.machine.host, "--", here.map(shellQuote).join(" ")]];
+}
+
 /**
  * tcpdump on an interface of the node. Printing: line-buffered. Writing a pcap: here tcpdump writes
  * the file itself; on another machine it writes the pcap to its standard output (`-w -`), which the

@@ -41,12 +41,18 @@ export const parseFileRecord = (text: string | undefined): { owner: string; path
 };
 
 /**
- * Namespaces: `ip netns add` cannot mark one (lo's alias is the next call), so a record of its
- * owner, /run/netns-lab/netns/<name>, is written before it is made and removed after it is deleted:
- * an unmarked namespace with our record is one a killed run made (adopted); without it, a stranger's.
+ * Objects the kernel cannot mark as it makes them (a namespace, a veth pair, a bridge, a VXLAN
+ * device: the alias is the next call): a record of the owner, /run/netns-lab/pending/<hash of what
+ * and where>, is written before the object is made and removed once it is marked. An unmarked object
+ * with our record is one a killed run made (adopted, marked); without it, a stranger's (refused).
  */
-export const NETNS_RECORDS = "/run/netns-lab/netns";
-export const netnsRecordOf = (name: string): string => `${NETNS_RECORDS}/${name}`;
+export const PENDING_RECORDS = "/run/netns-lab/pending";
+export const pendingRecordOf = (what: string): string => `${PENDING_RECORDS}/${createHash("sha256").update(what).digest("hex").slice(0, 24)}`;
+export const pendingRecord = (owner: string, what: string): string => `${owner}\n${what}\n`;
+export const parsePendingRecord = (text: string | undefined): { owner: string; what: string } | undefined => {
+  const [owner, what] = (text ?? "").split("\n");
+  return owner && what ? { owner, what } : undefined;
+};
 
 /** The file that marks a Process's run directory as its owner's (its text: the owner). */
 export const RUN_DIR_MARK = ".netns-lab-owner";

@@ -41,6 +41,8 @@ interface Entry {
   deps?: Set<Entry>;
   /** Needs no declared resource provided when it was resolved. */
   unmet?: Need[];
+  /** What it makes, once its inputs are known. */
+  provides?: Provide[];
 }
 
 const entries: Entry[] = [];
@@ -59,9 +61,6 @@ function batch(): Batch {
   current.dirty = true;
   return current;
 }
-
-/** Resolves once the declarations of the current batch have settled (what the Lab waits for, too). */
-export const settled = (): Promise<void> => batch().settled;
 
 /** Where a thing lives: its machine, or "" for this one. */
 const machineKey = (i: Props): string => (i.machine ? keyOfMachine(i.machine as Machine) : "");
@@ -83,7 +82,9 @@ function inputsOf(e: Entry): Promise<Props | undefined> {
       if (r.value !== undefined) out[k] = r.value;
     }
     const c = await e.check({}, out);
-    return c.failures.length ? undefined : (c.inputs as Props); // invalid: check reports it to the engine
+    if (c.failures.length) return undefined; // invalid: check reports it to the engine
+    e.provides = e.def.provides(c.inputs as never) as Provide[];
+    return c.inputs as Props;
   })().catch(() => undefined);
   return e.inputs;
 }
@@ -106,7 +107,7 @@ function reaches(from: Entry, to: Entry, seen = new Set<Entry>()): Entry[] | und
 const EXCLUSIVE: ReadonlyArray<Provide["kind"]> = ["namespace", "device", "address", "file"];
 const makers = new Map<string, Entry>();
 function claimAll(e: Entry, mine: Props): void {
-  for (const p of e.def.provides(mine as never) as Provide[]) {
+  for (const p of e.provides ?? []) {
     if (!EXCLUSIVE.includes(p.kind)) continue;
     const key = `${machineKey(mine)}|${JSON.stringify(p.kind === "address" ? { ...p, cidr: canonicalCidr(p.cidr) } : p)}`;
     const other = makers.get(key);
@@ -134,7 +135,7 @@ async function dependencies(e: Entry): Promise<pulumi.Resource[]> {
       let met = false;
       for (const { o, i } of offers) {
         if (!i || machineKey(i) !== where) continue;
-        if ((o.def.provides(i as never) as Provide[]).some((p) => satisfies(p, n))) {
+        if (o.provides!.some((p) => satisfies(p, n))) {
           deps.add(o);
           met = true;
         }
@@ -148,13 +149,13 @@ async function dependencies(e: Entry): Promise<pulumi.Resource[]> {
   }
   e.deps = deps;
   e.unmet = unmet;
-  if (mine) lateProvider(e, mine);
+  if (mine) lateProvider(e);
   return [...deps].map((d) => d.resource!);
 }
 
 /** A resource of a later batch that makes what an earlier one needed (and did not find): an error. */
-function lateProvider(e: Entry, mine: Props): void {
-  const provides = e.def.provides(mine as never) as Provide[];
+function lateProvider(e: Entry): void {
+  const provides = e.provides ?? [];
   for (const o of entries) {
     if (o === e || !o.unmet || o.batch.n >= e.batch.n) continue;
     const n = o.unmet.find((need) => provides.some((p) => satisfies(p, need)));

@@ -16,7 +16,7 @@ import * as hosts from "./kernel/hosts";
 import * as link from "./kernel/link";
 import * as netns from "./kernel/netns";
 import * as proc from "./kernel/proc";
-import { FILE_RECORDS, NETNS_RECORDS, netnsRecordOf, ownerIn, parseFileRecord, RUN_DIR_MARK } from "./ownership";
+import { FILE_RECORDS, ownerIn, parseFileRecord, parsePendingRecord, PENDING_RECORDS, RUN_DIR_MARK } from "./ownership";
 
 export interface SweepReport {
   namespaces: string[];
@@ -45,15 +45,17 @@ export async function sweep(project: string, stack: string, x: Executor = local)
     if (h) await hosts.remove(x, ns);
     report.namespaces.push(ns);
   }
-  // Namespaces a killed run made but could not mark, by their records (kinds/namespace.ts).
-  for (const ns of await x.listDir(NETNS_RECORDS).catch(() => [] as string[])) {
-    const owner = (await x.readFile(netnsRecordOf(ns)).catch(() => undefined))?.trim();
-    if (!owner?.startsWith(prefix)) continue;
-    if ((await netns.exists(x, ns)) && !(await link.show(x, ns, "lo").catch(() => undefined))?.ifalias) {
+  // What a killed run made but could not mark, by the records it wrote first (kinds/pending.ts): an
+  // unmarked namespace goes (and so what was in it); a link lives in a namespace swept above.
+  for (const f of await x.listDir(PENDING_RECORDS).catch(() => [] as string[])) {
+    const r = parsePendingRecord(await x.readFile(`${PENDING_RECORDS}/${f}`).catch(() => undefined));
+    if (!r?.owner.startsWith(prefix)) continue;
+    const ns = /^netns (\S+)$/.exec(r.what)?.[1];
+    if (ns && (await netns.exists(x, ns)) && !(await link.show(x, ns, "lo").catch(() => undefined))?.ifalias) {
       await netns.del(x, ns);
       report.namespaces.push(ns);
     }
-    await x.removeFile(netnsRecordOf(ns), "/run/netns-lab");
+    await x.removeFile(`${PENDING_RECORDS}/${f}`, "/run/netns-lab");
   }
   // Files the stack wrote, by their records (kinds/file.ts).
   for (const f of await x.listDir(FILE_RECORDS).catch(() => [] as string[])) {

@@ -3,6 +3,7 @@
  * (Pulumi.<stack>.yaml):
  *   netns-lab:lab     curo | curo-nat | chain | ospf | fabric | split  (default: the stack name if it is one of them)
  *   netns-lab:down    ["r1-r2", …] (ospf)            ring links to set down: OSPF reroutes
+ *   netns-lab:isolate ["pid", "ipc", "mount"] (ospf)  each BIRD's own namespaces (default all three; [] for none)
  *   netns-lab:mode    kernel | external  (curo, curo-nat)  router1 as a kernel router or bare for a user-space one
  *   netns-lab:router  ["/path/to/curo", "arg", …] (curo, external mode): the user-space router run in router1
  *   netns-lab:routers N (chain, default 10)
@@ -57,7 +58,12 @@ function build() {
     case "split":
       return split(config.getObject<Record<string, MachineOptions>>("machines") ?? simMachines(projectDir()), options, config.getNumber("mtu"));
     case "ospf":
-      return ospf({ ...options, down: config.getObject<string[]>("down") ?? [], runDir: `/run/netns-lab/${pulumi.getProject()}/${pulumi.getStack()}` });
+      return ospf({
+        ...options,
+        down: config.getObject<string[]>("down") ?? [],
+        runDir: `/run/netns-lab/${pulumi.getProject()}/${pulumi.getStack()}`,
+        isolate: config.getObject<Array<"pid" | "ipc" | "mount">>("isolate") ?? ["pid", "ipc", "mount"],
+      });
     default:
       throw new Error(`unknown lab "${labName}": set netns-lab:lab to "curo", "curo-nat", "chain", "ospf", "fabric" or "split" (bin/pulumi config set lab curo)`);
   }

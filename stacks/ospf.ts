@@ -33,7 +33,7 @@ protocol ospf v2 {
 `;
 }
 
-export function ospf(options: LabOptions & { down?: string[]; runDir: string }) {
+export function ospf(options: LabOptions & { down?: string[]; runDir: string; isolate?: Array<"pid" | "ipc" | "mount"> }) {
   const lab = new Lab("ospf", options);
   const routers: Router[] = [1, 2, 3, 4].map((i) => lab.router(`r${i}`));
   const h1 = lab.host("h1");
@@ -59,7 +59,12 @@ export function ospf(options: LabOptions & { down?: string[]; runDir: string }) 
     const i = n + 1;
     r.loopback(`10.255.0.${i}/32`);
     const conf = `${options.runDir}/bird-r${i}.conf`;
-    r.run("bird", ["bird", "-f", "-c", conf, "-s", `${options.runDir}/bird-r${i}.ctl`], { files: { [conf]: birdConf(i, options.runDir) }, hostname: true });
+    r.run("bird", ["bird", "-f", "-c", conf, "-s", `${options.runDir}/bird-r${i}.ctl`], {
+      files: { [conf]: birdConf(i, options.runDir) },
+      hostname: true,
+      // Each BIRD as PID 1 of its own PID namespace (own IPC and mount namespaces too) unless told otherwise.
+      ...(options.isolate?.length ? { isolate: options.isolate } : {}),
+    });
   });
   return { lab, from: h1, to: "10.0.3.2" };
 }

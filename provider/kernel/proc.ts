@@ -28,15 +28,32 @@ export async function all(x: Executor): Promise<number[]> {
   return (await x.listDir("/proc")).filter((d) => /^\d+$/.test(d)).map(Number);
 }
 
-/** The live processes started for this owner (oldest first). */
-export async function owned(x: Executor, owner: string): Promise<Array<{ pid: number; startTime: number }>> {
-  const found: Array<{ pid: number; startTime: number }> = [];
+/** The parent of a process (field 4 of /proc/<pid>/stat), or undefined if gone. */
+export async function parentOf(x: Executor, pid: number): Promise<number | undefined> {
+  const stat = await x.readFile(`/proc/${pid}/stat`).catch(() => undefined);
+  return stat ? Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) : undefined;
+}
+
+/** The live processes started for this owner (oldest first), with their parents. */
+export async function owned(x: Executor, owner: string): Promise<Array<{ pid: number; startTime: number; ppid?: number }>> {
+  const found: Array<{ pid: number; startTime: number; ppid?: number }> = [];
   for (const pid of await all(x)) {
     if ((await ownerOf(x, pid)) !== owner) continue;
     const t = await startTime(x, pid);
-    if (t !== undefined) found.push({ pid, startTime: t });
+    if (t !== undefined) found.push({ pid, startTime: t, ppid: await parentOf(x, pid) });
   }
   return found.sort((a, b) => a.startTime - b.startTime);
+}
+
+/** The namespaces a process is in, as the kernel names them (`net:[4026531840]`), by type. */
+export const NAMESPACE_TYPES = ["net", "uts", "pid", "ipc", "mnt", "user"] as const;
+export async function namespacesOf(x: Executor, pid: number): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const t of NAMESPACE_TYPES) {
+    const ino = (await x.stat(`/proc/${pid}/ns/${t}`))?.ino;
+    if (ino !== undefined) out[t] = `${t}:[${ino}]`;
+  }
+  return out;
 }
 
 /** Whether this exact process (pid and start time) is alive and carries the owner's marker. */

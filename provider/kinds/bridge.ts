@@ -3,7 +3,7 @@ import { z } from "zod";
 import * as link from "../kernel/link";
 import { ifname, mtu, nsname } from "./fields";
 import { Ctx, defineKind, InputsOf, Props } from "./kind";
-import { sameStack } from "../ownership";
+import * as pending from "./pending";
 
 const inputs = {
   namespace: nsname,
@@ -50,20 +50,26 @@ export const bridge = defineKind({
   id: (i) => `${i.namespace}/${i.name}`,
 
   async create(c, i, undo) {
-    await link.addBridge(c.x, i.namespace, i.name, { stp: i.stp, mtu: i.mtu });
+    await pending.making(c, `bridge ${i.namespace}/${i.name}`, undo, () => link.addBridge(c.x, i.namespace, i.name, { stp: i.stp, mtu: i.mtu }));
     undo.push(() => link.del(c.x, i.namespace, i.name));
-    return converge(c, { stp: i.stp, mtu: i.mtu, up: false }, i);
+    const outs = await converge(c, { stp: i.stp, mtu: i.mtu, up: false }, i);
+    await pending.end(c, `bridge ${i.namespace}/${i.name}`);
+    return outs;
   },
 
   async found(c, i) {
     const l = await link.show(c.x, i.namespace, i.name);
     if (!l) return null;
-    // Unmarked, a bridge, in a namespace of this stack: made by a run killed before it could mark it.
-    const orphan = !l.ifalias && l.linkinfo?.info_kind === "bridge" && sameStack((await link.show(c.x, i.namespace, "lo"))?.ifalias, c.owner);
+    // Unmarked, a bridge, named by our pending record: made by a run killed before it could mark it.
+    const orphan = !l.ifalias && l.linkinfo?.info_kind === "bridge" && (await pending.ours(c, `bridge ${i.namespace}/${i.name}`));
     return { marker: orphan ? c.mark : l.ifalias, what: `interface "${i.name}"`, where: `in namespace "${i.namespace}"` };
   },
 
-  adopt: async (c, i) => converge(c, await describe(c, i), i),
+  adopt: async (c, i) => {
+    const outs = await converge(c, await describe(c, i), i);
+    await pending.end(c, `bridge ${i.namespace}/${i.name}`);
+    return outs;
+  },
   read: (c, props) => describe(c, props),
   update: (c, olds, news) => converge(c, olds, news),
 

@@ -4,7 +4,7 @@ import * as link from "../kernel/link";
 import * as netns from "../kernel/netns";
 import { nsname } from "./fields";
 import { Ctx, defineKind } from "./kind";
-import { netnsRecordOf } from "../ownership";
+import * as pending from "./pending";
 
 /** The alias on the namespace's lo, or null when the namespace is gone. */
 async function loAlias(c: Ctx, name: string): Promise<string | undefined | null> {
@@ -33,26 +33,24 @@ export const namespace = defineKind({
   id: (i) => i.name,
 
   async create(c, i, undo) {
-    // The record first: a run killed between `ip netns add` and the marking leaves a namespace
-    // that its record names as ours.
-    if (!(await netns.exists(c.x, i.name))) await c.x.writeFile(netnsRecordOf(i.name), `${c.owner}\n`, 0o600);
-    undo.push(() => c.x.removeFile(netnsRecordOf(i.name), "/run/netns-lab"));
-    await netns.add(c.x, i.name);
+    // A record for the moment between `ip netns add` and the marking (kinds/pending.ts).
+    await pending.making(c, `netns ${i.name}`, undo, () => netns.add(c.x, i.name));
     undo.push(() => netns.del(c.x, i.name));
     await link.set(c.x, i.name, "lo", { up: true, alias: c.mark });
+    await pending.end(c, `netns ${i.name}`);
     return { inode: await netns.inode(c.x, i.name) };
   },
 
   async found(c, i) {
     const alias = await loAlias(c, i.name);
     if (alias === null) return null;
-    const orphan = !alias && (await c.x.readFile(netnsRecordOf(i.name)))?.trim() === c.owner;
+    const orphan = !alias && (await pending.ours(c, `netns ${i.name}`));
     return { marker: orphan ? c.mark : alias, what: `network namespace "${i.name}"`, hint: `Remove it yourself (ip netns del ${i.name}) or choose another name.` };
   },
 
   async adopt(c, i) {
     await link.set(c.x, i.name, "lo", { up: true, alias: c.mark }); // (an orphan's marking)
-    await c.x.removeFile(netnsRecordOf(i.name), "/run/netns-lab");
+    await pending.end(c, `netns ${i.name}`);
     return { inode: await netns.inode(c.x, i.name) };
   },
 
@@ -69,6 +67,5 @@ export const namespace = defineKind({
 
   async delete(c, props) {
     await netns.del(c.x, props.name);
-    await c.x.removeFile(netnsRecordOf(props.name), "/run/netns-lab"); // one a killed create left
   },
 });

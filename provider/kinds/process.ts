@@ -45,6 +45,12 @@ const inputs = {
    * before it starts, marked as ours, and removed with everything in it when the process goes.
    * At least two levels deep; one that exists and is not ours is refused.
    */
+  /**
+   * Namespaces of its own besides the node's network one: "pid" (it is PID 1 of a PID namespace, with
+   * its own /proc, so `ps` there shows only its tree), "ipc", "mount" (private propagation: its
+   * mounts stay inside). The pid recorded is the program's as seen from outside.
+   */
+  isolate: z.array(z.enum(["pid", "ipc", "mount"])).refine((l) => new Set(l).size === l.length, "isolate lists each namespace once").optional(),
   runDir: absolutePath.refine((d) => d.split("/").filter(Boolean).length >= 2, "runDir must be at least two levels deep (it is removed with all it holds)").optional(),
 };
 type I = InputsOf<typeof inputs>;
@@ -94,6 +100,36 @@ export async function removeRunDir(c: Ctx, i: { runDir?: string; owner: string }
   await c.x.removeFile(runDirRecordOf(i as I), "/run");
 }
 
+/** `unshare` for the namespaces the process asks for of its own (none: nothing). */
+function isolation(i: I): string[] {
+  const own = i.isolate ?? [];
+  if (!own.length) return [];
+  return [
+    "unshare",
+    // PID 1 of a new PID namespace, /proc mounted anew (in a mount namespace of its own), killed with unshare.
+    ...(own.includes("pid") ? ["--pid", "--fork", "--kill-child", "--mount-proc"] : []),
+    ...(own.includes("ipc") ? ["--ipc"] : []),
+    ...(own.includes("mount") || own.includes("pid") ? ["--mount", "--propagation", "private"] : []),
+    "--",
+  ];
+}
+
+/** The child unshare forked (it appears within moments; unshare itself may have exited). */
+async function childOf(c: Ctx, parent: number, i: I): Promise<number> {
+  for (let t = 0; t < 2000; t += 20) {
+    const kids = (await c.x.readFile(`/proc/${parent}/task/${parent}/children`).catch(() => undefined))?.trim();
+    if (kids) return Number(kids.split(/\s+/)[0]);
+    if ((await proc.startTime(c.x, parent)) === undefined) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`${i.command[0]} did not start in its own PID namespace in namespace "${i.namespace}"; the end of its log ${logOf(i)}:\n${await logTail(c, logOf(i))}`);
+}
+
+/** Of the processes carrying the owner's marker, the program: in a PID namespace, unshare's child. */
+export function programOf(owned: Array<{ pid: number; startTime: number; ppid?: number }>): { pid: number; startTime: number } | undefined {
+  return owned.find((p) => owned.some((q) => q.pid === p.ppid)) ?? owned[0];
+}
+
 /** Starts the program; it must still be running a second later. */
 async function start(c: Ctx, i: I, undo: Array<() => Promise<unknown>>): Promise<Props> {
   const args = [`--net=${netnsPath(i.namespace)}`];
@@ -108,8 +144,10 @@ async function start(c: Ctx, i: I, undo: Array<() => Promise<unknown>>): Promise
   }
   undo.push(() => c.x.removeFile(logOf(i), "/run")); // a failed start says what its log said, and leaves none
   const env = { PATH: process.env.PATH ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root", LANG: "C.UTF-8", ...(i.env ?? {}), [proc.MARKER_ENV]: i.owner };
-  const pid = await c.x.start("nsenter", [...args, "--", ...i.command], { env, cwd: i.cwd, logFile: logOf(i) });
-  undo.push(() => proc.stop(c.x, pid, 0, i.owner, 1000));
+  const started = await c.x.start("nsenter", [...args, "--", ...isolation(i), ...i.command], { env, cwd: i.cwd, logFile: logOf(i) });
+  undo.push(() => proc.stop(c.x, started, 0, i.owner, 1000));
+  // In a PID namespace the program is unshare's child (PID 1 inside): its pid, as seen from here.
+  const pid = i.isolate?.includes("pid") ? await childOf(c, started, i) : started;
   const startTime = await proc.startTime(c.x, pid);
   // A program that ends within its first second did not start: say why, from its log.
   for (let t = 0; t < 1000; t += 100) {
@@ -125,7 +163,7 @@ export const processKind = defineKind({
   inputs,
   // (logFile is an input; its output is the path used, the default when unset.)
   outputs: { pid: z.number(), startTime: z.number() },
-  replaceOn: ["namespace", "command", "cwd", "env", "hostname", "logFile", "runDir"],
+  replaceOn: ["namespace", "command", "cwd", "env", "hostname", "logFile", "runDir", "isolate"],
   inPlace: ["stopTimeout", "after"],
   // Unset, the log file is the default path, which the state records as an output.
   same: { logFile: (a, b, olds) => (a ?? logOf(olds as I)) === (b ?? logOf(olds as I)) },
@@ -169,7 +207,7 @@ export const processKind = defineKind({
   },
 
   async adopt(c, i, undo) {
-    const [first] = await proc.owned(c.x, i.owner);
+    const first = programOf(await proc.owned(c.x, i.owner));
     if (first) return { pid: first.pid, startTime: first.startTime, logFile: logOf(i) };
     await removeUts(c, i);
     await removeRunDir(c, i); // what the dead one left

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { KernelError } from "../kernel/exec";
 import { inNamespace } from "../needs";
-import { sameStack } from "../ownership";
+import * as pending from "./pending";
 import * as link from "../kernel/link";
 import { ifname, mac, mtu, nsname } from "./fields";
 import { Ctx, defineKind, InputsOf, Props, Undo } from "./kind";
@@ -111,25 +111,28 @@ async function outputs(c: Ctx, i: I, withOffload = true): Promise<Props> {
   return outs;
 }
 
+/** What the pending record of a pair names (kinds/pending.ts). */
+const pendingOf = (i: I) => `veth ${i.namespace}/${i.name} ${i.peerNamespace}/${i.peerName}`;
+
 /**
  * A pair a killed run made but could not mark yet (the kernel takes no alias at creation: the marker
- * is the next call): both ends there, unmarked veths, in namespaces of this stack — where nobody
- * else makes links. Adopted, and marked.
+ * is the next call): both ends there, unmarked veths, named by our pending record. Adopted, marked.
  */
 async function orphanPair(c: Ctx, i: I, links: Links): Promise<boolean> {
-  if (!links.every((l) => l && !l.ifalias && l.linkinfo?.info_kind === "veth")) return false;
-  const los = await Promise.all([...new Set([i.namespace, i.peerNamespace])].map((ns) => link.show(c.x, ns, "lo")));
-  return los.every((lo) => sameStack(lo?.ifalias, c.owner));
+  return links.every((l) => l && !l.ifalias && l.linkinfo?.info_kind === "veth") && (await pending.ours(c, pendingOf(i)));
 }
 
 /** Makes the pair: both ends born in their namespaces, this end already up, in one call. */
 async function make(c: Ctx, i: I, undo: Undo): Promise<Props> {
   const [a, b] = ends(i);
   const settings = (e: End) => ({ mtu: i.mtu, address: e.mac });
-  await link.addVeth(c.x, { ns: a.ns, dev: a.dev, settings: { ...settings(a), up: i.up || undefined } }, { ns: b.ns, dev: b.dev, settings: settings(b) });
+  await pending.making(c, pendingOf(i), undo, () =>
+    link.addVeth(c.x, { ns: a.ns, dev: a.dev, settings: { ...settings(a), up: i.up || undefined } }, { ns: b.ns, dev: b.dev, settings: settings(b) }),
+  );
   undo.push(() => link.del(c.x, a.ns, a.dev));
   // This end came up with `ip link add … up`; the peer and both markers are still to set.
   await apply(c, { mtu: i.mtu, mac: i.mac, peerMac: i.peerMac, up: false, offload: {} }, i, true);
+  await pending.end(c, pendingOf(i));
   const outs = await outputs(c, i, false);
   return i.offload ? { ...outs, offload: i.offload } : outs;
 }
@@ -183,6 +186,7 @@ export const veth = defineKind({
     if (links.every((l) => l?.ifalias === c.mark) || (await orphanPair(c, i, links))) {
       // Both ends ours, left by an interrupted run: converge them.
       await apply(c, await describe(c, i, true, links), i);
+      await pending.end(c, pendingOf(i));
       return outputs(c, i);
     }
     // One end of a pair of ours survived (the other was moved away by hand): remove it (with its

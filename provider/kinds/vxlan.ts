@@ -9,7 +9,7 @@ import * as link from "../kernel/link";
 import { ifname, ipaddr, mac, mtu, nsname } from "./fields";
 import { Ctx, defineKind, InputsOf, Props } from "./kind";
 import { inNamespace } from "../needs";
-import { sameStack } from "../ownership";
+import * as pending from "./pending";
 
 const inputs = {
   /** The device's name in the node's namespace (1-15 bytes). */
@@ -63,10 +63,13 @@ export const vxlan = defineKind({
   id: (i) => `${i.namespace}/${i.name}`,
 
   async create(c, i, undo) {
-    await link.addVxlan(c.x, i.namespace, { name: i.name, vni: i.vni, remote: i.remote, local: i.local, dstPort: i.dstPort, underlay: i.underlay, mtu: i.mtu, mac: i.mac });
+    await pending.making(c, `vxlan ${i.namespace}/${i.name}`, undo, () =>
+      link.addVxlan(c.x, i.namespace, { name: i.name, vni: i.vni, remote: i.remote, local: i.local, dstPort: i.dstPort, underlay: i.underlay, mtu: i.mtu, mac: i.mac }),
+    );
     undo.push(() => link.del(c.x, i.namespace, i.name));
     // The marker with the first settings: the kernel takes no alias when a link is made.
     await link.set(c.x, i.namespace, i.name, { alias: c.mark, master: i.master, up: i.up ? true : undefined });
+    await pending.end(c, `vxlan ${i.namespace}/${i.name}`);
     const outs = await describe(c, i);
     if (!outs) throw new Error(`vxlan ${i.name} in ${i.namespace} vanished while it was being set up: run refresh`);
     return outs;
@@ -75,14 +78,15 @@ export const vxlan = defineKind({
   async found(c, i) {
     const l = await link.show(c.x, i.namespace, i.name);
     if (!l) return null;
-    // Unmarked, with our VNI, in a namespace of our stack: ours, made by a run killed before it
-    // could mark it (the kernel takes no alias at creation; nobody else makes links in our namespaces).
-    const orphan = !l.ifalias && l.linkinfo?.info_kind === "vxlan" && l.linkinfo.info_data?.id === i.vni && sameStack((await link.show(c.x, i.namespace, "lo"))?.ifalias, c.owner);
+    // Unmarked, with our VNI, named by our pending record: ours, made by a run killed before it
+    // could mark it (the kernel takes no alias at creation).
+    const orphan = !l.ifalias && l.linkinfo?.info_kind === "vxlan" && l.linkinfo.info_data?.id === i.vni && (await pending.ours(c, `vxlan ${i.namespace}/${i.name}`));
     return { marker: orphan ? c.mark : l.ifalias, what: `interface "${i.name}"`, where: `in namespace "${i.namespace}" on ${c.x.where}` };
   },
 
   async adopt(c, i) {
     await link.set(c.x, i.namespace, i.name, { alias: c.mark, mtu: i.mtu, up: i.up, master: i.master });
+    await pending.end(c, `vxlan ${i.namespace}/${i.name}`);
     return (await describe(c, i)) ?? {};
   },
 

@@ -40,6 +40,13 @@ describe("the ospf lab", () => {
     expect(cli("logs", "r1").stdout).toMatch(/Started|BIRD|Reconfigured|bird/i);
     const st = cli("status");
     expect(st.stdout).toMatch(/process r1-bird: running, pid \d+/);
+    // #25: each daemon's namespaces as the kernel names them: the node's network, its own UTS (host
+    // name), PID, IPC and mount namespaces, the host's user namespace.
+    expect(st.stdout).toMatch(/process r1-bird: running, pid \d+ .*\n\s+namespaces net:\[\d+\] \(node\) uts:\[\d+\] \(own\) pid:\[\d+\] \(own\) ipc:\[\d+\] \(own\) mnt:\[\d+\] \(own\) user:\[\d+\] \(host\)/);
+    // BIRD is PID 1 of its own PID namespace, and exec --process enters it there.
+    const inside = spawnSync("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), "exec", "r1", "--process", "bird", "--stack", stack, "--cwd", labsDir(), "--", "ps", "-e", "-o", "pid=,comm="], { env, encoding: "utf8" });
+    expect(inside.stdout.trim().split("\n").map((l) => l.trim())).toEqual(expect.arrayContaining(["1 bird"]));
+    expect(inside.stdout.trim().split("\n").length).toBeLessThanOrEqual(3); // bird, ps (and nothing of the host)
     expect(st.status).toBe(0);
   });
 

@@ -89,10 +89,12 @@ test("with hostname, the process has its own UTS namespace and name; delete rele
   process.kill(outs.pid, "SIGKILL");
   for (let n = 0; n < 50 && running(outs.pid); n++) await new Promise((r) => setTimeout(r, 20));
   const again = await kinds.Process.create(await check({ namespace: ns, command: ["/bin/sh", "-c", "hostname; sleep 300"], hostname: "router1", owner }));
-  expect(fs.readFileSync("/proc/mounts", "utf8").split("\n").filter((l) => l.includes("/run/netns-lab/uts/")).length).toBe(1);
+  // (The UTS namespace is kept by a bind mount beside the log: /run/netns-lab/<owner>.uts.)
+  const uts = `/run/netns-lab/${owner}.uts`;
+  expect(fs.readFileSync("/proc/mounts", "utf8").split("\n").filter((l) => l.split(" ")[1] === uts).length).toBe(1);
   await kinds.Process.delete(again.id, again.outs);
-  expect(fs.readFileSync("/proc/mounts", "utf8")).not.toContain("/run/netns-lab/uts/");
-  expect(fs.existsSync("/run/netns-lab/uts")).toBe(false);
+  expect(fs.readFileSync("/proc/mounts", "utf8")).not.toContain(uts);
+  expect(fs.existsSync(uts)).toBe(false);
 });
 
 test("a program that exits at once is a failed create carrying the end of its log; nothing is left", async () => {

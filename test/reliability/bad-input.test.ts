@@ -44,7 +44,8 @@ const cases: Case[] = [
   ["both ends the same", veth({ peerNamespace: left, peerName: "x0" }), /property peerName value \{x0\} has a problem: peerName must differ/, "preview"],
   ["unknown property", veth({ colour: "red" }), /property colour value \{red\} has a problem: unknown property 'colour'/, "preview"],
   ["veth into a namespace that does not exist", veth({ peerNamespace: ns("nowhere") }), /network namespace "nlt.*nowhere" does not exist/, "up"],
-  ["duplicate interface name", veth({ name: "left-right" }), /interface "left-right" already exists in namespace .* made by another resource of this stack/, "up"],
+  // Two resources making one device: the program side sees both, before anything runs.
+  ["duplicate interface name", veth({ name: "left-right" }), /VethLink "bad" and VethLink "link" both make device "left-right" in namespace ".*-left": one object, one resource/, "preview"],
   ["address without prefix length", addr({ address: "10.98.0.9" }), /address: "10\.98\.0\.9" is not an address with prefix length/, "preview"],
   ["address with an octet of 300", addr({ address: "10.98.0.300/24" }), /address: .*not an address with prefix length/, "preview"],
   ["IPv4 prefix /33", addr({ address: "10.98.0.9/33" }), /address: .*not an address with prefix length/, "preview"],
