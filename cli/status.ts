@@ -103,7 +103,8 @@ async function processes(x: Executor, ns: string, resources: StateResource[]): P
   const ours = resources.filter((r) => r.kind === "Process" && r.inputs.namespace === ns);
   const seen = new Set<number>();
   const inode = await netns.inode(x, ns);
-  const host = ours.length ? await proc.namespacesOf(x, 1) : {};
+  // The host's: those netns-lab itself runs in (PID 1 may be a container's init, in namespaces of its own).
+  const host = ours.length ? await proc.namespacesOf(x, "self") : {};
   for (const r of ours) {
     const o = r.outputs;
     const up = o.pid && o.startTime && (await proc.alive(x, o.pid, o.startTime, o.owner));

@@ -47,7 +47,7 @@ export async function owned(x: Executor, owner: string): Promise<Array<{ pid: nu
 
 /** The namespaces a process is in, as the kernel names them (`net:[4026531840]`), by type. */
 export const NAMESPACE_TYPES = ["net", "uts", "pid", "ipc", "mnt", "user"] as const;
-export async function namespacesOf(x: Executor, pid: number): Promise<Record<string, string>> {
+export async function namespacesOf(x: Executor, pid: number | "self"): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const t of NAMESPACE_TYPES) {
     const ino = (await x.stat(`/proc/${pid}/ns/${t}`))?.ino;

@@ -9,23 +9,25 @@ import { userProject } from "../support/project";
 
 jest.setTimeout(120_000);
 
-test("#20.13: bin/pulumi keeps a user's workspace files in their own Pulumi home, not in the checkout", () => {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-userhome-"));
+test("#20.13: bin/pulumi leaves PULUMI_HOME to the user (their ~/.pulumi), never a directory of the checkout", () => {
   const state = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-state-"));
-  const project = `house-${process.pid}`;
-  const dir = userProject({ "Pulumi.yaml": `name: ${project}\nruntime: nodejs\n`, "index.ts": "export {};\n" }, { nodeModules: false });
+  // The program reports the Pulumi home the engine was given (programs inherit the engine's environment).
+  const dir = userProject({ "Pulumi.yaml": "name: house\nruntime: nodejs\n", "index.ts": 'export const home = process.env.PULUMI_HOME ?? "unset";\n' });
   try {
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, PULUMI_BACKEND_URL: `file://${state}` };
+    const env: NodeJS.ProcessEnv = { ...process.env, PULUMI_BACKEND_URL: `file://${state}` };
     delete env.PULUMI_HOME;
+    const run = (...a: string[]) => execFileSync(path.join(REPO, "bin", "pulumi"), [...a, "--stack", "dev"], { cwd: dir, env, encoding: "utf8", stdio: "pipe" });
     execFileSync(path.join(REPO, "bin", "pulumi"), ["stack", "init", "dev"], { cwd: dir, env, stdio: "pipe" });
-    const mine = fs.readdirSync(path.join(home, ".pulumi", "workspaces"));
-    expect(mine.some((f) => f.startsWith(`${project}-`))).toBe(true);
-    const checkout = path.join(REPO, ".pulumi-home", "workspaces");
-    expect(fs.existsSync(checkout) ? fs.readdirSync(checkout).filter((f) => f.startsWith(`${project}-`)) : []).toEqual([]);
-    // The project directory holds only what the user put there (and the stack's settings, none here: no config).
-    expect(fs.readdirSync(dir).sort()).toEqual(["Pulumi.yaml", "index.ts"]);
+    run("up", "--yes", "--skip-preview");
+    expect(run("stack", "output", "home").trim()).toBe("unset");
+    // Told otherwise, that one is used.
+    const mine = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-home-"));
+    execFileSync(path.join(REPO, "bin", "pulumi"), ["up", "--yes", "--skip-preview", "--stack", "dev"], { cwd: dir, env: { ...env, PULUMI_HOME: mine }, stdio: "pipe" });
+    expect(run("stack", "output", "home").trim()).toBe(mine);
+    fs.rmSync(mine, { recursive: true, force: true });
+    run("destroy", "--yes", "--skip-preview");
   } finally {
-    for (const d of [home, state, dir]) fs.rmSync(d, { recursive: true, force: true });
+    for (const d of [state, dir]) fs.rmSync(d, { recursive: true, force: true });
   }
 });
 

@@ -52,7 +52,7 @@ test.each([
   }
   expect(nsOf(pid, "net")).toBe(nsOf(plain.outs.pid as number, "net"));
   expect(fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0]).toBe("sleep"); // the program, not unshare
-  const line = namespaceLine(await proc.namespacesOf(local, pid), await proc.namespacesOf(local, 1), fs.statSync(`/run/netns/${ns}`).ino);
+  const line = namespaceLine(await proc.namespacesOf(local, pid), await proc.namespacesOf(local, "self"), fs.statSync(`/run/netns/${ns}`).ino);
   expect(line).toMatch(/net:\[\d+\] \(node\)/);
   for (const t of own) expect(line).toMatch(new RegExp(`${t}:\\[\\d+\\] \\(own\\)`));
   await kinds.Process.delete(iso.id, iso.outs);

@@ -8,22 +8,31 @@ import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { removeNamespaces } from "./names";
+import { userProject } from "./project";
 
 export const REPO = path.resolve(__dirname, "..", "..");
 
 /**
- * The checkout's labs (stacks/) as a Pulumi project of the test run's own, outside the repository:
- * its Pulumi.yaml is the checkout's with `main` pointing back at stacks/index.ts, so the stack
- * settings tests write (Pulumi.<stack>.yaml) land here, never in the repository. One per jest
- * process, removed by the global teardown.
+ * The checkout's labs as a Pulumi project of the test run's own, outside the repository, as a user
+ * has one: the same Pulumi.yaml, a copy of stacks/, netns-lab and its dependencies linked into
+ * node_modules (test/support/project.ts). So the stack settings tests write (Pulumi.<stack>.yaml)
+ * land here, never in the repository, and the state's source positions are the project's own.
+ * One per jest process, removed by the global teardown.
  */
 export function labsDir(): string {
   const dir = path.join(os.tmpdir(), `netns-lab-labs-${process.pid}`);
   if (!fs.existsSync(path.join(dir, "Pulumi.yaml"))) {
-    fs.mkdirSync(dir, { recursive: true });
-    const main = path.relative(dir, path.join(REPO, "stacks", "index.ts"));
-    const yaml = fs.readFileSync(path.join(REPO, "Pulumi.yaml"), "utf8").replace(/^main: .*$/m, `main: ${main}`);
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), yaml);
+    const files: Record<string, string> = { "Pulumi.yaml": fs.readFileSync(path.join(REPO, "Pulumi.yaml"), "utf8") };
+    for (const f of fs.readdirSync(path.join(REPO, "stacks"))) files[`stacks/${f}`] = fs.readFileSync(path.join(REPO, "stacks", f), "utf8");
+    // The checkout's compiler options, without its source paths (netns-lab comes from node_modules here).
+    const { compilerOptions } = JSON.parse(fs.readFileSync(path.join(REPO, "tsconfig.json"), "utf8"));
+    for (const k of ["paths", "rootDir", "outDir", "declaration", "types"]) delete compilerOptions[k];
+    files["tsconfig.json"] = JSON.stringify({ compilerOptions, include: ["stacks/**/*.ts"] }, null, 2);
+    const made = userProject(files);
+    // The simulated machines' keys (sim/machines.sh writes them in the checkout's .sim/).
+    fs.symlinkSync(path.join(REPO, ".sim"), path.join(made, ".sim"));
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(made, dir);
   }
   return dir;
 }
