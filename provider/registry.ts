@@ -45,6 +45,26 @@ interface Entry {
   provides?: Provide[];
 }
 
+/** What a resource is registered after, what it is deleted with and replaced with. */
+interface Found {
+  deps: pulumi.Resource[];
+  /**
+   * The maker of a namespace the object lives in (`def.namespaces`): deleting it deletes the object
+   * in the kernel, so the engine need not (`deletedWith`).
+   */
+  deletedWith?: pulumi.Resource;
+  /**
+   * The makers of what holds it — its namespace, its device, the address its gateway is reached
+   * through: when one is replaced, the kernel has removed the object (a namespace takes its
+   * devices, a device its addresses and routes, an address the routes through it), so it is
+   * replaced too (`replaceWith`).
+   */
+  replaceWith: pulumi.Resource[];
+}
+
+/** The needs whose maker, deleted, takes the object with it (see Found.replaceWith). */
+const HOLDING: ReadonlyArray<Need["kind"]> = ["namespace", "device", "gateway"];
+
 const entries: Entry[] = [];
 let current: Batch | undefined;
 let batches = 0;
@@ -119,11 +139,12 @@ function claimAll(e: Entry, mine: Props): void {
 }
 
 /** What `e` must come after: the resources, declared so far, that make what it needs. */
-async function dependencies(e: Entry): Promise<pulumi.Resource[]> {
+async function dependencies(e: Entry): Promise<Found> {
   await e.batch.settled;
   const mine = await inputsOf(e);
   if (mine) claimAll(e, mine);
   const deps = new Set<Entry>();
+  const holders = new Set<Entry>();
   const unmet: Need[] = [];
   const where = mine ? machineKey(mine) : "";
   const needs = mine ? e.def.needs(mine as never) : [];
@@ -137,6 +158,7 @@ async function dependencies(e: Entry): Promise<pulumi.Resource[]> {
         if (!i || machineKey(i) !== where) continue;
         if (o.provides!.some((p) => satisfies(p, n))) {
           deps.add(o);
+          if (HOLDING.includes(n.kind)) holders.add(o);
           met = true;
         }
       }
@@ -150,7 +172,9 @@ async function dependencies(e: Entry): Promise<pulumi.Resource[]> {
   e.deps = deps;
   e.unmet = unmet;
   if (mine) lateProvider(e);
-  return [...deps].map((d) => d.resource!);
+  const lives = mine ? e.def.namespaces(mine as never) : [];
+  const home = [...deps].find((d) => d.provides!.some((p) => p.kind === "namespace" && lives.includes(p.ns)));
+  return { deps: [...deps].map((d) => d.resource!), deletedWith: home?.resource, replaceWith: [...holders].map((d) => d.resource!) };
 }
 
 /** A resource of a later batch that makes what an earlier one needed (and did not find): an error. */
@@ -175,21 +199,52 @@ function lateProvider(e: Entry): void {
  */
 export const DEPENDENCIES = Symbol.for("netns-lab.dependencies");
 
+/** On each resource: a promise of the names of its `deletedWith` and `replaceWith` resources (for tests). */
+export const LIFELINES = Symbol.for("netns-lab.lifelines");
+
 /**
- * Notes a resource the program declares and returns the `dependsOn` to register it with: the
- * program's own (if any) and the resources that make what it needs. Call `attach` once constructed.
+ * Notes a resource the program declares and returns the options to register it with: `dependsOn`,
+ * the program's own (if any) and the resources that make what it needs; `replaceWith` and
+ * `deletedWith`, the makers of the namespaces it lives in (the program's own kept). Call `attach`
+ * once constructed.
+ *
+ * `deletedWith` lets the engine skip the provider's delete of an address, route, cable… when its
+ * namespace goes in the same operation (the kernel removes it with the namespace); `replaceWith`
+ * replaces it when what holds it is replaced (the engine would otherwise keep a state entry for an
+ * object the kernel removed: pulumi/pulumi #23817, fixed after 3.248, and #838 for plain
+ * dependencies). What outlives a namespace (processes, files, hosts files) lives in none, so it
+ * is never `deletedWith`: its delete always runs.
  */
-export function declare(kind: string, k: Kind, name: string, args: Props, own: pulumi.CustomResourceOptions["dependsOn"]): { dependsOn: pulumi.Input<pulumi.Input<pulumi.Resource>[]>; attach(r: pulumi.Resource): void } {
+export function declare(
+  kind: string,
+  k: Kind,
+  name: string,
+  args: Props,
+  own: pulumi.CustomResourceOptions = {},
+): { options: Pick<pulumi.CustomResourceOptions, "dependsOn" | "replaceWith" | "deletedWith">; attach(r: pulumi.Resource): void } {
   const e: Entry = { kind, name, def: k.def, check: k.check, args, batch: batch() };
   entries.push(e);
   const found = dependencies(e);
-  // The SDK flattens nested arrays and promises of resources.
-  const dependsOn = (own === undefined ? [found] : [own, found]) as unknown as pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
+  // The refusal travels through dependsOn; the other options see none of it (one error, not three).
+  const quiet = found.catch((): Found => ({ deps: [], replaceWith: [] }));
+  // The SDK flattens nested arrays and promises of resources (dependsOn and replaceWith alike).
+  const deps = found.then((f) => f.deps);
+  const dependsOn = (own.dependsOn === undefined ? [deps] : [own.dependsOn, deps]) as unknown as pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
+  const replaceWith = [...(own.replaceWith ?? []), quiet.then((f) => f.replaceWith)] as unknown as pulumi.Resource[];
+  // The SDK reads only `deletedWith.urn.promise()`, after awaiting dependsOn: a stand-in whose URN
+  // is the namespace's, known once the declarations settle (undefined: none, a plain delete).
+  const deletedWith =
+    own.deletedWith ??
+    ({ urn: { promise: () => quiet.then((f) => (f.deletedWith ? (f.deletedWith.urn as unknown as { promise(): Promise<string> }).promise() : undefined)) } } as unknown as pulumi.Resource);
   return {
-    dependsOn,
+    options: { dependsOn, replaceWith, deletedWith },
     attach: (r) => {
       e.resource = r;
-      Object.defineProperty(r, DEPENDENCIES, { value: found.then(() => undefined) });
+      Object.defineProperty(r, DEPENDENCIES, { value: deps.then(() => undefined) });
+      const nameOf = (x: pulumi.Resource) => entries.find((o) => o.resource === x)?.name;
+      Object.defineProperty(r, LIFELINES, {
+        value: quiet.then((f) => ({ deletedWith: f.deletedWith && nameOf(f.deletedWith), replaceWith: f.replaceWith.map(nameOf).sort() })),
+      });
     },
   };
 }

@@ -51,11 +51,11 @@ function resourceClass<K extends KindName>(kind: K): ResourceClass<K> {
       if (def.nameInput && props[def.nameInput] === undefined) props[def.nameInput] = name;
       props.owner = ownerOf(name);
       // Ordered by what it needs: the resources that make it become its dependencies (registry.ts).
-      const noted = declare(kind, k, name, props, opts?.dependsOn);
+      const noted = declare(kind, k, name, props, opts);
       const restore = programStack();
       try {
         // Kernel names are unique: a replacement must delete the old object before creating the new one.
-        super(`pulumi-nodejs:dynamic/netns-lab:${kind}`, name, { ...props, __provider: providerText(kind) }, { deleteBeforeReplace: true, ...opts, dependsOn: noted.dependsOn });
+        super(`pulumi-nodejs:dynamic/netns-lab:${kind}`, name, { ...props, __provider: providerText(kind) }, { deleteBeforeReplace: true, ...opts, ...noted.options });
       } finally {
         restore();
       }

@@ -29,6 +29,17 @@ export async function del(x: Executor, ns: string): Promise<boolean> {
   }
 }
 
+/** The processes in a namespace (`ip netns pids`); empty when it is gone. */
+export async function pids(x: Executor, ns: string): Promise<number[]> {
+  try {
+    const out = await ip(x, undefined, ["netns", "pids", ns], { doing: `list the processes in network namespace ${ns}` });
+    return out.split("\n").map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  } catch (e) {
+    if (!(await exists(x, ns))) return [];
+    throw e;
+  }
+}
+
 /** The names of all namespaces. */
 export async function list(x: Executor): Promise<string[]> {
   const out = await ip(x, undefined, ["netns", "list"], { doing: "list network namespaces" });

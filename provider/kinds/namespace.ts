@@ -66,6 +66,13 @@ export const namespace = defineKind({
   },
 
   async delete(c, props) {
+    // What still runs in it would keep it alive after `ip netns del`, and with it every device and
+    // cable in it, which the engine no longer deletes one by one (deletedWith, registry.ts): a
+    // deleted namespace ends what runs in it, as a container's end does. Our Processes are gone
+    // already (they depend on it); this is what someone started there by hand.
+    for (const pid of await netns.pids(c.x, props.name)) {
+      await c.x.kill(pid, "SIGKILL").catch(() => undefined); // gone meanwhile
+    }
     await netns.del(c.x, props.name);
   },
 });

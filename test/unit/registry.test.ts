@@ -3,13 +3,20 @@
 // cycle). No engine, no kernel.
 import * as pulumi from "@pulumi/pulumi";
 
-const registered: Array<{ name: string; type: string; dependencies: string[]; urn?: string }> = [];
+const registered: Array<{ name: string; type: string; dependencies: string[]; deletedWith: string; replaceWith: string[]; urn?: string }> = [];
 pulumi.runtime.setMocks({ newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs }, "proj", "stack", false);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const monitor = require("@pulumi/pulumi/runtime/settings").getMonitor();
 const register = monitor.registerResource.bind(monitor);
 monitor.registerResource = (req: any, cb: any) => {
-  const rec = { name: req.getName(), type: req.getType(), dependencies: req.getDependenciesList() as string[], urn: undefined as string | undefined };
+  const rec = {
+    name: req.getName(),
+    type: req.getType(),
+    dependencies: req.getDependenciesList() as string[],
+    deletedWith: req.getDeletedwith() as string,
+    replaceWith: req.getReplaceWithList() as string[],
+    urn: undefined as string | undefined,
+  };
   registered.push(rec);
   return register(req, (err: unknown, res: any) => {
     if (res) rec.urn = res.getUrn();
@@ -37,6 +44,57 @@ test("a Process declared first comes after its namespace, what lives there, its 
   expect(depsOf("first")).toEqual(["first-file", "pp", "pp-fwd"]);
   expect(depsOf("pp-fwd")).toEqual(["pp"]);
   expect(depsOf("pp")).toEqual([]);
+});
+
+describe("what each kind is deleted with and replaced with, as registered (one of every kind, raw, namespaces last)", () => {
+  const rec = (name: string) => registered.find((r) => r.name === name)!;
+  beforeAll(async () => {
+    const lib = await import("../../provider");
+    new lib.Process("lw-proc", { namespace: "lw-a", command: ["/bin/sh", "/run/x/lw.sh"] });
+    new lib.File("lw-file", { path: "/run/x/lw.sh", content: "" });
+    new lib.HostsFile("lw-hosts", { namespace: "lw-a", entries: { o: ["10.9.1.2"] } });
+    new lib.TrafficShaping("lw-shape", { namespace: "lw-a", device: "eth0", rate: "1mbit" });
+    new lib.Route("lw-route", { namespace: "lw-a", destination: "default", via: "10.9.0.1" });
+    new lib.RouteTable("lw-table", { namespace: "lw-b", routes: ["10.9.9.0/24 dev in"] });
+    new lib.Nat("lw-nat", { namespace: "lw-b", source: "10.9.0.0/24", outInterface: "in" });
+    new lib.VethLink("lw-veth", { name: "eth0", namespace: "lw-a", peerName: "in", peerNamespace: "lw-b", peerMaster: "lw-br" });
+    new lib.Bridge("lw-br", { namespace: "lw-b", name: "lw-br" });
+    new lib.IpAddress("lw-addr", { namespace: "lw-a", device: "eth0", address: "10.9.0.2/24" });
+    new lib.IpAddress("lw-gw", { namespace: "lw-b", device: "lw-br", address: "10.9.0.1/24" });
+    new lib.IpForwarding("lw-fwd", { namespace: "lw-b", ipv4: true });
+    new lib.NetNamespace("lw-a");
+    new lib.NetNamespace("lw-b");
+    await until(["lw-proc", "lw-file", "lw-hosts", "lw-shape", "lw-route", "lw-table", "lw-nat", "lw-veth", "lw-br", "lw-addr", "lw-gw", "lw-fwd", "lw-a", "lw-b"]);
+  });
+  test.each([
+    // name, deletedWith, replaceWith
+    ["lw-a", "", []],
+    ["lw-veth", "lw-a", ["lw-a", "lw-b", "lw-br"]],
+    ["lw-br", "lw-b", ["lw-b"]],
+    ["lw-addr", "lw-a", ["lw-a", "lw-veth"]],
+    ["lw-gw", "lw-b", ["lw-b", "lw-br"]],
+    ["lw-shape", "lw-a", ["lw-a", "lw-veth"]],
+    ["lw-route", "lw-a", ["lw-a", "lw-addr"]],
+    ["lw-table", "lw-b", ["lw-b", "lw-veth"]],
+    ["lw-nat", "lw-b", ["lw-b", "lw-veth"]],
+    ["lw-fwd", "lw-b", ["lw-b"]],
+    // What outlives a namespace is never deleted with it: its own delete always runs.
+    ["lw-proc", "", ["lw-a"]],
+    ["lw-hosts", "", ["lw-a"]],
+    ["lw-file", "", []],
+  ])("%s: deletedWith %p, replaceWith %p", (name, deletedWith, replaceWith) => {
+    expect(short(rec(name).deletedWith ? [rec(name).deletedWith] : [])).toEqual(deletedWith ? [deletedWith] : []);
+    expect(short(rec(name).replaceWith)).toEqual(replaceWith);
+  });
+  test("the program's own deletedWith and replaceWith stay", async () => {
+    const lib = await import("../../provider");
+    const other = new lib.File("lw-own", { path: "/run/x/lw-own", content: "" });
+    new lib.IpForwarding("lw-fwd2", { namespace: "lw-c", ipv4: true }, { deletedWith: other, replaceWith: [other] });
+    new lib.NetNamespace("lw-c");
+    await until(["lw-fwd2", "lw-c"]);
+    expect(short([rec("lw-fwd2").deletedWith])).toEqual(["lw-own"]);
+    expect(short(rec("lw-fwd2").replaceWith)).toEqual(["lw-c", "lw-own"]);
+  });
 });
 
 test("Outputs count like plain strings; the program's own dependsOn stays", async () => {
