@@ -158,7 +158,7 @@ export const userNamespaceMessage =
   "netns-lab cannot create network namespaces from inside a user namespace (an unprivileged container, " +
   `or unshare --user): ip netns add fails there with "mount --make-shared /run/netns failed: Operation not permitted". ${PRIVILEGE_ADVICE}`;
 
-function trace(entry: object): void {
+export function trace(entry: object): void {
   if (process.env.NETNS_LAB_TRACE) fs.appendFileSync(process.env.NETNS_LAB_TRACE, JSON.stringify(entry) + "\n");
 }
 

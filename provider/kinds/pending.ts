@@ -5,19 +5,24 @@
  */
 import { parsePendingRecord, pendingRecord, pendingRecordOf } from "../ownership";
 import type { Ctx, Undo } from "./kind";
+import { isUncertain } from "../kernel/channel";
 
 /**
  * Makes an object under a record. `what`: the object and where, e.g. `veth ns/a ns/b`. A make that
- * fails leaves no record of its own (one a killed run left stays: it names that run's object).
+ * fails leaves no record of its own (one a killed run left stays: it names that run's object), unless
+ * it may have taken effect (the command channel died while it ran): then the record stays, and the
+ * next run adopts the object if it was made.
  */
 export async function making<T>(c: Ctx, what: string, undo: Undo, make: () => Promise<T>): Promise<T> {
   const earlier = await ours(c, what);
   if (!earlier) await c.x.writeFile(pendingRecordOf(what), pendingRecord(c.owner, what), 0o600);
-  undo.push(() => end(c, what));
+  let keep = false;
+  undo.push(() => (keep ? Promise.resolve() : end(c, what)));
   try {
     return await make();
   } catch (e) {
-    if (!earlier) await end(c, what).catch(() => undefined);
+    keep = isUncertain(e);
+    if (!earlier && !keep) await end(c, what).catch(() => undefined);
     throw e;
   }
 }

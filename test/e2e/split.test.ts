@@ -18,6 +18,13 @@ const on = (addr: string, args: string[]) =>
   spawnSync("ssh", ["-i", KEY, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", `root@${addr}`, "--", ...args], { encoding: "utf8" });
 const namespacesOn = (addr: string, prefix: string) => on(addr, ["ip", "netns", "list"]).stdout.split("\n").map((l) => l.split(" ")[0]).filter((n) => n.startsWith(prefix));
 const pingsOn = (addr: string, ns: string, to: string) => on(addr, ["ip", "netns", "exec", ns, "ping", "-c", "1", "-W", "2", to]).status === 0;
+/** What a destroy must leave on a machine: no namespace of ours, no VXLAN device in its root namespace, no hosts file, no agent. */
+function leftOn(addr: string, prefix: string): string[] {
+  const vxlan = on(addr, ["ip", "-o", "link", "show", "type", "vxlan"]).stdout.trim();
+  const hosts = on(addr, ["ls", "-A", "/etc/netns"]).stdout.split("\n").filter((n) => n.startsWith(prefix));
+  const agents = on(addr, ["pgrep", "-f", "netns-lab-agent$"]).stdout.trim();
+  return [...namespacesOn(addr, prefix), ...(vxlan ? [`vxlan: ${vxlan}`] : []), ...hosts.map((h) => `/etc/netns/${h}`), ...(agents ? [`agent ${agents}`] : [])];
+}
 const mtuOn = (addr: string, ns: string, dev: string) => JSON.parse(on(addr, ["ip", "-j", "-n", ns, "link", "show", dev]).stdout)[0].mtu;
 
 describe("the split lab on two simulated machines", () => {
@@ -39,7 +46,15 @@ describe("the split lab on two simulated machines", () => {
   test("up pings across machines; MTU in place; a deleted VXLAN end repaired; destroy leaves nothing on either", async () => {
     const t = lab.track(await openStack(labsDir(), `split-${prefix.slice(0, -1)}`, { "netns-lab:lab": "split", "netns-lab:prefix": prefix }));
     opened.push(t);
+    // Over the command channel (provider/kernel/channel.ts): every command on a machine.
+    const trace = path.join(os.tmpdir(), `netns-lab-split-trace-${prefix}`);
+    (t.stack.workspace as unknown as { envVars: Record<string, string> }).envVars.NETNS_LAB_TRACE = trace;
     await t.stack.up();
+    const commands = fs.readFileSync(trace, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.command && e.where);
+    fs.rmSync(trace, { force: true });
+    delete (t.stack.workspace as unknown as { envVars: Record<string, string> }).envVars.NETNS_LAB_TRACE;
+    expect(commands.length).toBeGreaterThan(20);
+    expect(commands.filter((e) => e.via !== "channel")).toEqual([]);
     expect(namespacesOn("10.250.0.1", prefix).sort()).toEqual([`${prefix}host1`, `${prefix}router1`]);
     expect(namespacesOn("10.250.0.2", prefix).sort()).toEqual([`${prefix}host2`, `${prefix}router2`]);
     expect(pingsOn("10.250.0.1", `${prefix}host1`, "192.168.2.2")).toBe(true);
@@ -74,8 +89,33 @@ describe("the split lab on two simulated machines", () => {
     expect(pingsOn("10.250.0.1", `${prefix}host1`, "192.168.2.2")).toBe(true);
 
     await t.stack.destroy();
-    expect(namespacesOn("10.250.0.1", prefix)).toEqual([]);
-    expect(namespacesOn("10.250.0.2", prefix)).toEqual([]);
+    expect(leftOn("10.250.0.1", prefix)).toEqual([]);
+    expect(leftOn("10.250.0.2", prefix)).toEqual([]);
+  });
+
+  test("the command channel's agents killed again and again during up: up fails (or not) saying so, the next up converges, destroy leaves nothing", async () => {
+    const p = `${prefix}a`;
+    const t = lab.track(await openStack(labsDir(), `splitagent-${prefix.slice(0, -1)}`, { "netns-lab:lab": "split", "netns-lab:prefix": p }));
+    opened.push(t);
+    let killing = true;
+    let kills = 0;
+    const killer = (async () => {
+      while (killing) {
+        for (const addr of ["10.250.0.1", "10.250.0.2"]) if (on(addr, ["pkill", "-KILL", "-f", "netns-lab-agent$"]).status === 0) kills++;
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    })();
+    const first = await t.stack.up({ onOutput: () => undefined }).then(() => undefined, (e: Error) => e);
+    killing = false;
+    await killer;
+    expect(kills).toBeGreaterThan(0);
+    if (first) expect(first.message).toMatch(/the command channel ended while `[^`]+` was running; it may have taken effect \(run up again|cannot be reached/);
+    await t.stack.up({ onOutput: () => undefined });
+    expect(pingsOn("10.250.0.1", `${p}host1`, "192.168.2.2")).toBe(true);
+    await t.stack.preview({ onOutput: () => undefined, expectNoChanges: true });
+    await t.stack.destroy({ onOutput: () => undefined });
+    expect(leftOn("10.250.0.1", p)).toEqual([]);
+    expect(leftOn("10.250.0.2", p)).toEqual([]);
   });
 
   test("a machine that cannot be reached: up fails naming it, the other machine's part is whole, and up converges once it is back", async () => {
