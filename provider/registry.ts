@@ -43,6 +43,11 @@ interface Entry {
   unmet?: Need[];
   /** What it makes, once its inputs are known. */
   provides?: Provide[];
+  /**
+   * The resources its replace-inputs come from as Outputs (property dependencies): the engine
+   * already replaces it when one of those is replaced (it diffs it with that input unknown).
+   */
+  through?: Set<pulumi.Resource>;
 }
 
 /** What a resource is registered after, what it is deleted with and replaced with. */
@@ -95,8 +100,13 @@ async function known(v: unknown): Promise<{ value: unknown; known: boolean }> {
 function inputsOf(e: Entry): Promise<Props | undefined> {
   e.inputs ??= (async () => {
     const out: Props = {};
+    e.through = new Set();
     for (const [k, v] of Object.entries(e.args)) {
       if (k === "__provider") continue;
+      if (pulumi.Output.isInstance(v) && (e.def.replaceOn as readonly string[]).includes(k)) {
+        const all = (v as unknown as { allResources?(): Promise<Set<pulumi.Resource>> }).allResources;
+        for (const r of all ? await all.call(v) : []) e.through.add(r);
+      }
       const r = await known(v);
       if (!r.known) return undefined;
       if (r.value !== undefined) out[k] = r.value;
@@ -174,7 +184,10 @@ async function dependencies(e: Entry): Promise<Found> {
   if (mine) lateProvider(e);
   const lives = mine ? e.def.namespaces(mine as never) : [];
   const home = [...deps].find((d) => d.provides!.some((p) => p.kind === "namespace" && lives.includes(p.ns)));
-  return { deps: [...deps].map((d) => d.resource!), deletedWith: home?.resource, replaceWith: [...holders].map((d) => d.resource!) };
+  // A holder the object's replace-inputs already come from needs no replaceWith (a component's
+  // Outputs): the state stays smaller (each URN is ~110 bytes, in every checkpoint).
+  const replaceWith = [...holders].map((d) => d.resource!).filter((r) => !e.through?.has(r));
+  return { deps: [...deps].map((d) => d.resource!), deletedWith: home?.resource, replaceWith };
 }
 
 /** A resource of a later batch that makes what an earlier one needed (and did not find): an error. */
@@ -233,9 +246,12 @@ export function declare(
   const replaceWith = [...(own.replaceWith ?? []), quiet.then((f) => f.replaceWith)] as unknown as pulumi.Resource[];
   // The SDK reads only `deletedWith.urn.promise()`, after awaiting dependsOn: a stand-in whose URN
   // is the namespace's, known once the declarations settle (undefined: none, a plain delete).
+  // NETNS_LAB_DELETED_WITH=0: without it, every delete runs (to measure what it saves: bench/README).
   const deletedWith =
     own.deletedWith ??
-    ({ urn: { promise: () => quiet.then((f) => (f.deletedWith ? (f.deletedWith.urn as unknown as { promise(): Promise<string> }).promise() : undefined)) } } as unknown as pulumi.Resource);
+    (process.env.NETNS_LAB_DELETED_WITH === "0"
+      ? undefined
+      : ({ urn: { promise: () => quiet.then((f) => (f.deletedWith ? (f.deletedWith.urn as unknown as { promise(): Promise<string> }).promise() : undefined)) } } as unknown as pulumi.Resource));
   return {
     options: { dependsOn, replaceWith, deletedWith },
     attach: (r) => {

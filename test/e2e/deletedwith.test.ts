@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { cleanupAfterAll, openStack, REPO } from "../support/engine";
+import { cleanupAfterAll, labsDir, openStack, REPO } from "../support/engine";
 import { userProject } from "../support/project";
 import { namespaces, pings, uniquePrefix } from "../support/names";
 import { markedProcesses } from "../support/kernel-snapshot";
@@ -93,4 +93,25 @@ test("destroy skips the deletes of what lives in namespaces and leaves nothing; 
   // No device of the lab anywhere: the veth ends and the bridge went with their namespaces.
   const links = spawnSync("ip", ["-o", "link", "show"], { encoding: "utf8" }).stdout;
   expect(links).not.toMatch(/port-a|@if.*\bin\b/);
+});
+
+test("a component lab (Outputs, no replaceWith in its state for them): a replaced router namespace gets its contents back too", async () => {
+  const p = `${prefix}c`; // removed with the file's prefix even if this fails midway
+  const t = lab.track(await openStack(labsDir(), `dw-${stackName}`, { "netns-lab:lab": "curo", "netns-lab:prefix": p }));
+  const up = await t.stack.up(quiet);
+  const [from, to] = [up.outputs.pingFrom.value, up.outputs.pingTo.value];
+  expect(pings(from, to)).toBe(true);
+  const state = await t.stack.exportStack();
+  const router = state.deployment.resources.find((r: any) => r.type.endsWith(":NetNamespace") && r.id === `${p}router1`);
+  expect(router).toBeDefined();
+  // Through Outputs the engine replaces what is built on the namespace by itself: no URNs spent on replaceWith.
+  const inRouter = state.deployment.resources.filter((r: any) => r.deletedWith === router.urn);
+  expect(inRouter.length).toBeGreaterThan(3);
+  expect(inRouter.filter((r: any) => (r.replaceWith ?? []).includes(router.urn))).toEqual([]);
+  await t.stack.up({ ...quiet, replace: [router.urn] });
+  expect(pings(from, to)).toBe(true);
+  await t.stack.refresh(quiet);
+  await t.stack.preview({ ...quiet, expectNoChanges: true });
+  await t.stack.destroy(quiet);
+  expect(namespaces().filter((n) => n.startsWith(p))).toEqual([]);
 });

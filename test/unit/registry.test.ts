@@ -86,6 +86,19 @@ describe("what each kind is deleted with and replaced with, as registered (one o
     expect(short(rec(name).deletedWith ? [rec(name).deletedWith] : [])).toEqual(deletedWith ? [deletedWith] : []);
     expect(short(rec(name).replaceWith)).toEqual(replaceWith);
   });
+  test("a holder its replace-inputs come from as Outputs needs no replaceWith (the engine replaces it through them); deletedWith stays", async () => {
+    const lib = await import("../../provider");
+    const ns = new lib.NetNamespace("lw-o");
+    const veth = new lib.VethLink("lw-o-veth", { name: "x0", namespace: ns.name, peerName: "x1", peerNamespace: "lw-p" });
+    new lib.IpAddress("lw-o-addr", { namespace: ns.name, device: veth.name, address: "10.9.5.1/24" });
+    new lib.IpAddress("lw-p-addr", { namespace: "lw-p", device: "x1", address: "10.9.5.2/24" });
+    new lib.NetNamespace("lw-p");
+    await until(["lw-o-veth", "lw-o-addr", "lw-p-addr", "lw-p"]);
+    expect(short([rec("lw-o-addr").deletedWith])).toEqual(["lw-o"]);
+    expect(short(rec("lw-o-addr").replaceWith)).toEqual([]);
+    expect(short(rec("lw-o-veth").replaceWith)).toEqual(["lw-p"]); // its peer namespace was a plain string
+    expect(short(rec("lw-p-addr").replaceWith)).toEqual(["lw-o-veth", "lw-p"]);
+  });
   test("the program's own deletedWith and replaceWith stay", async () => {
     const lib = await import("../../provider");
     const other = new lib.File("lw-own", { path: "/run/x/lw-own", content: "" });
