@@ -1,7 +1,7 @@
 // The corpus of user-style programs (test/programs/): raw resources with plain-string names,
 // declared in any order, no dependsOn, no config, each copied outside the repository as a user's
 // project. Each converges in one `up` and one `destroy` at the engine's default parallelism and at
-// 1 and 2, pings, and previews no change after up; destroy repeated ten times in a row never fails;
+// 1 (and 2 in make test-programs), pings, and previews no change after up; destroy repeated ten times in a row never fails;
 // a real mistake fails at once, naming it. Nothing is left behind.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -47,7 +47,8 @@ describe.each([
   ["awaits", 2],
 ])("program %s", (program, nsCount) => {
   const dir = dirOf(program);
-  describe.each([[undefined], [1], [2]])("at parallelism %p", (parallel) => {
+  // At 2 too in the full run (make test-programs).
+  describe.each(process.env.NETNS_LAB_FULL ? [[undefined], [1], [2]] : [[undefined], [1]])("at parallelism %p", (parallel) => {
     const prefix = uniquePrefix();
     const stackName = prefix.slice(0, -1);
     const lab = cleanupAfterAll(prefix);
