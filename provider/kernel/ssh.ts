@@ -101,6 +101,7 @@ function makeSsh(m: Machine): Executor {
         const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : (err as NodeJS.ErrnoException).code === "ENOENT" ? -2 : 1) : 0;
         resolve({ code, stdout, stderr });
       });
+      child.stdin?.on("error", () => undefined); // ssh gone before reading it (EPIPE): its exit says why
       child.stdin?.end(input ?? "");
     });
   const where = machineName(m);

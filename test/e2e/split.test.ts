@@ -25,6 +25,13 @@ function leftOn(addr: string, prefix: string): string[] {
   const agents = on(addr, ["pgrep", "-f", "netns-lab-agent$"]).stdout.trim();
   return [...namespacesOn(addr, prefix), ...(vxlan ? [`vxlan: ${vxlan}`] : []), ...hosts.map((h) => `/etc/netns/${h}`), ...(agents ? [`agent ${agents}`] : [])];
 }
+/** A simulated machine's namespaces read from here through its mount namespace (sim/machines.sh: its init's /run). */
+function localNamespacesOn(machine: string, prefix: string): string[] {
+  const init = spawnSync("pgrep", ["-f", `^netns-lab-sim-${machine} infinity$`], { encoding: "utf8" }).stdout.split("\n").filter(Boolean)[0];
+  if (!init) return [];
+  const r = spawnSync("nsenter", ["-t", init, "-m", "--", "ls", "-A", "/run/netns"], { encoding: "utf8" });
+  return r.stdout.split("\n").filter((n) => n.startsWith(prefix));
+}
 const mtuOn = (addr: string, ns: string, dev: string) => JSON.parse(on(addr, ["ip", "-j", "-n", ns, "link", "show", dev]).stdout)[0].mtu;
 
 describe("the split lab on two simulated machines", () => {
@@ -156,7 +163,9 @@ describe("the split lab on two simulated machines", () => {
       pulumi("config", "set", "netns-lab:prefix", p);
       const child = spawn(path.join(REPO, "bin", "pulumi"), ["up", "--yes", "--skip-preview", "--stack", stack], { env, cwd: labsDir(), detached: true, stdio: "ignore" });
       const exited = new Promise((r) => child.on("exit", r));
-      for (let i = 0; i < 400 && namespacesOn("10.250.0.1", p).length + namespacesOn("10.250.0.2", p).length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+      // Killed while both machines are being built: the up takes a few seconds over the command
+      // channel, so the namespaces are watched in the machines' own /run/netns, from here (ms, not an SSH round trip).
+      for (let i = 0; i < 2000 && (localNamespacesOn("m1", p).length < 1 || localNamespacesOn("m2", p).length < 1); i++) await new Promise((r) => setTimeout(r, 10));
       process.kill(-child.pid!, "SIGKILL");
       await exited;
       pulumi("cancel", "--yes");
