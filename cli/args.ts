@@ -16,6 +16,8 @@ export interface Options {
   sample?: number;
   /** The Pulumi project directory. */
   cwd: string;
+  /** Whether --cwd was given (init writes in the current directory otherwise). */
+  cwdGiven?: boolean;
   /** Positional arguments; after `--`, the command to run, untouched. */
   rest: string[];
   format: string;
@@ -63,6 +65,7 @@ export function parseArgs(argv: string[]): Options {
     project: v.project,
     sample: v.sample === undefined ? undefined : count(v.sample),
     cwd: path.resolve(cwd),
+    cwdGiven: v.cwd !== undefined,
     rest: [...parsed.positionals, ...(dash < 0 ? [] : ["--", ...argv.slice(dash + 1)])],
     format: v.format!,
     preview: v.preview!,

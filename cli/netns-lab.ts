@@ -9,6 +9,7 @@
  *   netns-lab logs    <node> [name]
  *   netns-lab capture <node> <interface> [-w FILE]
  *   netns-lab sweep   --stack NAME [--project NAME]
+ *   netns-lab init    [--project NAME]
  * Common options: --stack NAME, --cwd DIR (see HELP.main).
  */
 import { spawn, spawnSync } from "child_process";
@@ -23,6 +24,7 @@ import { deployedLab, previewLab, stackResources } from "./stack";
 import { status } from "./status";
 import { node, nodeExecutor, renderMatrix, verify } from "./verify";
 import { captureCommand, inNode, inProcess } from "./there";
+import { init } from "./init";
 
 export { parseArgs, UsageError };
 
@@ -37,6 +39,7 @@ Commands:
   logs     the log of a process the lab runs in a node
   capture  tcpdump inside a node: packets on an interface, printed or written as a pcap
   sweep    remove by their markers whatever a stack made that its state does not list (fast mode)
+  init     a new lab project here, from the template (for netns-lab installed as a package)
 
 Options for every command:
   --stack NAME   the stack (default: the selected one)
@@ -81,6 +84,14 @@ its namespaces (and all inside them) with their /etc/netns entries, its /run/net
 For fast mode (NETNS_LAB_FAST=1: state written once, at the end), where an up killed midway
 leaves objects its state never listed; bin/pulumi runs it after every destroy in fast mode.
 The project defaults to the name in the project directory's Pulumi.yaml.`,
+  init: `netns-lab init [--project NAME] [--cwd DIR]
+
+Writes a new lab project in the current directory (or DIR) from netns-lab's template: Pulumi.yaml,
+index.ts (the stack program), lab.ts (the lab), lab.test.ts (a jest test of it with
+netns-lab/testing), jest.config.js, tsconfig.json; and adds to package.json what they need (main,
+npm test, the dependencies it lacks, netns-lab as ^<version> unless it has it already). Refuses to
+overwrite any of those files. Then: npm install, npx netns-lab-pulumi stack init dev, npx
+netns-lab-pulumi up, npm test. The project name defaults to the directory's name.`,
 };
 
 /** The `name:` of the Pulumi.yaml in dir. */
@@ -98,6 +109,14 @@ function requireRoot(what: string): void {
 }
 
 const commands: Record<string, (o: Options) => Promise<number>> = {
+  async init(o) {
+    const dir = o.cwdGiven ? o.cwd : process.cwd();
+    const r = init(dir, { name: o.project });
+    console.log(`wrote ${r.written.join(", ")} in ${dir}`);
+    console.log(r.added.length ? `added to package.json: ${r.added.join(", ")}: run npm install` : "package.json had every dependency");
+    console.log("then: npx netns-lab-pulumi stack init dev && npx netns-lab-pulumi up --yes (as root); npm test runs lab.test.ts");
+    return 0;
+  },
   async graph(o) {
     if (!["mermaid", "dot", "svg"].includes(o.format)) throw new UsageError(`--format must be mermaid, dot or svg (got "${o.format}")`);
     const lab = o.preview ? await previewLab(o) : await deployedLab(o);

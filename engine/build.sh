@@ -22,6 +22,8 @@ say() { printf 'netns-lab engine: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 sdk="$project/node_modules/@pulumi/pulumi"
+# Installed as a package (node_modules/netns-lab), npm puts the SDK beside it.
+[[ -f $sdk/package.json || $(basename "$(dirname "$project")") != node_modules ]] || sdk="$(dirname "$project")/@pulumi/pulumi"
 [[ -f $sdk/package.json ]] || die "node_modules/@pulumi/pulumi is missing: run 'npm ci' first (make does this for you)."
 # Read without starting node: this script runs before every bin/pulumi command.
 sdkv=$(sed -n 's/^ *"version": "\(.*\)",$/\1/p' "$sdk/package.json" | head -n 1)

@@ -1,22 +1,13 @@
-// A small lab: h1 - r1 - h2, each a network namespace, joined by veth pairs. Change it, then
-// `pulumi preview` shows exactly what `pulumi up` will change.
+// The stack program: the lab of lab.ts, its namespaces named with a prefix from config.
 import * as pulumi from "@pulumi/pulumi";
-import { Lab } from "netns-lab";
+import { buildLab } from "./lab";
 
 const config = new pulumi.Config();
 // Namespace names are global on a machine: the prefix keeps two stacks' labs apart.
 const prefix = config.get("prefix") || `${pulumi.getProject()}-${pulumi.getStack()}-`;
 
-const lab = new Lab("lab", { namespacePrefix: prefix });
-const h1 = lab.host("h1");
-const r1 = lab.router("r1");
-const h2 = lab.host("h2");
-
-lab.link(h1, r1, { addresses: ["10.0.1.2/24", "10.0.1.1/24"] });
-lab.link(r1, h2, { addresses: ["10.0.2.1/24", "10.0.2.2/24"] });
-
-h1.routes([{ destination: "default", via: "10.0.1.1" }]);
-h2.routes([{ destination: "default", via: "10.0.2.1" }]);
+const lab = buildLab(prefix);
+const h1 = lab.nodes.find((n) => n.name === "h1")!;
 
 /** The lab as data: what `netns-lab graph`, `verify` and `status` read. */
 export const description = lab.describe();
