@@ -24,7 +24,10 @@ type OutputsOf<K extends KindName> = KindOf<K> extends Kind<any, infer O> ? O : 
 /** Every field may be a value or an Output of one (optional fields stay optional). */
 export type Inputs<T> = { [P in keyof T]: pulumi.Input<T[P]> };
 /** What a program passes to the resource of kind K: its fields, and the machine it lives on (absent: this one). */
-export type ArgsFor<K extends KindName> = Inputs<ArgsOf<ShapeOf<K>>> & { machine?: pulumi.Input<Machine> };
+export type ArgsFor<K extends KindName> = Inputs<ArgsOf<ShapeOf<K>>> & {
+  /** The machine it lives on, reached over SSH (absent: this one). A change replaces it. */
+  machine?: pulumi.Input<Machine>;
+};
 /** What a resource of kind K exposes: its inputs (with defaults) and what the kernel reports. */
 export type OutputsFor<K extends KindName> = {
   readonly [P in keyof (Omit<InputsOf<ShapeOf<K>>, "owner"> & OutputsOf<K>)]-?: pulumi.Output<(InputsOf<ShapeOf<K>> & OutputsOf<K>)[P]>;
@@ -35,6 +38,7 @@ type GivenArgs<K extends KindName> = K extends Named ? Partial<ArgsFor<K>> : Arg
 type Params<K extends KindName> = {} extends GivenArgs<K>
   ? [args?: GivenArgs<K>, opts?: pulumi.CustomResourceOptions]
   : [args: GivenArgs<K>, opts?: pulumi.CustomResourceOptions];
+/** The class of the resources of kind K: `new NetNamespace(name, args?, opts?)`. */
 export type ResourceClass<K extends KindName> = new (name: string, ...rest: Params<K>) => pulumi.CustomResource & OutputsFor<K>;
 
 /** The ownership marker every kernel object we make carries: project/stack/resource name. */
@@ -68,67 +72,93 @@ function resourceClass<K extends KindName>(kind: K): ResourceClass<K> {
 /** A named network namespace: a host, a router, a switch. `name` defaults to the resource name. */
 export const NetNamespace = resourceClass("NetNamespace");
 export type NetNamespace = InstanceType<typeof NetNamespace>;
-export type NetNamespaceArgs = ArgsFor<"NetNamespace">;
+/** The inputs of a NetNamespace: each field a value or an Output of one. */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface NetNamespaceArgs extends ArgsFor<"NetNamespace"> {}
 
 /** A veth pair: a cable between two namespaces, each end born in its namespace. */
 export const VethLink = resourceClass("VethLink");
 export type VethLink = InstanceType<typeof VethLink>;
-export type VethLinkArgs = ArgsFor<"VethLink">;
+/** The inputs of a VethLink: each field a value or an Output of one. */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface VethLinkArgs extends ArgsFor<"VethLink"> {}
 
 /** An address (CIDR, IPv4 or IPv6) on an interface. */
 export const IpAddress = resourceClass("IpAddress");
 export type IpAddress = InstanceType<typeof IpAddress>;
-export type IpAddressArgs = ArgsFor<"IpAddress">;
+/** The inputs of a IpAddress: each field a value or an Output of one. */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface IpAddressArgs extends ArgsFor<"IpAddress"> {}
 
 /** Packet forwarding in a namespace: what makes it a router. Delete restores the previous values. */
 export const IpForwarding = resourceClass("IpForwarding");
 export type IpForwarding = InstanceType<typeof IpForwarding>;
-export type IpForwardingArgs = ArgsFor<"IpForwarding">;
+/** The inputs of a IpForwarding: each field a value or an Output of one. */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface IpForwardingArgs extends ArgsFor<"IpForwarding"> {}
 
 /** One static route. */
 export const Route = resourceClass("Route");
 export type Route = InstanceType<typeof Route>;
-export type RouteArgs = ArgsFor<"Route">;
+/** The inputs of a Route: each field a value or an Output of one. */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface RouteArgs extends ArgsFor<"Route"> {}
 
 /** All static routes of a namespace, applied in one batch; updates touch only changed routes. */
 export const RouteTable = resourceClass("RouteTable");
 export type RouteTable = InstanceType<typeof RouteTable>;
-export type RouteTableArgs = ArgsFor<"RouteTable">;
+/** The inputs of a RouteTable: each field a value or an Output of one. */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface RouteTableArgs extends ArgsFor<"RouteTable"> {}
 
 /** A Linux bridge: a LAN segment; VethLink ends join it through `master`/`peerMaster`. */
 export const Bridge = resourceClass("Bridge");
 export type Bridge = InstanceType<typeof Bridge>;
-export type BridgeArgs = ArgsFor<"Bridge">;
+/** The inputs of a Bridge: each field a value or an Output of one. */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface BridgeArgs extends ArgsFor<"Bridge"> {}
 
 /** Source NAT (masquerade, or SNAT to `to`) out of one interface, with nftables. */
 export const Nat = resourceClass("Nat");
 export type Nat = InstanceType<typeof Nat>;
-export type NatArgs = ArgsFor<"Nat">;
+/** The inputs of a Nat: each field a value or an Output of one. */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface NatArgs extends ArgsFor<"Nat"> {}
 
 /** A device's root qdisc: tbf for a rate, netem for delay, jitter and loss. */
 export const TrafficShaping = resourceClass("TrafficShaping");
 export type TrafficShaping = InstanceType<typeof TrafficShaping>;
-export type TrafficShapingArgs = ArgsFor<"TrafficShaping">;
+/** The inputs of a TrafficShaping: each field a value or an Output of one. */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface TrafficShapingArgs extends ArgsFor<"TrafficShaping"> {}
 
 /** /etc/netns/<namespace>/hosts: names that resolve inside the namespace. */
 export const HostsFile = resourceClass("HostsFile");
 export type HostsFile = InstanceType<typeof HostsFile>;
-export type HostsFileArgs = ArgsFor<"HostsFile">;
+/** The inputs of a HostsFile: each field a value or an Output of one. */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface HostsFileArgs extends ArgsFor<"HostsFile"> {}
 
 /** A program running detached in a namespace (a daemon, a user-space router), watched as state. */
 export const Process = resourceClass("Process");
 export type Process = InstanceType<typeof Process>;
-export type ProcessArgs = ArgsFor<"Process">;
+/** The inputs of a Process: each field a value or an Output of one. */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface ProcessArgs extends ArgsFor<"Process"> {}
 
 /** A file the lab needs (a daemon's configuration): refused where another file is, drift when edited. */
 export const File = resourceClass("File");
 export type File = InstanceType<typeof File>;
-export type FileArgs = ArgsFor<"File">;
+/** The inputs of a File: each field a value or an Output of one. */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface FileArgs extends ArgsFor<"File"> {}
 
 /** One end of a cable between machines: a VXLAN device in a node's namespace, over the machine's network. */
 export const VxlanLink = resourceClass("VxlanLink");
 export type VxlanLink = InstanceType<typeof VxlanLink>;
-export type VxlanLinkArgs = ArgsFor<"VxlanLink">;
+/** The inputs of a VxlanLink: each field a value or an Output of one. */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface VxlanLinkArgs extends ArgsFor<"VxlanLink"> {}
 
 /** The zod type of a field, for tools that want to validate before deploying. */
 export type FieldType<K extends KindName, F extends keyof ShapeOf<K>> = z.output<ShapeOf<K>[F]>;

@@ -5,9 +5,12 @@
 import * as fs from "fs";
 import { Machine, machineOf } from "../machine";
 
+/** What a node is. */
 export type Role = "host" | "router" | "switch";
 
+/** An interface of a node, as `describe()` reports it. */
 export interface InterfaceInfo {
+  /** Its name in the node's namespace. */
   name: string;
   /** The node at the other end of the cable ("" for the loopback). */
   peer: string;
@@ -19,22 +22,29 @@ export interface InterfaceInfo {
   down?: true;
 }
 
+/** A NAT rule of a node, as `describe()` reports it. */
 export interface NatInfo {
+  /** The network translated (CIDR). */
   source: string;
+  /** The interface its packets leave by. */
   out: string;
+  /** The address it is translated to (absent: masquerade). */
   to?: string;
 }
 
+/** A program a node runs, as `describe()` reports it. */
 export interface ProcessInfo {
   /** Its name in the node (what `netns-lab logs NODE NAME` takes). */
   name: string;
   /** The Process resource's name. */
   resource: string;
+  /** Its command line (an argument array). */
   command: string[];
 }
 
 /** A machine of the lab, as `lab.machine()` declared it (absent on a node: this machine). */
 export type MachineInfo = Machine & {
+  /** Its name in the lab (`lab.machine(name, …)`). */
   name: string;
   /** Its underlay address, where VXLAN tunnels to it end. */
   address: string;
@@ -43,10 +53,43 @@ export type MachineInfo = Machine & {
 /** The SSH side of a lab's machine (what every resource's `machine` input holds). */
 export const machineSpec = (m: MachineInfo): Machine => machineOf(m);
 
+/** The lab as data (`lab.describe()`): what a stack exports as `description` and `bin/netns-lab` reads. */
 export interface LabDescription {
+  /** The lab's name. */
   name: string;
-  nodes: Array<{ name: string; role: Role; namespace: string; interfaces: InterfaceInfo[]; nat?: NatInfo[]; processes?: ProcessInfo[]; machine?: MachineInfo }>;
-  links: Array<{ name: string; ends: Array<{ node: string; interface: string; address?: string; addresses?: string[] }> }>;
+  /** Its nodes. */
+  nodes: Array<{
+    /** The node's name in the lab. */
+    name: string;
+    /** What it is. */
+    role: Role;
+    /** Its network namespace's name. */
+    namespace: string;
+    /** Its interfaces. */
+    interfaces: InterfaceInfo[];
+    /** Its NAT rules. */
+    nat?: NatInfo[];
+    /** The programs it runs. */
+    processes?: ProcessInfo[];
+    /** The machine it lives on (absent: this one). */
+    machine?: MachineInfo;
+  }>;
+  /** Its cables. */
+  links: Array<{
+    /** The cable's name. */
+    name: string;
+    /** Its two ends. */
+    ends: Array<{
+      /** The node of this end. */
+      node: string;
+      /** The interface of this end. */
+      interface: string;
+      /** Its first address. */
+      address?: string;
+      /** Its addresses. */
+      addresses?: string[];
+    }>;
+  }>;
   /** Pairs [from, to] where `from` must NOT reach `to`: a node's name, or a network (CIDR). */
   expectUnreachable?: Array<[string, string]>;
 }

@@ -16,6 +16,7 @@ import { Host, LabContext, LabNode, NodeOptions, Router, RouterOptions, Switch }
 import { programStack } from "../shim";
 import { Machine, machineOf } from "../machine";
 
+/** Options of a `Lab` (besides a component's own). */
 export interface LabOptions {
   /** Prepended to every node's namespace name. */
   namespacePrefix?: string;
@@ -34,17 +35,23 @@ export type MachineOptions = Machine & {
   address?: string;
 };
 
+/** Options of `lab.lan()`: what every member cable of the LAN gets. */
 export interface LanOptions {
   /** The machine of the LAN's switch (default: this one). Members elsewhere reach it by VXLAN. */
   machine?: MachineInfo;
+  /** The MTU of the bridge and of every member cable. */
   mtu?: number;
+  /** Checksum offload of the member cables' ends (rx, tx). */
   offload?: LinkOptions["offload"];
+  /** Shaping of every member cable (both ends). */
   shaping?: Shaping;
 }
 
 /** A whole lab; nodes and links are its children. */
 export class Lab extends pulumi.ComponentResource {
+  /** Its nodes, in the order declared. */
   readonly nodes: LabNode[] = [];
+  /** Its cables, in the order declared (LAN member cables included). */
   readonly links: Link[] = [];
   private readonly unreachable: Array<[string, string]> = [];
   /** Prepended to every node's namespace name (interface names live inside namespaces and need none). */
@@ -55,7 +62,15 @@ export class Lab extends pulumi.ComponentResource {
   private readonly machines = new Map<string, MachineInfo>();
   private readonly vnis = new Map<number, string>();
 
-  constructor(readonly name: string, opts: pulumi.ComponentResourceOptions & LabOptions = {}) {
+  /**
+   * @param name the lab's name (its component's)
+   * @param opts the namespace prefix, address overrides, hosts files, and the component's options
+   */
+  constructor(
+    /** The lab's name. */
+    readonly name: string,
+    opts: pulumi.ComponentResourceOptions & LabOptions = {},
+  ) {
     const { namespacePrefix, addressOverrides, hosts, ...rest } = opts;
     const restore = programStack(); // the state records the program's frames only
     super("netns-lab:index:Lab", name, {}, rest);
@@ -87,10 +102,12 @@ export class Lab extends pulumi.ComponentResource {
     return n;
   }
 
+  /** An end host: its namespace `<namespacePrefix><name>`. */
   host(name: string, opts: NodeOptions = {}): Host {
     return this.add(new Host(name, this.ctx, { namespace: this.namespacePrefix + name, ...opts, parent: this }));
   }
 
+  /** A router: its namespace `<namespacePrefix><name>`, kernel forwarding on unless `forwarding: false`. */
   router(name: string, opts: RouterOptions = {}): Router {
     return this.add(new Router(name, this.ctx, { namespace: this.namespacePrefix + name, ...opts, parent: this }));
   }
@@ -135,6 +152,10 @@ export class Lab extends pulumi.ComponentResource {
     return vni;
   }
 
+  /**
+   * A LAN: a switch node (a namespace holding a bridge named `name`) and one cable from each member
+   * to it, the member's end given its addresses.
+   */
   lan(name: string, members: Array<[LabNode, Addresses]>, opts: LanOptions = {}): Switch {
     const seen = new Set<LabNode>();
     for (const [m] of members) {

@@ -7,18 +7,23 @@ import { programStack } from "../shim";
 
 /** One end's addresses: none, one CIDR, or several (dual stack). */
 export type Addresses = string | string[] | undefined;
+/** One end's addresses as a list. */
 export const addressList = (a: Addresses): string[] => (a === undefined ? [] : typeof a === "string" ? [a] : a);
 
 /** Rate (tbf) and delay, jitter, loss (netem) of both ends of a cable. */
 export type Shaping = Omit<TrafficShapingArgs, "namespace" | "device">;
 
+/** Options of `lab.link()`. */
 export interface LinkOptions {
   /** The a end's and the b end's addresses (CIDR): each undefined, one, or a list. */
   addresses?: [Addresses, Addresses];
   /** Interface names; default `<a>-<b>` and `<b>-<a>`. */
   names?: [string, string];
+  /** The MTU of both ends (default the kernel's, 1500; 1450 between machines). */
   mtu?: number;
+  /** Checksum offload of both ends (rx, tx; default the kernel's: on). */
   offload?: Offload;
+  /** Whether both ends are up (default true). */
   up?: boolean;
   /** Shaping of both ends (a rate is tbf; delay, jitter and loss need netem). */
   shaping?: Shaping;
@@ -26,6 +31,7 @@ export interface LinkOptions {
 
 /** What the lab adds for a LAN's member cables: the bridge each end is a port of (a need: made first). */
 export interface LinkWiring {
+  /** The bridge each end is a port of (a's, b's), in its node. */
   masters?: [string | undefined, string | undefined];
   /** For ends on different machines: the VXLAN network identifier (the lab allocates it). */
   vni?: number;
@@ -45,7 +51,11 @@ export function stableMac(name: string): string {
 /** VXLAN's overhead on an Ethernet underlay: a cable between machines is 1500 - 50 unless told. */
 export const VXLAN_MTU = 1450;
 
-export type LinkEnd = InterfaceInfo & { node: string };
+/** One end of a cable, as `describe()` reports it. */
+export type LinkEnd = InterfaceInfo & {
+  /** The node it is in. */
+  node: string;
+};
 
 /** A cable between two nodes: a veth pair plus the addresses (and shaping) of its ends. */
 export class Link extends pulumi.ComponentResource {
@@ -53,8 +63,11 @@ export class Link extends pulumi.ComponentResource {
   readonly veth?: VethLink;
   /** The VXLAN ends (a's, b's), when the ends are on different machines. */
   readonly tunnel?: [VxlanLink, VxlanLink];
+  /** The IpAddress resources of both ends. */
   readonly addresses: IpAddress[] = [];
+  /** The TrafficShaping resources of both ends (with `shaping`). */
   readonly shaping: TrafficShaping[] = [];
+  /** Its two ends: node, interface, addresses. */
   readonly ends: [LinkEnd, LinkEnd];
   /** Its name in the lab (`<a>-<b>`, or from its interface names). */
   readonly linkName: string;

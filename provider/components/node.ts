@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Bridge, File, HostsFile, IpAddress, IpForwarding, Nat, NetNamespace, Process, ProcessArgs, RouteSpec, RouteTable } from "../resources";
 import { addressesOf, InterfaceInfo, MachineInfo, machineSpec, NatInfo, ProcessInfo, Role } from "./description";
 import { programStack } from "../shim";
+import type { Machine } from "../machine";
 
 /** What a node asks of its lab: when every declaration is in, and the names for its hosts file. */
 export interface LabContext {
@@ -14,15 +15,26 @@ export interface LabContext {
   touch(): void;
 }
 
+/** How `node.run()` starts a program in a node: a Process's inputs, less what the node gives. */
 export interface RunOptions extends Omit<ProcessArgs, "namespace" | "command" | "hostname" | "after"> {
   /** Programs of this node (their run() names) it starts after, e.g. ospfd after zebra. */
   after?: string | string[];
   /** Its own host name: a name, or true for the node's name. */
   hostname?: string | true;
   /** Files it needs, written before it starts: path -> content (or content and mode). */
-  files?: Record<string, string | { content: string; mode?: number }>;
+  files?: Record<
+    string,
+    | string
+    | {
+        /** The file's text. */
+        content: string;
+        /** Its permission bits, e.g. 0o755 (default 0o644). */
+        mode?: number;
+      }
+  >;
 }
 
+/** Options of every node (`lab.host()`, `lab.router()`, `lab.lan()`). */
 export interface NodeOptions {
   /** Namespace name; defaults to the lab's namespace prefix + the node name. */
   namespace?: string;
@@ -30,16 +42,29 @@ export interface NodeOptions {
   machine?: MachineInfo;
 }
 
-/** The `machine` input of a resource on this machine-or-other (nothing for this machine). */
-export const onMachine = (m: MachineInfo | undefined) => (m ? { machine: machineSpec(m) } : {});
+/**
+ * The `machine` input of a resource on this machine-or-other (nothing for this machine).
+ * @param m the machine, as `lab.machine()` made it; undefined for this one
+ */
+export const onMachine = (m: MachineInfo | undefined): OnMachine => (m ? { machine: machineSpec(m) } : {});
+
+/** What `onMachine` gives: the `machine` input, when not this machine. */
+export interface OnMachine {
+  /** The machine, as every resource's `machine` input takes it. */
+  machine?: Machine;
+}
 
 /** A node of the lab: one network namespace. */
 export class LabNode extends pulumi.ComponentResource {
+  /** Its NetNamespace resource. */
   readonly namespace: NetNamespace;
   /** The namespace name, known at once (for commands and outputs). */
   readonly nsName: string;
+  /** Its interfaces so far (each link adds one): what `describe()` reports. */
   readonly interfaces: InterfaceInfo[] = [];
+  /** Its NAT rules (routers: `nat()`). */
   readonly natRules: NatInfo[] = [];
+  /** The programs it runs (`run()`). */
   readonly processes: ProcessInfo[] = [];
   /** The addresses of this node (and of its links' other ends). */
   readonly addressResources: pulumi.Resource[] = [];
@@ -50,12 +75,28 @@ export class LabNode extends pulumi.ComponentResource {
   private routeTable?: RouteTable;
   /** The machine it lives on (undefined: this one). */
   readonly machine?: MachineInfo;
-  /** Spread into the inputs of every resource of this node. */
-  get on() {
+  /** Spread into the inputs of every resource of this node: `{ machine }`, or nothing on this machine. */
+  get on(): OnMachine {
     return onMachine(this.machine);
   }
 
-  constructor(type: string, readonly name: string, readonly role: Role, protected readonly lab: LabContext, opts: NodeOptions & pulumi.ComponentResourceOptions = {}) {
+  /**
+   * @param type the component's type (`Host`, `Router`, `Switch`)
+   * @param name the node's name in the lab
+   * @param role what it is: host, router or switch
+   * @param lab the lab it belongs to
+   * @param opts its namespace name, its machine, and the component's options
+   */
+  constructor(
+    type: string,
+    /** The node's name in the lab. */
+    readonly name: string,
+    /** What it is: host, router or switch. */
+    readonly role: Role,
+    /** The lab it belongs to. */
+    protected readonly lab: LabContext,
+    opts: NodeOptions & pulumi.ComponentResourceOptions = {},
+  ) {
     const restore = programStack(); // the state records the program's frames only
     super(`netns-lab:index:${type}`, name, {}, opts);
     restore();
@@ -132,6 +173,7 @@ export class LabNode extends pulumi.ComponentResource {
   }
 }
 
+/** An end host: a namespace with addresses and routes, no forwarding. */
 export class Host extends LabNode {
   constructor(name: string, lab: LabContext, opts: NodeOptions & pulumi.ComponentResourceOptions = {}) {
     super("Host", name, "host", lab, opts);
@@ -139,6 +181,7 @@ export class Host extends LabNode {
   }
 }
 
+/** Options of `lab.router()`. */
 export interface RouterOptions extends NodeOptions {
   /** Kernel IPv4 forwarding (default true). false: a plain namespace, e.g. for a user-space router. */
   forwarding?: boolean;
@@ -146,6 +189,7 @@ export interface RouterOptions extends NodeOptions {
   ipv6?: boolean;
 }
 
+/** A source NAT rule of a router (`router.nat()`). */
 export interface NatOptions {
   /** The network to translate, e.g. 192.168.1.0/24. */
   source: string;
@@ -155,7 +199,9 @@ export interface NatOptions {
   to?: string;
 }
 
+/** A router: a namespace that forwards (kernel forwarding on, unless asked otherwise). */
 export class Router extends LabNode {
+  /** Its IpForwarding resource (absent with `forwarding: false`). */
   readonly forwarding?: IpForwarding;
   constructor(name: string, lab: LabContext, opts: RouterOptions & pulumi.ComponentResourceOptions = {}) {
     super("Router", name, "router", lab, opts);
@@ -175,6 +221,7 @@ export class Router extends LabNode {
 
 /** A LAN segment: a namespace holding one bridge; members join it by a veth pair each. */
 export class Switch extends LabNode {
+  /** The LAN's bridge, in the switch's namespace. */
   readonly bridge: Bridge;
   constructor(name: string, lab: LabContext, opts: NodeOptions & { mtu?: number } & pulumi.ComponentResourceOptions = {}) {
     super("Switch", name, "switch", lab, opts);

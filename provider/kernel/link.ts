@@ -131,8 +131,11 @@ export async function del(x: Executor, ns: string, dev: string): Promise<boolean
   }
 }
 
+/** Checksum offload of a device (ethtool -K … rx/tx); unset: left as the kernel has it. */
 export interface Offload {
+  /** Receive checksum offload. */
   rx?: boolean;
+  /** Transmit checksum offload (off for a user-space router that sends raw frames). */
   tx?: boolean;
 }
 

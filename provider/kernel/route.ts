@@ -8,10 +8,15 @@ import { Executor, KernelError } from "./exec";
 import { ip, ipBatch, ipJson } from "./ip";
 import { exists } from "./netns";
 
+/** One route: where to, and through which gateway or device. */
 export interface RouteSpec {
+  /** A network (CIDR, host bits clear), or `default`. */
   destination: string;
+  /** The gateway's address (in a connected subnet). */
   via?: string;
+  /** The device it leaves by. */
   device?: string;
+  /** Its metric (default the kernel's: 0, 1024 for IPv6). */
   metric?: number;
 }
 

@@ -9,7 +9,9 @@ import { defineKind } from "./kind";
 
 export const address = defineKind({
   inputs: {
+    /** The network namespace it lives in (a NetNamespace's name). */
     namespace: nsname,
+    /** The interface it is on (made by a VethLink, Bridge or VxlanLink, or there already). */
     device: ifname,
     /** Address with prefix length, IPv4 or IPv6: "192.168.1.2/24", "fd00::2/64". */
     address: cidr,

@@ -6,6 +6,7 @@ import { Ctx, defineKind, InputsOf, Props } from "./kind";
 import * as pending from "./pending";
 
 const inputs = {
+  /** The network namespace it lives in (a NetNamespace's name). */
   namespace: nsname,
   /** The bridge's interface name (1-15 bytes). */
   name: ifname,

@@ -22,7 +22,9 @@ const record = (c: Ctx, path: string) => c.x.writeFile(fileRecordOf(path), fileR
 
 export const file = defineKind({
   inputs: {
+    /** Where it is (absolute; its directory is made). A file there that is not ours is refused. */
     path: absolutePath,
+    /** Its text, whole. */
     content: z.string(),
     /** Permissions, e.g. 0o644 (the default). */
     mode: z.number().int().min(0).max(0o7777).default(0o644),

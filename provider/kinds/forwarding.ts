@@ -35,6 +35,7 @@ async function writeFlags(x: Executor, ns: string, want: Flags, have: Flags): Pr
 
 export const forwarding = defineKind({
   inputs: {
+    /** The network namespace it lives in (a NetNamespace's name). */
     namespace: nsname,
     /** net.ipv4.ip_forward; unset: not managed. */
     ipv4: z.boolean().optional(),

@@ -11,6 +11,7 @@ import { defineKind } from "./kind";
 
 export const hostsFile = defineKind({
   inputs: {
+    /** The network namespace it lives in (a NetNamespace's name). */
     namespace: nsname,
     /** Name -> addresses, written in this order (loopbacks first, say). */
     entries: z.record(hostname, z.array(ipaddr)),

@@ -11,6 +11,7 @@ import { ifname, ipaddr, network, nsname } from "./fields";
 import { Ctx, defineKind, InputsOf } from "./kind";
 
 const inputs = {
+  /** The network namespace it lives in (a NetNamespace's name). */
   namespace: nsname,
   /** The network whose packets are translated, e.g. 192.168.1.0/24. */
   source: network,

@@ -16,9 +16,11 @@ import { nameOfOwner, Need, pathsIn } from "../needs";
 import { RUN_DIR_MARK as RUNDIR_MARK } from "../ownership";
 
 const inputs = {
+  /** The network namespace it lives in (a NetNamespace's name). */
   namespace: nsname,
   /** The program and its arguments: an absolute path, a name found on PATH, or a path relative to cwd. */
   command: z.array(argument).min(1, "a command needs at least the program"),
+  /** The directory it starts in (absolute; default /). */
   cwd: absolutePath.optional(),
   /** Added to a small base environment (PATH, HOME, LANG). */
   env: z
@@ -51,6 +53,7 @@ const inputs = {
    * mounts stay inside). The pid recorded is the program's as seen from outside.
    */
   isolate: z.array(z.enum(["pid", "ipc", "mount"])).refine((l) => new Set(l).size === l.length, "isolate lists each namespace once").optional(),
+  /** A directory it needs (e.g. /run/bird): made before it starts, marked ours, removed with it. */
   runDir: absolutePath.refine((d) => d.split("/").filter(Boolean).length >= 2, "runDir must be at least two levels deep (it is removed with all it holds)").optional(),
 };
 type I = InputsOf<typeof inputs>;

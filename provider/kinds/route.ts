@@ -10,6 +10,7 @@ import { defineKind, InputsOf } from "./kind";
 import { inNamespace, Need } from "../needs";
 
 const inputs = {
+  /** The network namespace it lives in (a NetNamespace's name). */
   namespace: nsname,
   /** "default" or a network in CIDR form (host bits clear): "192.168.2.0/24", "fd00:2::/64". */
   destination,
@@ -17,6 +18,7 @@ const inputs = {
   via: ipaddr.optional(),
   /** Outgoing interface. */
   device: ifname.optional(),
+  /** Its metric (default the kernel's). */
   metric: metric.optional(),
 };
 type I = InputsOf<typeof inputs>;

@@ -24,7 +24,12 @@ const routes = z.array(tableRoute).superRefine((texts, ctx) => {
 });
 
 const inputs = {
+  /** The network namespace it lives in (a NetNamespace's name). */
   namespace: nsname,
+  /**
+   * Every static route of the namespace: "10.0.2.0/24 via 10.0.1.1", "default dev eth0 metric 10",
+   * or objects { destination, via?, device?, metric? }. Routes of ours not listed are removed.
+   */
   routes,
   /**
    * The namespace's addresses the routes rely on. When one changes, the table is re-applied: the

@@ -11,7 +11,9 @@ import { duration, ifname, nsname, percent, rate, size } from "./fields";
 import { Ctx, defineKind, InputsOf, Props } from "./kind";
 
 const inputs = {
+  /** The network namespace it lives in (a NetNamespace's name). */
   namespace: nsname,
+  /** The interface whose root qdisc it is. */
   device: ifname,
   /** Rate limit (tbf), e.g. "10mbit". */
   rate: rate.optional(),

@@ -11,18 +11,29 @@ import * as link from "../kernel/link";
 import { ifname, mac, mtu, nsname } from "./fields";
 import { Ctx, defineKind, InputsOf, Props, Undo } from "./kind";
 
-const offload = z.object({ rx: z.boolean().optional(), tx: z.boolean().optional() }).strict();
+const offload = z
+  .object({
+    /** Receive checksum offload. */
+    rx: z.boolean().optional(),
+    /** Transmit checksum offload (off for a user-space router that sends raw frames). */
+    tx: z.boolean().optional(),
+  })
+  .strict();
 
 const inputs = {
   /** This end's interface name (1-15 bytes). */
   name: ifname,
   /** The namespace this end is created in. */
   namespace: nsname,
+  /** The other end's interface name. */
   peerName: ifname,
+  /** The namespace the other end is created in. */
   peerNamespace: nsname,
   /** MTU of both ends (68-65535); unset: the kernel default, not managed. */
   mtu: mtu.optional(),
+  /** This end's MAC (unicast); unset: the kernel's random one, not managed. */
   mac: mac.optional(),
+  /** The other end's MAC; unset: not managed. */
   peerMac: mac.optional(),
   /** Checksum offload of both ends (`ethtool -K dev rx … tx …`); unset: not managed. */
   offload: offload.optional(),

@@ -14,6 +14,7 @@ import * as pending from "./pending";
 const inputs = {
   /** The device's name in the node's namespace (1-15 bytes). */
   name: ifname,
+  /** The network namespace it lives in (a NetNamespace's name). */
   namespace: nsname,
   /** The VXLAN network identifier, 1-16777215: the same at both ends, different for every link. */
   vni: z.number().int().min(1, "vni must be 1-16777215").max(16777215, "vni must be 1-16777215"),
