@@ -7,7 +7,7 @@ REPS ?= 3
 PULUMI := bin/pulumi
 JEST := node node_modules/.bin/jest
 
-.PHONY: help deps system-deps npm engine build up preview down test test-unit test-integration test-e2e test-reliability test-programs test-conformance bench bench-scale bench-split bench-fixed sim-machines sim-machines-down clean
+.PHONY: help deps system-deps npm engine build up preview down test test-unit test-integration test-e2e test-reliability test-programs test-conformance bench bench-scale bench-split bench-fixed docs pack sim-machines sim-machines-down clean
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -103,6 +103,12 @@ sim-machines-down: ## remove the simulated machines and everything they held
 
 bench-split: deps ## the chain lab on this machine vs split over the simulated machines (make sim-machines first; ROUTERS=10)
 	node bench/split.js --routers $(or $(ROUTERS),10)
+
+docs: npm ## the API reference from the types (TypeDoc) in docs/api/: every exported kind, component and option; fails on any warning
+	node node_modules/.bin/typedoc
+
+pack: build ## the npm package: netns-lab-<version>.tgz here (npm install ./netns-lab-*.tgz in a project; README: "As a package")
+	npm pack --loglevel=error
 
 bench-fixed: deps ## the fixed cost: a no-change up of a 3-node lab against an empty TypeScript program, and the engine knobs tried (REPS=3)
 	node bench/fixed.js --reps $(REPS)

@@ -67,18 +67,6 @@ interface Found {
   replaceWith: pulumi.Resource[];
 }
 
-/**
- * Whether the object follows a gateway's address itself: a RouteTable given `addresses` is updated
- * (its routes re-applied) when one of them changes, which is lighter than a replace — so the maker
- * of such an address is no holder of it. (Replacing that address in place with `up --replace` then
- * leaves the table as it was: refresh and up repair it.)
- */
-function tracks(mine: Props, n: Need, o: Entry): boolean {
-  if (n.kind !== "gateway" || !Array.isArray(mine.addresses)) return false;
-  const listed = (mine.addresses as string[]).map(canonicalCidr);
-  return o.provides!.some((p) => p.kind === "address" && listed.includes(canonicalCidr(p.cidr)));
-}
-
 /** The needs whose maker, deleted, takes the object with it (see Found.replaceWith). */
 const HOLDING: ReadonlyArray<Need["kind"]> = ["namespace", "device", "gateway"];
 
@@ -190,7 +178,7 @@ async function dependencies(e: Entry): Promise<Found> {
         if (!i || machineKey(i) !== where) continue;
         if (o.provides!.some((p) => satisfies(p, n))) {
           deps.add(o);
-          if (HOLDING.includes(n.kind) && !tracks(mine!, n, o)) holders.add(o);
+          if (HOLDING.includes(n.kind)) holders.add(o);
           met = true;
         }
       }

@@ -223,7 +223,8 @@ export async function testLab(program: TestLabProgram, opts: TestLabOptions = {}
     const running = stack.up({ onOutput });
     upping = running;
     const up = await running;
-    if (interruptedBy) throw new Error(`testLab: interrupted by ${interruptedBy}; the lab is being destroyed`);
+    // Interrupted meanwhile: the lab is being destroyed and the process ends after; not handed on.
+    if (interruptedBy) await new Promise<never>(() => undefined);
     t.outputs = Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.value]));
     t.lab = description ?? (t.outputs.description as LabDescription | undefined);
     return t;
