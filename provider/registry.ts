@@ -222,9 +222,6 @@ function lateProvider(e: Entry): void {
  */
 export const DEPENDENCIES = Symbol.for("netns-lab.dependencies");
 
-/** On each resource: a promise of the names of its `deletedWith` and `replaceWith` resources (for tests). */
-export const LIFELINES = Symbol.for("netns-lab.lifelines");
-
 /**
  * Notes a resource the program declares and returns the options to register it with: `dependsOn`,
  * the program's own (if any) and the resources that make what it needs; `replaceWith` and
@@ -267,10 +264,6 @@ export function declare(
     attach: (r) => {
       e.resource = r;
       Object.defineProperty(r, DEPENDENCIES, { value: deps.then(() => undefined) });
-      const nameOf = (x: pulumi.Resource) => entries.find((o) => o.resource === x)?.name;
-      Object.defineProperty(r, LIFELINES, {
-        value: quiet.then((f) => ({ deletedWith: f.deletedWith && nameOf(f.deletedWith), replaceWith: f.replaceWith.map(nameOf).sort() })),
-      });
     },
   };
 }

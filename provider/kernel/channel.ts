@@ -139,7 +139,7 @@ export class Channel {
           resolve({ ok: false, code: code ?? 255, stderr });
           return;
         }
-        this.died(child, stderr);
+        this.died(stderr);
       });
       this.held = undefined;
       this.hold(child, true); // until ready, and while commands are waiting
@@ -166,7 +166,7 @@ export class Channel {
   }
 
   /** The channel ended: what had started fails, what had not is sent again on a new one. */
-  private died(child: ChildProcess, stderr: string): void {
+  private died(stderr: string): void {
     const waiting = [...this.pending.entries()];
     this.pending.clear();
     for (const [, p] of waiting) {
@@ -184,7 +184,6 @@ export class Channel {
         this.send(p).catch(p.reject);
       }
     }
-    void child;
   }
 
   private async send(p: Pending): Promise<void> {
