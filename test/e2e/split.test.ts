@@ -15,7 +15,7 @@ jest.setTimeout(600_000);
 const SIM = path.join(REPO, "sim", "machines.sh");
 const KEY = path.join(REPO, ".sim", "id_ed25519");
 const on = (addr: string, args: string[]) =>
-  spawnSync("ssh", ["-i", KEY, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", `root@${addr}`, "--", ...args], { encoding: "utf8" });
+  spawnSync("ssh", ["-i", KEY, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=3", `root@${addr}`, "--", ...args], { encoding: "utf8" });
 const namespacesOn = (addr: string, prefix: string) => on(addr, ["ip", "netns", "list"]).stdout.split("\n").map((l) => l.split(" ")[0]).filter((n) => n.startsWith(prefix));
 const pingsOn = (addr: string, ns: string, to: string) => on(addr, ["ip", "netns", "exec", ns, "ping", "-c", "1", "-W", "2", to]).status === 0;
 /** What a destroy must leave on a machine: no namespace of ours, no VXLAN device in its root namespace, no hosts file, no agent. */
@@ -140,7 +140,12 @@ describe("the split lab on two simulated machines", () => {
     const state = await t.stack.exportStack();
     const recorded = state.deployment.resources.filter((r: { type: string }) => r.type.endsWith(":NetNamespace")).map((r: { id: string }) => r.id).sort();
     expect(namespacesOn("10.250.0.1", `${prefix}u`).sort()).toEqual(recorded.filter((n: string) => n.includes("host1") || n.includes("router1")));
-    await t.stack.up();
+    // Back means reachable again: its port forwards and sshd answers (the test's precondition, not the lab's ordering).
+    for (let i = 0; i < 40 && on("10.250.0.2", ["true"]).status !== 0; i++) await new Promise((r) => setTimeout(r, 250));
+    // On failure, the engine's error lines (a CommandError's message is the whole output, cut in CI's log).
+    await t.stack.up().catch((e: Error) => {
+      throw new Error(`the second up failed:\n${e.message.split("\n").filter((l) => /error|fail|cannot/i.test(l)).slice(0, 12).join("\n")}`);
+    });
     expect(pingsOn("10.250.0.1", `${prefix}uhost1`, "192.168.2.2")).toBe(true);
     await t.stack.destroy();
     expect(namespacesOn("10.250.0.1", `${prefix}u`)).toEqual([]);
