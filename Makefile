@@ -7,15 +7,15 @@ REPS ?= 3
 PULUMI := bin/pulumi
 JEST := node node_modules/.bin/jest
 
-.PHONY: help deps system-deps npm engine build up preview down test test-unit test-integration test-e2e test-reliability test-programs test-conformance bench bench-scale bench-split bench-fixed docs pack sim-machines sim-machines-down clean
+.PHONY: help deps system-deps npm engine build up preview down test test-unit test-integration test-e2e test-rootless test-reliability test-programs test-conformance bench bench-scale bench-split bench-fixed docs pack sim-machines sim-machines-down clean
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
 	@echo "  variables: LAB=curo|curo-nat|chain|ospf|fabric|split (stack to use, default curo); NETNS_LAB_FAST=1 (fast mode, see README)"
 
-system-deps: ## install iproute2, ethtool, iputils-ping, util-linux, procps, libcap2-bin, nftables, tcpdump, bird2, openssh when missing (apt-get, as root; services not started)
+system-deps: ## install iproute2, ethtool, iputils-ping, util-linux, procps, libcap2-bin, nftables, tcpdump, bird2, openssh, uidmap when missing (apt-get, as root; services not started)
 	@missing=""; \
-	for pair in ip:iproute2 ethtool:ethtool ping:iputils-ping nsenter:util-linux unshare:util-linux ipcmk:util-linux ps:procps capsh:libcap2-bin nft:nftables tcpdump:tcpdump bird:bird2 ssh:openssh-client /usr/sbin/sshd:openssh-server; do \
+	for pair in ip:iproute2 ethtool:ethtool ping:iputils-ping nsenter:util-linux unshare:util-linux ipcmk:util-linux ps:procps capsh:libcap2-bin nft:nftables tcpdump:tcpdump bird:bird2 ssh:openssh-client /usr/sbin/sshd:openssh-server newuidmap:uidmap; do \
 	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -52,7 +52,8 @@ up: deps ## bring up the lab LAB (default curo), verify every pair (fabric: 100 
 	@$(PULUMI) stack select --create $(LAB) >/dev/null
 	$(PULUMI) up --yes --skip-preview --stack $(LAB)
 	bin/netns-lab verify --stack $(LAB) --wait 60 $(if $(filter fabric,$(LAB)),--sample 100,)
-	@cmd=$$($(PULUMI) stack output ping --stack $(LAB)); echo "+ $$cmd"; $$cmd
+	@from=$$($(PULUMI) stack output pingFrom --stack $(LAB)); to=$$($(PULUMI) stack output pingTo --stack $(LAB)); \
+	echo "+ bin/netns-lab exec $$from -- ping -c 3 -W 1 $$to"; bin/netns-lab exec $$from --stack $(LAB) -- ping -c 3 -W 1 $$to
 
 preview: deps ## show what `make up` would change
 	@$(PULUMI) stack select --create $(LAB) >/dev/null
@@ -78,6 +79,9 @@ test-integration: deps ## provider methods against real namespaces
 
 test-e2e: deps ## pulumi up/preview/refresh/destroy through the Automation API
 	$(call run-jest,test/e2e)
+
+test-rootless: deps ## labs without root: a user made for the run (no capability) builds a copy and runs labs in its sandbox (in make test too)
+	$(call run-jest,test/e2e/rootless.test.ts)
 
 test-reliability: deps ## all of the reliability suites: 20 faults, 59 bad inputs, 15 drifts, ownership, concurrency, privilege
 	$(call run-jest,test/reliability,NETNS_LAB_FULL=1)

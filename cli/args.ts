@@ -30,6 +30,8 @@ export interface Options {
   write?: string;
   /** exec: enter all the namespaces of this process of the node, not only the node's network namespace. */
   process?: string;
+  /** sandbox stop: even while it holds namespaces. */
+  force: boolean;
 }
 
 const spec = {
@@ -44,6 +46,7 @@ const spec = {
   wait: { type: "string", default: "0" },
   write: { type: "string", short: "w" },
   process: { type: "string" },
+  force: { type: "boolean", default: false },
 } as const;
 
 /** Options anywhere before `--`; everything after it belongs to the command being run. */
@@ -74,6 +77,7 @@ export function parseArgs(argv: string[]): Options {
     wait: seconds(v.wait!),
     write: v.write,
     process: v.process,
+    force: v.force!,
   };
 }
 

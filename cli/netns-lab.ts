@@ -10,6 +10,7 @@
  *   netns-lab capture <node> <interface> [-w FILE]
  *   netns-lab sweep   --stack NAME [--project NAME]
  *   netns-lab init    [--project NAME]
+ *   netns-lab sandbox status|stop [--force]
  * Common options: --stack NAME, --cwd DIR (see HELP.main).
  */
 import { spawn, spawnSync } from "child_process";
@@ -25,6 +26,7 @@ import { status } from "./status";
 import { node, nodeExecutor, renderMatrix, verify } from "./verify";
 import { captureCommand, inNode, inProcess } from "./there";
 import { init } from "./init";
+import { ensureHolder, sandboxStatus, sandboxWanted, stopSandbox } from "../provider/kernel/sandbox";
 
 export { parseArgs, UsageError };
 
@@ -40,6 +42,7 @@ Commands:
   capture  tcpdump inside a node: packets on an interface, printed or written as a pcap
   sweep    remove by their markers whatever a stack made that its state does not list (fast mode)
   init     a new lab project here, from the template (for netns-lab installed as a package)
+  sandbox  the sandbox a user who is not root runs labs in: status, or stop it
 
 Options for every command:
   --stack NAME   the stack (default: the selected one)
@@ -92,6 +95,14 @@ netns-lab/testing), jest.config.js, tsconfig.json; and adds to package.json what
 npm test, the dependencies it lacks, netns-lab as ^<version> unless it has it already). Refuses to
 overwrite any of those files. Then: npm install, npx netns-lab-pulumi stack init dev, npx
 netns-lab-pulumi up, npm test. The project name defaults to the directory's name.`,
+  sandbox: `netns-lab sandbox status|stop [--force]
+
+For a user who is not root, labs run in a sandbox: a holder process owning a user namespace (the
+user mapped to root), a mount namespace (its own /run/netns, /run/netns-lab, /etc/netns) and a
+network namespace; started by the first command that needs it (bin/pulumi up), found again by later
+ones. status: whether it runs, its pid, the namespaces and processes in it. stop: ends it and all in
+it; refused while it holds namespaces (destroy those labs first) unless --force.
+NETNS_LAB_SANDBOX=0 never uses it, =1 uses it even as root; NETNS_LAB_SANDBOX_DIR moves its record.`,
 };
 
 /** The `name:` of the Pulumi.yaml in dir. */
@@ -103,7 +114,8 @@ function projectName(dir: string): string {
 }
 
 function requireRoot(what: string): void {
-  if (process.getuid && process.getuid() !== 0) {
+  // Not root: the user's sandbox (provider/kernel/sandbox.ts), unless turned off.
+  if (process.getuid && process.getuid() !== 0 && !sandboxWanted()) {
     throw new UsageError(`${what} enters network namespaces: run it as root (sudo bin/netns-lab …)`);
   }
 }
@@ -186,6 +198,13 @@ const commands: Record<string, (o: Options) => Promise<number>> = {
     // --immediate-mode and -U: each packet is printed, or reaches the pcap, as it is captured.
     // Ctrl-C (or a SIGTERM) is passed on to tcpdump, which then closes the file and reports its counts.
     // On the node's machine; a pcap of a remote node comes back over ssh and is written here.
+    if (!n.machine && sandboxWanted() && ensureHolder().ids === "own") {
+      // tcpdump switches to its own user, which needs setgroups(2): refused where only the user's uid is mapped.
+      throw new UsageError(
+        `capture in the sandbox needs subordinate ids (tcpdump switches users): install uidmap (apt-get install uidmap) and give ${require("os").userInfo().username} ` +
+          "a range in /etc/subuid and /etc/subgid (as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER), then netns-lab sandbox stop, and up again",
+      );
+    }
     const { command: [file, args], toStdout } = captureCommand(n, iface, o.write);
     const out = toStdout ? fs.openSync(o.write!, "w") : "inherit";
     const child = spawn(file, args, { stdio: ["inherit", out, "inherit"] });
@@ -203,6 +222,31 @@ const commands: Record<string, (o: Options) => Promise<number>> = {
     const r = await sweep(project, o.stack);
     console.log(`swept ${project}/${o.stack}: ${r.namespaces.length} namespaces, ${r.processes.length} processes`);
     return 0;
+  },
+  async sandbox(o) {
+    const [what] = o.rest;
+    if (what === "status" || what === undefined) {
+      const s = sandboxStatus();
+      if (!s.running) {
+        console.log(`sandbox: not running (record in ${s.dir}; the first lab command starts it${sandboxWanted() ? "" : ", for a user who is not root"})`);
+        return 0;
+      }
+      console.log(`sandbox: running, holder pid ${s.holder!.pid} since ${s.holder!.since} (ids: ${s.holder!.ids === "subordinate" ? "the user's and its subordinate range" : "the user's alone"}; /etc/netns: ${s.holder!.etc}; record in ${s.dir})`);
+      console.log(`  ${s.namespaces.length} network namespace(s)${s.namespaces.length ? `: ${s.namespaces.join(" ")}` : ""}`);
+      console.log(`  ${s.processes} process(es) in it (the holder included)`);
+      return 0;
+    }
+    if (what === "stop") {
+      let r: ReturnType<typeof stopSandbox>;
+      try {
+        r = stopSandbox(undefined, o.force);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      console.log(r.stopped ? `sandbox stopped: ${r.killed} process(es) ended${r.namespaces.length ? `, ${r.namespaces.length} namespace(s) gone with it` : ""}` : "sandbox: not running");
+      return 0;
+    }
+    throw new UsageError(`sandbox ${what}: say status or stop\n\n${HELP.sandbox}`);
   },
   async status(o) {
     requireRoot("status");

@@ -1,25 +1,35 @@
 /**
  * Commands the CLI runs itself in a node, with the terminal (exec, capture): here with `ip netns
  * exec`, or on the node's machine through ssh with that machine's options, the remote command line
- * quoted for its shell. Pure: the argument arrays only.
+ * quoted for its shell; for a user who is not root, in the sandbox (nsenter first). The argument arrays only.
  */
 import type { LabDescription } from "../provider/components/description";
 import { machineSpec } from "../provider/components/description";
 import { shellQuote, sshArgs } from "../provider/kernel/ssh";
+import { ensureHolder, enterArgv, sandboxWanted } from "../provider/kernel/sandbox";
+
+/** What runs a command "here": nothing for root; for anyone else, nsenter into the user's sandbox. */
+const hereArgv = (): string[] => (sandboxWanted() ? enterArgv(ensureHolder(), process.cwd()) : []);
 
 type Node = LabDescription["nodes"][number];
 
 /** `command` in the node's namespace: [program, args]; `tty` asks ssh for a terminal. */
 export function inNode(n: Node, command: string[], tty = false): [string, string[]] {
   const here = ["ip", "netns", "exec", n.namespace, ...command];
-  if (!n.machine) return [here[0], here.slice(1)];
+  if (!n.machine) {
+    const local = [...hereArgv(), ...here];
+    return [local[0], local.slice(1)];
+  }
   return ["ssh", [...sshArgs(machineSpec(n.machine)), ...(tty ? ["-t"] : []), n.machine.host, "--", here.map(shellQuote).join(" ")]];
 }
 
 /** `command` in all the namespaces of a process of the node (`nsenter -t PID -a`): its PID, IPC, mount… */
 export function inProcess(n: Node, pid: number, command: string[], tty = false): [string, string[]] {
   const here = ["nsenter", "-t", String(pid), "-a", "--", ...command];
-  if (!n.machine) return [here[0], here.slice(1)];
+  if (!n.machine) {
+    const local = [...hereArgv(), ...here];
+    return [local[0], local.slice(1)];
+  }
   return ["ssh", [...sshArgs(machineSpec(n.machine)), ...(tty ? ["-t"] : []), n.machine.host, "--", here.map(shellQuote).join(" ")]];
 }
 
@@ -29,7 +39,8 @@ export function inProcess(n: Node, pid: number, command: string[], tty = false):
  * caller saves to the file here (`toStdout`).
  */
 export function captureCommand(n: Node, iface: string, write?: string): { command: [string, string[]]; toStdout: boolean } {
-  const base = ["tcpdump", "-n", "--immediate-mode", "-i", iface];
+  // In the sandbox, tcpdump switches to the sandbox's root, which is the user (not to its tcpdump user, a subordinate uid): the pcap is the user's.
+  const base = ["tcpdump", "-n", "--immediate-mode", ...(!n.machine && sandboxWanted() ? ["-Z", "root"] : []), "-i", iface];
   if (!write) return { command: inNode(n, [...base, "-l"]), toStdout: false };
   if (!n.machine) return { command: inNode(n, [...base, "-U", "-w", write]), toStdout: false };
   return { command: inNode(n, [...base, "-U", "-w", "-"]), toStdout: true };

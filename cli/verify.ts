@@ -39,7 +39,8 @@ export function samplePairs(nodes: Node[], n: number): Array<[Node, Node]> {
 }
 
 export function node(lab: LabDescription, name: string): LabDescription["nodes"][number] {
-  const n = lab.nodes.find((x) => x.name === name);
+  // By its name, else by its namespace's (what a stack's pingFrom output gives).
+  const n = lab.nodes.find((x) => x.name === name) ?? lab.nodes.find((x) => x.namespace === name);
   if (!n) throw new UsageError(`unknown node "${name}": the lab has ${lab.nodes.map((x) => x.name).join(", ")}`);
   return n;
 }

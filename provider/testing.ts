@@ -35,6 +35,7 @@
  * parallel workers, each a process of its own, which is fine). Needs root, as every lab does.
  */
 import { execFileSync, spawn } from "child_process";
+import { inNode } from "../cli/there";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -197,8 +198,11 @@ export async function testLab(program: TestLabProgram, opts: TestLabOptions = {}
     prefix,
     stack,
     async exec(node, argv, o = {}) {
-      const ns = description?.nodes.find((n) => n.name === node)?.namespace ?? node;
-      return run("ip", ["netns", "exec", ns, ...argv], o.input, o.timeoutMs);
+      // As netns-lab exec runs it: in the node's namespace, on its machine, in the user's sandbox when not root.
+      const lab = t.lab ?? description;
+      const n = lab?.nodes.find((x) => x.name === node) ?? ({ name: node, namespace: node, interfaces: [] } as unknown as LabDescription["nodes"][number]);
+      const [file, args] = inNode(n, argv);
+      return run(file, args, o.input, o.timeoutMs);
     },
     async destroy() {
       if (destroyed) return;

@@ -74,8 +74,8 @@ const { lab, from, to } = build();
 /** The lab as data: nodes, interfaces, addresses, links. */
 export const description = lab.describe();
 /** The end-to-end check, ready to paste. */
-export const ping = from.machine
-  ? `bin/netns-lab exec ${from.name} --stack ${pulumi.getStack()} -- ping -c 3 -W 1 ${to}` // on another machine: over SSH
+export const ping = from.machine || process.getuid?.() !== 0
+  ? `bin/netns-lab exec ${from.name} --stack ${pulumi.getStack()} -- ping -c 3 -W 1 ${to}` // on another machine (over SSH), or in the sandbox of a user who is not root
   : `ip netns exec ${from.nsName} ping -c 3 -W 1 ${to}`;
 export const pingFrom = from.nsName;
 export const pingTo = to;

@@ -49,8 +49,9 @@ const PACKAGE_OF: Record<string, string> = { ip: "iproute2", tc: "iproute2", eth
 
 /** What to do when the kernel says "not permitted": as root, and in a container, a privileged one. */
 export const PRIVILEGE_ADVICE =
-  "run as root (with CAP_NET_ADMIN and CAP_SYS_ADMIN); in a container, start it with --privileged " +
-  "(or --cap-add SYS_ADMIN --cap-add NET_ADMIN)";
+  "run as root (with CAP_NET_ADMIN and CAP_SYS_ADMIN: e.g. sudo bin/pulumi up); in a container, start it with --privileged " +
+  "(or --cap-add SYS_ADMIN --cap-add NET_ADMIN); or, with no privilege at all, in a sandbox of its own: " +
+  "NETNS_LAB_SANDBOX=1 (the default for a user who is not root; see the README, Labs without root)";
 
 function advice(kind: FailureKind, tool: string): string {
   switch (kind) {
@@ -145,7 +146,7 @@ export function missingCapabilities(capEffHex: string): string[] {
 
 export const privilegeMessage = (missingCaps: string[]): string =>
   `netns-lab creates network namespaces and links, which needs root (it lacks ${missingCaps.join(" and ")}): ` +
-  `${PRIVILEGE_ADVICE}; e.g. sudo bin/pulumi up`;
+  PRIVILEGE_ADVICE;
 
 /**
  * Inside a user namespace (an unprivileged container, `unshare --user`), root's capabilities do not
@@ -162,8 +163,8 @@ export function trace(entry: object): void {
   if (process.env.NETNS_LAB_TRACE) fs.appendFileSync(process.env.NETNS_LAB_TRACE, JSON.stringify(entry) + "\n");
 }
 
-/** This machine. */
-export const local: Executor = {
+/** This machine's own kernel, as this process sees it (root's labs). */
+export const host: Executor = {
   where: "local",
 
   async run(file, args, opts = {}) {
@@ -273,4 +274,31 @@ export const local: Executor = {
     }
     return inUserNamespace(uidMap) ? userNamespaceMessage : null;
   },
+};
+
+let here: Executor | undefined;
+/** What runs "on this machine": its kernel for root, the user's sandbox for anyone else (sandbox.ts). */
+function chosen(): Executor {
+  if (!here) {
+    // Required here, not imported: sandbox.ts builds on this module.
+    const sandbox = require("./sandbox") as typeof import("./sandbox");
+    here = sandbox.sandboxWanted() ? sandbox.sandboxExecutor() : host;
+  }
+  return here;
+}
+
+/** This machine: every kind's executor when its `machine` is not given. */
+export const local: Executor = {
+  get where() {
+    return chosen().where;
+  },
+  run: (file, args, opts) => chosen().run(file, args, opts),
+  stat: (p) => chosen().stat(p),
+  readFile: (p) => chosen().readFile(p),
+  writeFile: (p, text, mode) => chosen().writeFile(p, text, mode),
+  removeFile: (p, pruneBelow) => chosen().removeFile(p, pruneBelow),
+  listDir: (p) => chosen().listDir(p),
+  start: (file, args, opts) => chosen().start(file, args, opts),
+  kill: (pid, signal) => chosen().kill(pid, signal),
+  privilegeProblem: () => chosen().privilegeProblem(),
 };

@@ -15,15 +15,16 @@ import { execFile, spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { Executor, failure, KernelError, missing, missingCapabilities, PathInfo, privilegeMessage, RunOptions, trace } from "./exec";
+import { Executor, KernelError, missing, RunOptions, trace } from "./exec";
+import { commandExecutor } from "./commands";
 
 import { Machine, machineKey } from "../machine";
 import { agentArgv, Channel } from "./channel";
 
 export type { Machine };
 
-/** Where the control sockets and pinned host keys live (local, root only). */
-const SSH_DIR = "/run/netns-lab/ssh";
+/** Where the control sockets and pinned host keys live (root: /run/netns-lab/ssh; anyone else: their own, in tmpdir). */
+const SSH_DIR = process.getuid?.() === 0 || process.getuid === undefined ? "/run/netns-lab/ssh" : path.join(require("os").tmpdir(), `netns-lab-ssh-${process.getuid()}`);
 
 export const machineName = (m: Machine): string => `${m.user ?? "root"}@${m.host}${m.port && m.port !== 22 ? `:${m.port}` : ""}`;
 
@@ -148,88 +149,6 @@ function makeSsh(m: Machine): Executor {
     return r;
   }
 
-  const x: Executor = {
-    where,
-
-    async run(file, args, opts = {}) {
-      const r = await exec(file, args, opts);
-      if (r.code === 127 && /not found/.test(r.stderr)) throw missing(file, args, opts.doing);
-      if (r.code !== 0) throw failure(file, args, r.code, (r.stderr || r.stdout || "").trim(), opts.doing ? `${opts.doing} on ${where}` : undefined);
-      return r.stdout.replace(/\n$/, "");
-    },
-
-    async stat(p) {
-      const r = await exec("stat", ["-L", "-c", "%i %f", "--", p]);
-      if (r.code !== 0) return undefined;
-      const [ino, hexMode] = r.stdout.trim().split(" ");
-      const mode = parseInt(hexMode, 16);
-      const type = mode & 0o170000;
-      const info: PathInfo = { ino: Number(ino), mode, isFile: type === 0o100000, isDirectory: type === 0o040000 };
-      return info;
-    },
-
-    async readFile(p) {
-      const r = await exec("cat", ["--", p]);
-      if (r.code === 0) return r.stdout;
-      if (/No such file or directory/.test(r.stderr)) return undefined;
-      throw failure("cat", [p], r.code, r.stderr.trim());
-    },
-
-    async writeFile(p, text, mode = 0o644) {
-      const dir = p.slice(0, p.lastIndexOf("/")) || "/";
-      const tmp = `${p}.netns-lab-${process.pid}`;
-      // A fixed script; the paths and mode come as its arguments.
-      await x.run("sh", ["-c", 'mkdir -p -- "$1" && cat > "$2" && chmod "$3" -- "$2" && mv -f -- "$2" "$4"', "sh", dir, tmp, mode.toString(8), p], { input: text, doing: `write ${p}` });
-    },
-
-    async removeFile(p, pruneBelow) {
-      const r = await exec("sh", ["-c", 'if [ -e "$1" ] || [ -L "$1" ]; then rm -f -- "$1" && echo removed; fi', "sh", p]);
-      if (r.code !== 0) throw failure("rm", [p], r.code, r.stderr.trim());
-      const root = pruneBelow?.replace(/\/+$/, "");
-      for (let dir = p.slice(0, p.lastIndexOf("/")); root && dir.startsWith(`${root}/`); dir = dir.slice(0, dir.lastIndexOf("/"))) {
-        if ((await exec("rmdir", ["--", dir])).code !== 0) break; // not empty, or gone
-      }
-      return r.stdout.trim() === "removed";
-    },
-
-    async listDir(p) {
-      const r = await exec("ls", ["-A1", "--", p]);
-      return r.code === 0 ? r.stdout.split("\n").filter(Boolean) : [];
-    },
-
-    async start(file, args, opts) {
-      const env = Object.entries(opts.env).map(([k, v]) => `${k}=${v}`);
-      // Detached in its own session, stdin /dev/null, output appended to the log; `$!` is its pid
-      // (setsid does not fork when its caller is not a group leader, as a background job is not).
-      const script = 'log=$1; cwd=$2; shift 2; mkdir -p -- "$(dirname -- "$log")" && cd -- "$cwd" && { setsid env -i "$@" </dev/null >>"$log" 2>&1 & echo $!; }';
-      const out = await x.run("sh", ["-c", script, "sh", opts.logFile, opts.cwd ?? "/", ...env, file, ...args], { doing: `start ${file}` });
-      const pid = Number(out.trim());
-      if (!Number.isInteger(pid) || pid <= 0) throw new KernelError(`start ${file} on ${where}: no pid (${out.trim()})`, "other", [file, ...args], out);
-      return pid;
-    },
-
-    async kill(pid, signal) {
-      const r = await exec("kill", ["-s", signal.replace(/^SIG/, ""), "--", String(pid)]);
-      if (r.code !== 0) {
-        const e = new Error(`kill ${pid} on ${where}: ${r.stderr.trim()}`) as NodeJS.ErrnoException;
-        e.code = /No such process/.test(r.stderr) ? "ESRCH" : "EPERM";
-        throw e;
-      }
-    },
-
-    async privilegeProblem() {
-      let status: string;
-      try {
-        status = (await x.readFile("/proc/self/status")) ?? "";
-      } catch (e) {
-        return (e as Error).message;
-      }
-      const uid = /^Uid:\s*(\d+)/m.exec(status)?.[1];
-      if (uid !== "0") return `machine ${where}: netns-lab needs root there (logged in as uid ${uid}); connect as root (user: "root")`;
-      const lacking = missingCapabilities(/^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? "0");
-      return lacking.length ? `machine ${where}: ${privilegeMessage(lacking)}` : null;
-    },
-  };
-  return x;
+  return commandExecutor(where, exec);
 }
 

@@ -11,5 +11,5 @@ const h1 = lab.nodes.find((n) => n.name === "h1")!;
 
 /** The lab as data: what `netns-lab graph`, `verify` and `status` read. */
 export const description = lab.describe();
-/** A ping from h1 to h2, ready to paste. */
-export const ping = `ip netns exec ${h1.nsName} ping -c 3 -W 1 10.0.2.2`;
+/** A ping from h1 to h2, ready to paste (a user who is not root: into the sandbox, with netns-lab exec). */
+export const ping = process.getuid?.() === 0 ? `ip netns exec ${h1.nsName} ping -c 3 -W 1 10.0.2.2` : "netns-lab exec h1 -- ping -c 3 -W 1 10.0.2.2";

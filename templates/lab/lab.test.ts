@@ -1,4 +1,4 @@
-// `npm test` (as root): the lab of lab.ts brought up in a stack of its own (netns-lab/testing), a
+// `npm test` (as root, or as any user: in the user's sandbox): the lab of lab.ts brought up in a stack of its own (netns-lab/testing), a
 // ping through it, and nothing left afterwards — even when the test fails.
 import { testLab } from "netns-lab/testing";
 import { buildLab } from "./lab";

@@ -7,12 +7,18 @@ const { snapshot } = require("./kernel-snapshot");
 module.exports = async () => {
   // The run's own copy of the labs project (test/support/engine.ts labsDir).
   fs.rmSync(require("path").join(require("os").tmpdir(), `netns-lab-labs-${process.pid}`), { recursive: true, force: true });
+  // Users the tests of labs without root made (test/support/user.ts), left by a run that was killed.
+  const users = fs.readFileSync("/etc/passwd", "utf8").split("\n").map((l) => l.split(":")[0]).filter((n) => /^nltu[a-z0-9]+$/.test(n));
+  for (const u of users) {
+    require("child_process").spawnSync("pkill", ["-KILL", "-u", u]);
+    require("child_process").spawnSync("userdel", ["--remove", u]);
+  }
   const before = globalThis.__KERNEL_BEFORE__;
   if (!before) return;
   const after = snapshot();
   const leaked = (k) => after[k].filter((n) => !before[k].includes(n));
   const [ns, veth, etc, procs] = [leaked("ns"), leaked("veth"), leaked("etcNetns"), leaked("processes")];
-  if (ns.length + veth.length + etc.length + procs.length === 0) return;
+  if (ns.length + veth.length + etc.length + procs.length + users.length === 0) return;
   for (const p of procs) {
     try {
       process.kill(Number(p.split(" ")[0]), "SIGKILL");
@@ -23,5 +29,5 @@ module.exports = async () => {
   for (const n of ns.filter((n) => n.startsWith("nlt"))) execFileSync("ip", ["netns", "del", n]);
   for (const v of veth.filter((n) => n.startsWith("nlt"))) execFileSync("ip", ["link", "del", v]);
   for (const e of etc.filter((n) => n.startsWith("nlt"))) fs.rmSync(`/etc/netns/${e}`, { recursive: true, force: true });
-  throw new Error(`tests leaked: namespaces [${ns.join(", ")}], veth [${veth.join(", ")}], /etc/netns [${etc.join(", ")}], processes with our marker [${procs.join("; ")}]`);
+  throw new Error(`tests leaked: namespaces [${ns.join(", ")}], veth [${veth.join(", ")}], /etc/netns [${etc.join(", ")}], processes with our marker [${procs.join("; ")}], test users [${users.join(", ")}]`);
 };

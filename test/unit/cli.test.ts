@@ -1,4 +1,6 @@
 // The CLI's fan-outs and messages, with an executor that only counts and answers (no kernel).
+// The argument arrays are root's (a unit test run by another user must not start its sandbox).
+process.env.NETNS_LAB_SANDBOX = "0";
 import { verify } from "../../cli/verify";
 import { drifts } from "../../cli/status";
 import { pool } from "../../cli/pool";

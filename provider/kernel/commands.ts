@@ -1,0 +1,98 @@
+/**
+ * An executor made of commands alone: every method (files, processes, the privilege check) is an
+ * argument array run where the executor runs them — over SSH on another machine (ssh.ts), or in the
+ * user's sandbox (sandbox.ts). `exec` is the one transport: it runs an argument array and gives its
+ * exit code, stdout and stderr (or throws a KernelError when the transport itself failed).
+ */
+import { Executor, failure, KernelError, missing, missingCapabilities, PathInfo, privilegeMessage, RunOptions } from "./exec";
+
+export type Exec = (file: string, args: readonly string[], opts?: RunOptions) => Promise<{ code: number; stdout: string; stderr: string }>;
+
+/** `first`: a check of the transport's own made before the uid and capabilities are read (the sandbox: that it can be made). */
+export function commandExecutor(where: string, exec: Exec, first?: () => Promise<string | null>): Executor {
+  const x: Executor = {
+    where,
+
+    async run(file, args, opts = {}) {
+      const r = await exec(file, args, opts);
+      if (r.code === 127 && /not found/.test(r.stderr)) throw missing(file, args, opts.doing);
+      if (r.code !== 0) throw failure(file, args, r.code, (r.stderr || r.stdout || "").trim(), opts.doing ? `${opts.doing} on ${where}` : undefined);
+      return r.stdout.replace(/\n$/, "");
+    },
+
+    async stat(p) {
+      const r = await exec("stat", ["-L", "-c", "%i %f", "--", p]);
+      if (r.code !== 0) return undefined;
+      const [ino, hexMode] = r.stdout.trim().split(" ");
+      const mode = parseInt(hexMode, 16);
+      const type = mode & 0o170000;
+      const info: PathInfo = { ino: Number(ino), mode, isFile: type === 0o100000, isDirectory: type === 0o040000 };
+      return info;
+    },
+
+    async readFile(p) {
+      const r = await exec("cat", ["--", p]);
+      if (r.code === 0) return r.stdout;
+      if (/No such file or directory/.test(r.stderr)) return undefined;
+      throw failure("cat", [p], r.code, r.stderr.trim());
+    },
+
+    async writeFile(p, text, mode = 0o644) {
+      const dir = p.slice(0, p.lastIndexOf("/")) || "/";
+      const tmp = `${p}.netns-lab-${process.pid}`;
+      // A fixed script; the paths and mode come as its arguments.
+      await x.run("sh", ["-c", 'mkdir -p -- "$1" && cat > "$2" && chmod "$3" -- "$2" && mv -f -- "$2" "$4"', "sh", dir, tmp, mode.toString(8), p], { input: text, doing: `write ${p}` });
+    },
+
+    async removeFile(p, pruneBelow) {
+      const r = await exec("sh", ["-c", 'if [ -e "$1" ] || [ -L "$1" ]; then rm -f -- "$1" && echo removed; fi', "sh", p]);
+      if (r.code !== 0) throw failure("rm", [p], r.code, r.stderr.trim());
+      const root = pruneBelow?.replace(/\/+$/, "");
+      for (let dir = p.slice(0, p.lastIndexOf("/")); root && dir.startsWith(`${root}/`); dir = dir.slice(0, dir.lastIndexOf("/"))) {
+        if ((await exec("rmdir", ["--", dir])).code !== 0) break; // not empty, or gone
+      }
+      return r.stdout.trim() === "removed";
+    },
+
+    async listDir(p) {
+      const r = await exec("ls", ["-A1", "--", p]);
+      return r.code === 0 ? r.stdout.split("\n").filter(Boolean) : [];
+    },
+
+    async start(file, args, opts) {
+      const env = Object.entries(opts.env).map(([k, v]) => `${k}=${v}`);
+      // Detached in its own session, stdin /dev/null, output appended to the log; `$!` is its pid
+      // (setsid does not fork when its caller is not a group leader, as a background job is not).
+      const script = 'log=$1; cwd=$2; shift 2; mkdir -p -- "$(dirname -- "$log")" && cd -- "$cwd" && { setsid env -i "$@" </dev/null >>"$log" 2>&1 & echo $!; }';
+      const out = await x.run("sh", ["-c", script, "sh", opts.logFile, opts.cwd ?? "/", ...env, file, ...args], { doing: `start ${file}` });
+      const pid = Number(out.trim());
+      if (!Number.isInteger(pid) || pid <= 0) throw new KernelError(`start ${file} on ${where}: no pid (${out.trim()})`, "other", [file, ...args], out);
+      return pid;
+    },
+
+    async kill(pid, signal) {
+      const r = await exec("kill", ["-s", signal.replace(/^SIG/, ""), "--", String(pid)]);
+      if (r.code !== 0) {
+        const e = new Error(`kill ${pid} on ${where}: ${r.stderr.trim()}`) as NodeJS.ErrnoException;
+        e.code = /No such process/.test(r.stderr) ? "ESRCH" : "EPERM";
+        throw e;
+      }
+    },
+
+    async privilegeProblem() {
+      const before = await first?.();
+      if (before) return before;
+      let status: string;
+      try {
+        status = (await x.readFile("/proc/self/status")) ?? "";
+      } catch (e) {
+        return (e as Error).message;
+      }
+      const uid = /^Uid:\s*(\d+)/m.exec(status)?.[1];
+      if (uid !== "0") return `machine ${where}: netns-lab needs root there (logged in as uid ${uid}); connect as root (user: "root")`;
+      const lacking = missingCapabilities(/^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? "0");
+      return lacking.length ? `machine ${where}: ${privilegeMessage(lacking)}` : null;
+    },
+  };
+  return x;
+}

@@ -1,0 +1,224 @@
+// Issue 22: labs without root. An ordinary user made for this run (no capabilities at all: setpriv
+// drops the bounding set too) on a clone of this work tree that the user builds (test/support/user.ts)
+// runs what a user runs: the template's lab (new, up, exec, verify, destroy), `make up` of the curo
+// lab, the curo-nat and ospf labs, an `up` SIGKILLed and recovered as the README says, and the
+// sandbox's status and stop. Nothing may appear in the host's root namespace (namespaces, veths,
+// /etc/netns, /run/netns-lab), and after destroy and `sandbox stop` nothing of the user runs.
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { makeUser, processesOf, TestUser } from "../support/user";
+
+jest.setTimeout(900_000);
+
+const root = process.getuid?.() === 0;
+const d = root ? describe : describe.skip;
+
+/** `read()` once it has stayed the same for 200 ms (up to 5 s): processes that are ending. */
+async function settled<T>(read: () => T): Promise<T> {
+  let last = JSON.stringify(read());
+  for (let i = 0; i < 25; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    const now = JSON.stringify(read());
+    if (now === last && !now.includes("<defunct>")) break;
+    last = now;
+  }
+  return read();
+}
+
+/** What the host's root namespace holds that a lab could add to. */
+function host(): Record<string, string[]> {
+  const lines = (f: string, a: string[]) => execFileSync(f, a, { encoding: "utf8" }).split("\n").filter(Boolean);
+  return {
+    netns: lines("ip", ["netns", "list"]).sort(),
+    links: lines("ip", ["-o", "link"]).map((l) => l.split(": ")[1]).sort(),
+    etcNetns: fs.existsSync("/etc/netns") ? fs.readdirSync("/etc/netns").sort() : [],
+    runNetnsLab: fs.existsSync("/run/netns-lab") ? fs.readdirSync("/run/netns-lab").sort() : [],
+  };
+}
+
+d("labs without root: an ordinary user's sandbox", () => {
+  let u: TestUser;
+  let before: Record<string, string[]>;
+  const ok = (argv: string[], o?: Parameters<TestUser["run"]>[1]) => {
+    const r = u.run(argv, o);
+    if (r.status !== 0) throw new Error(`${argv.join(" ")} as ${u.name} failed (${r.status ?? r.signal}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+    return r.stdout;
+  };
+  const pulumi = (stack: string, ...a: string[]) => ok(["bin/pulumi", ...a, "--stack", stack]);
+  /** A command run by root in the sandbox's mount namespace (its /run/netns, /etc/netns), as root sees it. */
+  const inSandboxRun = (argv: string[]) => {
+    const rec = path.join("/tmp", `netns-lab-sandbox-${u.uid}`, "holder.json");
+    if (!fs.existsSync(rec)) return { status: 1, stdout: "" };
+    const pid = JSON.parse(fs.readFileSync(rec, "utf8")).pid;
+    return spawnSync("nsenter", ["-t", String(pid), "-m", ...argv], { encoding: "utf8" });
+  };
+  /** The sandbox's namespaces. */
+  const inSandbox = (): string[] => {
+    const r = inSandboxRun(["ip", "netns", "list"]);
+    return r.status === 0 ? r.stdout.split("\n").map((l) => l.split(" ")[0]).filter(Boolean).sort() : [];
+  };
+
+  /** Stacks a test brought up ([cwd, stack]); destroyed after it, whether it passed or not (no test leaves a lab to the next). */
+  const up: Array<[string, string | undefined]> = [];
+  afterEach(() => {
+    for (const [cwd, stack] of up.splice(0)) u.run(["bin/pulumi", "destroy", "--yes", "--skip-preview", "--cwd", cwd, ...(stack ? ["--stack", stack] : [])]);
+  });
+
+  beforeAll(() => {
+    before = host();
+    u = makeUser(`nltu${process.pid.toString(36)}${Math.random().toString(36).slice(2, 5)}`);
+  });
+  afterAll(() => {
+    u?.remove();
+  });
+
+  test("the user has no capability and is not root", () => {
+    const status = ok(["cat", "/proc/self/status"]);
+    expect(status).toMatch(new RegExp(`^Uid:\\s+${u.uid}\\s`, "m"));
+    for (const set of ["CapEff", "CapPrm", "CapInh", "CapAmb"]) expect(status).toMatch(new RegExp(`^${set}:\\s+0+$`, "m"));
+    // With the bounding set cleared too, for the test of a sandbox that maps the user's own id alone.
+    expect(ok(["cat", "/proc/self/status"], { bounding: false })).toMatch(/^CapBnd:\s+0+$/m);
+  });
+
+  test("the template's lab: pulumi new, up, a ping with netns-lab exec, verify, status, capture, destroy; the host's root namespace untouched", async () => {
+    const dir = path.join(u.home, "mylab");
+    ok(["mkdir", "-p", dir]);
+    const bin = path.join(u.clone, "bin");
+    ok([`${bin}/pulumi`, "new", path.join(u.clone, "templates", "lab"), "--yes", "--stack", "dev", "--name", "mylab"], { cwd: dir, env: { npm_config_prefer_offline: "true" } });
+    up.push([dir, undefined]);
+    ok([`${bin}/pulumi`, "up", "--yes", "--skip-preview"], { cwd: dir });
+    expect(inSandbox()).toEqual(["mylab-dev-h1", "mylab-dev-h2", "mylab-dev-r1"]);
+    expect(host()).toEqual(before);
+    const holder = ok([`${bin}/netns-lab`, "sandbox", "status"], { cwd: dir });
+    expect(holder).toMatch(/running, holder pid \d+ since \S+ \(ids: the user's and its subordinate range/);
+    expect(ok([`${bin}/netns-lab`, "exec", "h1", "--", "ping", "-c", "1", "-W", "2", "10.0.2.2"], { cwd: dir })).toMatch(/1 received/);
+    expect(ok([`${bin}/netns-lab`, "verify"], { cwd: dir })).toMatch(/all as expected/);
+    expect(ok([`${bin}/netns-lab`, "status"], { cwd: dir })).toMatch(/matches the stack/);
+    // capture: tcpdump in the sandbox (it keeps the user's uid there), a pcap written by the user.
+    const capture = u.start([`${bin}/netns-lab`, "capture", "r1", "r1-h2", "-w", `${dir}/r1.pcap`], { cwd: dir });
+    let said = "";
+    capture.stderr!.on("data", (d) => (said += d));
+    for (let i = 0; i < 100 && !/listening on/.test(said); i++) await new Promise((r) => setTimeout(r, 100));
+    ok([`${bin}/netns-lab`, "exec", "h1", "--", "ping", "-c", "2", "-W", "2", "10.0.2.2"], { cwd: dir });
+    if (capture.exitCode !== null) throw new Error(`capture ended by itself (${capture.exitCode}): ${said}`);
+    process.kill(-capture.pid!, "SIGINT");
+    await new Promise((r) => capture.once("exit", r));
+    expect(said).toMatch(/[1-9]\d* packets captured/);
+    expect(fs.statSync(`${dir}/r1.pcap`).uid).toBe(u.uid);
+    ok([`${bin}/pulumi`, "destroy", "--yes", "--skip-preview"], { cwd: dir });
+    expect(inSandbox()).toEqual([]);
+    // The template's own test (lab.test.ts: netns-lab/testing's testLab, up, exec ping, destroy), as the user.
+    const npmTest = u.run(["npm", "test"], { cwd: dir });
+    expect(npmTest.stderr).toMatch(/Tests:\s+1 passed, 1 total/);
+    expect(npmTest.status).toBe(0);
+    expect(inSandbox()).toEqual([]);
+    // Found again, not started anew: the same holder.
+    expect(ok([`${bin}/netns-lab`, "sandbox", "status"], { cwd: dir }).split("\n")[0]).toBe(holder.split("\n")[0]);
+  });
+
+  test("make up (the curo lab, as the README's quick start), then curo-nat and ospf: each reaches what it should, destroy leaves the sandbox empty", async () => {
+    up.push([u.clone, "curo"], [u.clone, "curo-nat"], [u.clone, "ospf"]);
+    const out = ok(["make", "up"]);
+    expect(out).toMatch(/all as expected/);
+    expect(out).toMatch(/3 received/);
+    expect(inSandbox()).toEqual(["host1", "host2", "router1", "router2"]);
+    pulumi("curo", "destroy", "--yes", "--skip-preview");
+    for (const lab of ["curo-nat", "ospf"]) {
+      ok(["bin/pulumi", "stack", "select", "--create", lab]);
+      pulumi(lab, "up", "--yes", "--skip-preview");
+      expect(host()).toEqual(before);
+      expect(ok(["bin/netns-lab", "verify", "--stack", lab, "--wait", "60"])).toMatch(/all as expected/);
+      if (lab === "ospf") {
+        expect(ok(["bin/netns-lab", "exec", "r1", "--stack", lab, "--", "ip", "route"])).toMatch(/proto bird/);
+        expect(ok(["bin/netns-lab", "logs", "r1", "--stack", lab])).toMatch(/Started/);
+      }
+      pulumi(lab, "destroy", "--yes", "--skip-preview");
+      expect(inSandbox()).toEqual([]);
+    }
+    // Only the holder is left running: the labs' daemons (BIRD) and the command channels' agents are gone
+    // (an agent ends with its provider; its parent reaps it a moment later).
+    expect(await settled(() => processesOf(u.name).map((p) => p.split(" ").slice(1).join(" ")))).toEqual(["sleep infinity"]);
+  });
+
+  test("a user's own program with one of every kind, raw (test/programs/inside): up, a ping across its NAT, no change, destroy", () => {
+    const dir = path.join(u.home, "inside");
+    ok(["mkdir", "-p", dir]);
+    const src = path.join(u.clone, "test", "programs", "inside");
+    for (const f of fs.readdirSync(src)) ok(["cp", path.join(src, f), dir]);
+    ok(["ln", "-s", path.join(u.home, "mylab", "node_modules"), path.join(dir, "node_modules")]); // as the template's npm install left them
+    const stack = "ins";
+    ok(["bin/pulumi", "stack", "init", stack, "--cwd", dir]);
+    up.push([dir, undefined]);
+    ok(["bin/pulumi", "up", "--yes", "--skip-preview", "--cwd", dir]);
+    expect(inSandbox()).toEqual([`${stack}-a`, `${stack}-o`, `${stack}-r`]);
+    expect(inSandboxRun(["ip", "netns", "exec", `${stack}-a`, "ping", "-c", "1", "-W", "2", "10.71.0.2"]).status).toBe(0);
+    expect(inSandboxRun(["tc", "-n", `${stack}-a`, "qdisc", "show", "dev", "eth0"]).stdout).toMatch(/tbf/);
+    ok(["bin/pulumi", "preview", "--expect-no-changes", "--cwd", dir]);
+    ok(["bin/pulumi", "destroy", "--yes", "--skip-preview", "--cwd", dir]);
+    expect(inSandbox()).toEqual([]);
+    expect(inSandboxRun(["ls", "/run/netns-lab-tests"]).stdout.trim()).toBe("");
+    expect(host()).toEqual(before);
+  });
+
+  test("an up SIGKILLed midway: the README's recovery converges, destroy leaves nothing", async () => {
+    ok(["bin/pulumi", "stack", "select", "--create", "chain"]);
+    pulumi("chain", "config", "set", "netns-lab:routers", "20");
+    up.push([u.clone, "chain"]);
+    const child = u.start(["bin/pulumi", "up", "--yes", "--skip-preview", "--stack", "chain"]);
+    for (let i = 0; i < 600 && inSandbox().length < 8; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(inSandbox().length).toBeGreaterThanOrEqual(8);
+    process.kill(-child.pid!, "SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+    // The sweep works in the sandbox: what the killed run made, found by its marker, is removed.
+    expect(ok(["bin/netns-lab", "sweep", "--stack", "chain"])).toMatch(/swept netns-lab\/chain: \d+ namespaces/);
+    expect(inSandbox()).toEqual([]);
+    u.run(["bin/pulumi", "cancel", "--yes", "--stack", "chain"]); // only if it says the stack is locked
+    pulumi("chain", "refresh", "--yes", "--skip-preview", "--clear-pending-creates");
+    pulumi("chain", "up", "--yes", "--skip-preview");
+    expect(inSandbox().length).toBe(22);
+    expect(ok(["bin/netns-lab", "verify", "--stack", "chain", "--sample", "10"])).toMatch(/all as expected/);
+    pulumi("chain", "destroy", "--yes", "--skip-preview");
+    expect(inSandbox()).toEqual([]);
+    expect(host()).toEqual(before);
+  });
+
+  test("sandbox stop: refused while a lab is up, then nothing of the user runs", async () => {
+    const dir = path.join(u.home, "mylab");
+    up.push([dir, undefined]);
+    ok(["bin/pulumi", "up", "--yes", "--skip-preview", "--cwd", dir]);
+    const refused = u.run(["bin/netns-lab", "sandbox", "stop"]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/the sandbox holds 3 network namespace\(s\) \(mylab-dev-h1, mylab-dev-h2, mylab-dev-r1\): destroy those labs first/);
+    ok(["bin/pulumi", "destroy", "--yes", "--skip-preview", "--cwd", dir]);
+    expect(ok(["bin/netns-lab", "sandbox", "stop"])).toMatch(/sandbox stopped/);
+    expect(await settled(() => processesOf(u.name))).toEqual([]);
+    expect(ok(["bin/netns-lab", "sandbox", "status"])).toMatch(/not running/);
+    expect(host()).toEqual(before);
+
+    // Started where newuidmap cannot work (no bounding set: a set-uid helper gets no capability), the
+    // sandbox maps the user's own id alone; labs work, capture says what it needs.
+    const nb = { bounding: false, cwd: dir };
+    up.push([dir, undefined]);
+    ok(["bin/pulumi", "up", "--yes", "--skip-preview"].map((a, i) => (i === 0 ? path.join(u.clone, a) : a)), nb);
+    expect(ok([path.join(u.clone, "bin/netns-lab"), "sandbox", "status"], nb)).toMatch(/ids: the user's alone/);
+    expect(ok([path.join(u.clone, "bin/netns-lab"), "verify"], nb)).toMatch(/all as expected/);
+    const capture = u.run([path.join(u.clone, "bin/netns-lab"), "capture", "r1", "r1-h2"], nb);
+    expect(capture.status).toBe(2);
+    expect(capture.stderr).toMatch(/capture in the sandbox needs subordinate ids \(tcpdump switches users\): install uidmap/);
+    ok([path.join(u.clone, "bin/pulumi"), "destroy", "--yes", "--skip-preview"], nb);
+    expect(ok(["bin/netns-lab", "sandbox", "stop"])).toMatch(/sandbox stopped/);
+    expect(await settled(() => processesOf(u.name))).toEqual([]);
+  });
+
+  test("where new namespaces are refused (a seccomp filter, as a container's profile): up says so and what to do, and changes nothing", async () => {
+    // test/fixtures/tools/no-userns.py: unshare(2) fails with EPERM for the command and all it starts.
+    const r = u.run(["python3", "test/fixtures/tools/no-userns.py", "bin/pulumi", "up", "--yes", "--skip-preview", "--cwd", path.join(u.home, "mylab")]);
+    expect(r.status).not.toBe(0);
+    // This machine has a /.dockerenv: the advice for a container (elsewhere, the one naming any seccomp filter or LSM).
+    expect(r.stdout).toMatch(/this machine refuses one \(unshare: unshare failed: Operation not permitted\): (in a container, its seccomp profile|no sysctl here forbids it, so a seccomp filter)/);
+    expect(r.stdout).toMatch(/seccomp=unconfined.*or run netns-lab as root/);
+    expect(await settled(() => processesOf(u.name))).toEqual([]);
+    expect(host()).toEqual(before);
+  });
+});
