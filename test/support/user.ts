@@ -47,6 +47,8 @@ export function makeUser(name: string): TestUser {
   // A subordinate id range, as useradd gives a new user where /etc/subuid exists (the sandbox maps it: tcpdump works).
   const listed = (f: string) => fs.existsSync(f) && fs.readFileSync(f, "utf8").split("\n").some((l) => l.startsWith(`${name}:`));
   if (!listed("/etc/subuid") || !listed("/etc/subgid")) {
+    // usermod refuses to add ranges where the files do not exist yet (shadow's own default is empty files).
+    for (const f of ["/etc/subuid", "/etc/subgid"]) if (!fs.existsSync(f)) fs.writeFileSync(f, "", { mode: 0o644 });
     const first = 200_000_000 + (uid % 5000) * 65536;
     execFileSync("usermod", ["--add-subuids", `${first}-${first + 65535}`, "--add-subgids", `${first}-${first + 65535}`, name]);
   }
