@@ -11,11 +11,11 @@ JEST := node node_modules/.bin/jest
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
-	@echo "  variables: LAB=curo|curo-nat|chain|ospf|fabric|split (stack to use, default curo); NETNS_LAB_FAST=1 (fast mode, see README)"
+	@echo "  variables: LAB=curo|curo-nat|chain|ospf|fabric|split|clab (stack to use, default curo); FILE=x.clab.yml (LAB=clab: the containerlab file, default examples/clab/frr-ospf); NETNS_LAB_FAST=1 (fast mode, see README)"
 
-system-deps: ## install iproute2, ethtool, iputils-ping, util-linux, procps, libcap2-bin, nftables, tcpdump, bird2, openssh, uidmap when missing (apt-get, as root; services not started)
+system-deps: ## install iproute2, ethtool, iputils-ping, util-linux, procps, libcap2-bin, nftables, tcpdump, bird2, frr, openssh, uidmap when missing (apt-get, as root; services not started)
 	@missing=""; \
-	for pair in ip:iproute2 ethtool:ethtool ping:iputils-ping nsenter:util-linux unshare:util-linux ipcmk:util-linux ps:procps capsh:libcap2-bin nft:nftables tcpdump:tcpdump bird:bird2 ssh:openssh-client /usr/sbin/sshd:openssh-server newuidmap:uidmap; do \
+	for pair in ip:iproute2 ethtool:ethtool ping:iputils-ping nsenter:util-linux unshare:util-linux ipcmk:util-linux ps:procps capsh:libcap2-bin nft:nftables tcpdump:tcpdump bird:bird2 ssh:openssh-client /usr/sbin/sshd:openssh-server newuidmap:uidmap /usr/lib/frr/zebra:frr; do \
 	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -48,8 +48,9 @@ build: npm ## type-check everything and compile the library to dist/ (anew: no s
 
 deps: system-deps npm engine build
 
-up: deps ## bring up the lab LAB (default curo), verify every pair (fabric: 100 at random; waiting up to 60 s for routing to converge), then a ping
+up: deps ## bring up the lab LAB (default curo; LAB=clab FILE=x.clab.yml: a containerlab file), verify every pair (fabric: 100 at random; waiting up to 60 s for routing to converge), then a ping
 	@$(PULUMI) stack select --create $(LAB) >/dev/null
+	$(if $(FILE),$(PULUMI) config set netns-lab:file $(abspath $(FILE)) --stack $(LAB),)
 	$(PULUMI) up --yes --skip-preview --stack $(LAB)
 	bin/netns-lab verify --stack $(LAB) --wait 60 $(if $(filter fabric,$(LAB)),--sample 100,)
 	@from=$$($(PULUMI) stack output pingFrom --stack $(LAB)); to=$$($(PULUMI) stack output pingTo --stack $(LAB)); \

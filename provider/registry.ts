@@ -192,7 +192,7 @@ async function dependencies(e: Entry): Promise<Found> {
   e.deps = deps;
   e.unmet = unmet;
   if (mine) lateProvider(e);
-  const lives = mine ? e.def.namespaces(mine as never) : [];
+  const lives = mine && (e.def.goesWithNamespace?.(mine as never) ?? true) ? e.def.namespaces(mine as never) : [];
   const home = [...deps].find((d) => d.provides!.some((p) => p.kind === "namespace" && lives.includes(p.ns)));
   // A holder the object's replace-inputs already come from needs no replaceWith (a component's
   // Outputs): the state stays smaller (each URN is ~110 bytes, in every checkpoint).

@@ -160,5 +160,16 @@ export type VxlanLink = InstanceType<typeof VxlanLink>;
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface VxlanLinkArgs extends ArgsFor<"VxlanLink"> {}
 
+/**
+ * Argument arrays run in a node's namespace at create (`create`), on a change (`update`, else it is
+ * replaced) and at delete (`delete`), like pulumi-command's local.Command; stdout and stderr as
+ * outputs; a non-zero exit fails the step, quoting the output. containerlab's `exec` lines are these.
+ */
+export const Command = resourceClass("Command");
+export type Command = InstanceType<typeof Command>;
+/** The inputs of a Command: each field a value or an Output of one. */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface CommandArgs extends ArgsFor<"Command"> {}
+
 /** The zod type of a field, for tools that want to validate before deploying. */
 export type FieldType<K extends KindName, F extends keyof ShapeOf<K>> = z.output<ShapeOf<K>[F]>;

@@ -8,6 +8,7 @@
 import * as fs from "fs";
 import { address } from "./kinds/address";
 import { bridge } from "./kinds/bridge";
+import { command } from "./kinds/command";
 import { file } from "./kinds/file";
 import { forwarding } from "./kinds/forwarding";
 import { hostsFile } from "./kinds/hostsfile";
@@ -35,6 +36,7 @@ export const kinds = {
   Process: processKind,
   File: file,
   VxlanLink: vxlan,
+  Command: command,
 } satisfies Record<string, Kind<any, any>>;
 
 export type KindName = keyof typeof kinds;

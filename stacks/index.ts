@@ -1,7 +1,9 @@
 /**
  * The netns-lab project's program: one lab per stack, chosen by the stack's config
  * (Pulumi.<stack>.yaml):
- *   netns-lab:lab     curo | curo-nat | chain | ospf | fabric | split  (default: the stack name if it is one of them)
+ *   netns-lab:lab     curo | curo-nat | chain | ospf | fabric | split | clab  (default: the stack name if it is one of them)
+ *   netns-lab:file    the containerlab topology file (clab; relative to the project; make up LAB=clab FILE=…)
+ *   netns-lab:strict  true (clab): refuse the file if any field cannot be honoured (default: a warning each)
  *   netns-lab:down    ["r1-r2", …] (ospf)            ring links to set down: OSPF reroutes
  *   netns-lab:isolate ["pid", "ipc", "mount"] (ospf)  each BIRD's own namespaces (default all three; [] for none)
  *   netns-lab:mode    kernel | external  (curo, curo-nat)  router1 as a kernel router or bare for a user-space one
@@ -20,6 +22,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { MachineOptions } from "netns-lab";
+import { containerlab } from "netns-lab";
 import { chain } from "./chain";
 import { curo, CuroMode } from "./curo";
 import { curoNat } from "./curo-nat";
@@ -64,8 +67,18 @@ function build() {
         runDir: `/run/netns-lab/${pulumi.getProject()}/${pulumi.getStack()}`,
         isolate: config.getObject<Array<"pid" | "ipc" | "mount">>("isolate") ?? ["pid", "ipc", "mount"],
       });
+    case "clab": {
+      const file = path.resolve(projectDir(), config.get("file") ?? "examples/clab/frr-ospf/frr-ospf.clab.yml");
+      // Its own prefix (clab-<name>-) unless the stack sets one.
+      const lab = containerlab(file, { namespacePrefix: config.get("prefix"), strict: config.getBoolean("strict") });
+      // The end-to-end check: from the first node with an address to the last other one's first address.
+      const withAddress = lab.nodes.filter((n) => n.role !== "switch" && n.addresses().length);
+      const from = withAddress[0] ?? lab.nodes[0];
+      const last = withAddress.filter((n) => n !== from).pop();
+      return { lab, from, to: last?.addresses()[0].split("/")[0] ?? "127.0.0.1" };
+    }
     default:
-      throw new Error(`unknown lab "${labName}": set netns-lab:lab to "curo", "curo-nat", "chain", "ospf", "fabric" or "split" (bin/pulumi config set lab curo)`);
+      throw new Error(`unknown lab "${labName}": set netns-lab:lab to "curo", "curo-nat", "chain", "ospf", "fabric", "split" or "clab" (bin/pulumi config set lab curo)`);
   }
 }
 

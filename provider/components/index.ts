@@ -2,3 +2,4 @@ export * from "./lab";
 export * from "./link";
 export * from "./node";
 export * from "./description";
+export * from "./containerlab";

@@ -117,7 +117,7 @@ export class Lab extends pulumi.ComponentResource {
    * (`<nameA>-<nameB>`), so that two cables between the same pair are two links.
    */
   link(a: LabNode, b: LabNode, o: LinkOptions = {}): Link {
-    return this.cable(o.names ? `${o.names[0]}-${o.names[1]}` : `${a.name}-${b.name}`, a, b, o);
+    return this.cable(o.name ?? (o.names ? `${o.names[0]}-${o.names[1]}` : `${a.name}-${b.name}`), a, b, o);
   }
 
   /**

@@ -27,12 +27,16 @@ export interface LinkOptions {
   up?: boolean;
   /** Shaping of both ends (a rate is tbf; delay, jitter and loss need netem). */
   shaping?: Shaping;
+  /** The MAC addresses of the a end and the b end (default the kernel's, random). */
+  macs?: [string | undefined, string | undefined];
+  /** The bridge each end is a port of (a LAN switch's bridge, in that end's node). */
+  masters?: [string | undefined, string | undefined];
+  /** The cable's name in the lab (default from its ends: `<a>-<b>`, or `<nameA>-<nameB>` with names). */
+  name?: string;
 }
 
-/** What the lab adds for a LAN's member cables: the bridge each end is a port of (a need: made first). */
+/** What the lab adds to a cable. */
 export interface LinkWiring {
-  /** The bridge each end is a port of (a's, b's), in its node. */
-  masters?: [string | undefined, string | undefined];
   /** For ends on different machines: the VXLAN network identifier (the lab allocates it). */
   vni?: number;
 }
@@ -82,7 +86,8 @@ export class Link extends pulumi.ComponentResource {
     if (!across) {
       this.veth = new VethLink(name, {
         name: an, namespace: a.namespace.name, peerName: bn, peerNamespace: b.namespace.name,
-        mtu: o.mtu, offload: o.offload, up: o.up, master: o.masters?.[0], peerMaster: o.masters?.[1], ...a.on,
+        mtu: o.mtu, offload: o.offload, up: o.up, master: o.masters?.[0], peerMaster: o.masters?.[1],
+        ...(o.macs?.[0] ? { mac: o.macs[0] } : {}), ...(o.macs?.[1] ? { peerMac: o.macs[1] } : {}), ...a.on,
       }, { parent: this });
     } else {
       // Ends on different machines: a VXLAN device at each end, over the machines' own network.

@@ -135,9 +135,10 @@ export class LabNode extends pulumi.ComponentResource {
    * A program running in this node (a routing daemon, a user-space router, a server), started only
    * once what lives in the node (links, addresses, routes), the files it needs and the programs it
    * comes `after` exist, whatever the order of the program's lines (they are the Process's needs).
-   * Foreground programs only: run daemons with their "do not fork" flag.
+   * Foreground programs only: run daemons with their "do not fork" flag. `resourceOptions` are the
+   * Process's own (its dependsOn is added to the files it needs).
    */
-  run(name: string, command: string[], opts: RunOptions = {}): Process {
+  run(name: string, command: string[], opts: RunOptions = {}, resourceOptions: pulumi.CustomResourceOptions = {}): Process {
     const { files, hostname, after, ...rest } = opts;
     const made = Object.entries(files ?? {}).map(([path, f], n) =>
       new File(`${this.name}-${name}-file${n ? `-${n + 1}` : ""}`, { path, ...(typeof f === "string" ? { content: f } : f), ...this.on }, { parent: this }),
@@ -151,7 +152,7 @@ export class LabNode extends pulumi.ComponentResource {
     const p = new Process(
       `${this.name}-${name}`,
       { ...rest, namespace: this.namespace.name, command, hostname: hostname === true ? this.name : hostname, ...(afterNames.length ? { after: afterNames } : {}), ...this.on },
-      { parent: this, dependsOn: made },
+      { parent: this, ...resourceOptions, dependsOn: [...made, ...[resourceOptions.dependsOn ?? []].flat()] as pulumi.Input<pulumi.Resource>[] },
     );
     this.runs.set(name, p);
     return p;

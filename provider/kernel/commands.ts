@@ -17,6 +17,7 @@ export function commandExecutor(where: string, exec: Exec, first?: () => Promise
       const r = await exec(file, args, opts);
       if (r.code === 127 && /not found/.test(r.stderr)) throw missing(file, args, opts.doing);
       if (r.code !== 0) throw failure(file, args, r.code, (r.stderr || r.stdout || "").trim(), opts.doing ? `${opts.doing} on ${where}` : undefined);
+      opts.onStderr?.(r.stderr.replace(/\n$/, ""));
       return r.stdout.replace(/\n$/, "");
     },
 

@@ -71,6 +71,8 @@ export interface RunOptions {
   input?: string;
   /** What the caller was doing, for the error message, e.g. `create veth host1-r1 in host1`. */
   doing?: string;
+  /** Handed the command's standard error when it succeeds (a failure's is in the error). */
+  onStderr?: (text: string) => void;
 }
 
 /** What a path is, as far as kinds need to know (no process spawned locally). */
@@ -178,6 +180,7 @@ export const host: Executor = {
     trace({ command: file, ms: Number(process.hrtime.bigint() - t0) / 1e6 });
     if ((result as { code?: string }).code === "ENOENT") throw missing(file, args, opts.doing);
     if (result.exitCode !== 0) throw failure(file, args, result.exitCode, (result.stderr || result.stdout || "").trim(), opts.doing);
+    opts.onStderr?.(result.stderr);
     return result.stdout;
   },
 

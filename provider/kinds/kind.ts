@@ -71,14 +71,19 @@ export interface KindDef<S extends Shape, O extends Props> {
    * left unset is not managed (never a change), else it compares deeply.
    */
   same?: Partial<Record<keyof S & string, (old: any, now: any, olds: Props) => boolean>>;
-  /** Inputs to replace besides those that changed (e.g. a pair found broken by read). */
-  alsoReplace?(olds: Props): string[];
+  /** Inputs to replace besides those that changed (e.g. a pair found broken by read; a Command's create line when it has no update line). */
+  alsoReplace?(olds: Props, news: Props): string[];
   /** The input that defaults to the resource's name, if any. */
   nameInput?: keyof S & string;
   /** Rules across fields, given every field valid and known. */
   refine?(i: InputsOf<S>): CheckFailure[];
   /** The namespaces the object lives in (the guard's business). */
   namespaces(i: InputsOf<S>): string[];
+  /**
+   * Whether the kernel removes the object with its namespace, so that the engine may skip its delete
+   * (`deletedWith`); default yes for what lives in a namespace. A Command with a delete line: no.
+   */
+  goesWithNamespace?(i: InputsOf<S>): boolean;
   /**
    * What the object makes that others may need (needs.ts): pure, from the inputs alone. The program
    * side orders resources by it; the kinds of thing it can make are listed in `makes`.
@@ -245,7 +250,7 @@ export function defineKind<S extends Shape, O extends Props>(def: KindDef<S, O>)
       const replaces: string[] = def.replaceOn.filter((k) => !unchanged(k, olds, news, false));
       if (!same(olds.machine, news.machine)) replaces.push("machine");
       if (def.remark === "replace" && olds.owner !== undefined && olds.owner !== news.owner) replaces.push("owner");
-      for (const k of def.alsoReplace?.(olds) ?? []) if (!replaces.includes(k as never)) replaces.push(k as never);
+      for (const k of def.alsoReplace?.(olds, news) ?? []) if (!replaces.includes(k as never)) replaces.push(k as never);
       const updates: string[] = [...def.inPlace, "owner"].filter((k) => !unchanged(k, olds, news, true));
       // A stack written by an older release: its next up stores this release's provider line.
       if (providerChanged(olds, news)) updates.push("__provider");

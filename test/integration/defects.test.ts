@@ -86,6 +86,7 @@ describe("3: an owner change (stack rename, an aliases rename) re-marks every ki
     ["Process", (a) => ({ namespace: a, command: ["sleep", "120"] })],
     ["File", () => ({ path: `/run/netns-lab-tests/${p}/f.conf`, content: "x\n" })],
     ["VxlanLink", (a) => ({ name: "vx9", namespace: a, vni: 4000 + Math.floor(Math.random() * 10000), remote: "10.250.9.9" })],
+    ["Command", (a) => ({ namespace: a, create: ["true"], delete: ["true"] })],
   ];
   test("every kind has a case", () => expect(cases.map((c) => c[0]).sort()).toEqual(Object.keys(registry).sort()));
   test.each(cases)("%s: after the owner changes, refresh finds it, the next preview is empty, and delete removes it", async (kind, fields) => {
@@ -122,8 +123,8 @@ describe("3: an owner change (stack rename, an aliases rename) re-marks every ki
     expect(marked("NETNS_LAB_OWNER=itest/old/")).toBe(false);
     await kinds[kind].delete(now.id, r.props!);
     // (Forwarding is a setting: deleting it restores the old values; a route table without routes
-    // is read as one with none, which up fills again: both can always be read.)
-    if (kind !== "IpForwarding" && kind !== "RouteTable") expect((await kinds[kind].read(now.id, r.props!)).id).toBeUndefined();
+    // is read as one with none, which up fills again; a Command keeps what it ran: all can always be read.)
+    if (kind !== "IpForwarding" && kind !== "RouteTable" && kind !== "Command") expect((await kinds[kind].read(now.id, r.props!)).id).toBeUndefined();
   });
 });
 

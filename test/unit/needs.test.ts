@@ -44,6 +44,8 @@ describe("each kind declares what it makes and needs", () => {
       [{ kind: "process", name: "res" }]],
     ["VxlanLink", { name: "vx", namespace: "r1", vni: 7, remote: "10.250.0.2", master: "br0" },
       [{ kind: "namespace", ns: "r1" }, { kind: "device", ns: "r1", dev: "br0" }], [{ kind: "device", ns: "r1", dev: "vx" }, { kind: "in", ns: "r1" }]],
+    ["Command", { namespace: "pc1", create: ["sh", "/etc/lab/setup.sh"], environment: { CONF: "/etc/lab/pc1.conf" } },
+      [{ kind: "namespace", ns: "pc1" }, { kind: "inside", ns: "pc1" }, { kind: "file", path: "/etc/lab/setup.sh" }, { kind: "file", path: "/etc/lab/pc1.conf" }], []],
   ];
   test.each(cases)("%s %j", async (kind, inputs, needs, provides) => {
     const d = await declared(kind, inputs);

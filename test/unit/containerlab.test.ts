@@ -1,0 +1,132 @@
+// containerlab topology files as plans (pure: no kernel, no engine): the example files of
+// examples/clab read as they are, the merging of defaults/kinds/groups, the words of exec lines,
+// FRR's daemons and addresses, and one warning (or error) per field netns-lab cannot honour.
+import * as fs from "fs";
+import * as path from "path";
+import { execAddresses, frrAddresses, frrDaemons, planContainerlab, splitWords } from "../../provider/components/containerlab";
+
+const EX = path.resolve(__dirname, "..", "..", "examples", "clab");
+const plan = (file: string) => planContainerlab(fs.readFileSync(path.join(EX, file), "utf8"), path.dirname(path.join(EX, file)), file);
+const inline = (yaml: string) => planContainerlab(yaml, "/labs", "t.clab.yml");
+
+test("two-nodes: two linux nodes, one cable, exec lines as words; the image's own filesystem is one warning", () => {
+  const p = plan("two-nodes.clab.yml");
+  expect(p.name).toBe("two-nodes");
+  expect(p.prefix).toBe("clab-two-nodes-");
+  expect(p.nodes.map((n) => [n.name, n.kind, n.frr])).toEqual([["n1", "linux", false], ["n2", "linux", false]]);
+  expect(p.nodes[0].exec).toEqual([["ip", "address", "add", "10.10.0.1/24", "dev", "eth1"]]);
+  expect(p.links).toEqual([{ ends: [{ node: "n1", interface: "eth1" }, { node: "n2", interface: "eth1" }] }]);
+  expect(p.warnings).toEqual(["image alpine:3.18 (n1, n2): its own filesystem is not used: the node runs this machine's programs (ip, ping …)"]);
+});
+
+test("bridge: a bridge node, a group, env merged from the defaults, the extended link form with mtu and mac", () => {
+  const p = plan("bridge.clab.yml");
+  const byName = Object.fromEntries(p.nodes.map((n) => [n.name, n]));
+  expect(byName.sw.kind).toBe("bridge");
+  expect(byName.h1.image).toBe("alpine:3.18"); // from its group
+  expect(byName.h1.env).toEqual({ LAN: "10.20.0" }); // from the defaults
+  expect(byName.h3.env).toEqual({ LAN: "10.20.0", ROLE: "last" }); // merged key by key
+  expect(byName.h3.exec[1]).toEqual(["sh", "-c", 'test "$ROLE" = last && test "$LAN" = 10.20.0']);
+  expect(p.links[2]).toEqual({ ends: [{ node: "h3", interface: "eth1", mac: "02:00:00:00:00:03" }, { node: "sw", interface: "p3" }], mtu: 1400 });
+});
+
+test("frr-ospf: FRR images are FRR nodes with their bound files (relative to the topology file), PCs plain", () => {
+  const p = plan("frr-ospf/frr-ospf.clab.yml");
+  const r1 = p.nodes.find((n) => n.name === "r1")!;
+  expect(r1.frr).toBe(true);
+  expect(r1.image).toBe("quay.io/frrouting/frr:8.4.1"); // from topology.kinds.linux
+  expect(r1.binds).toEqual([
+    { host: path.join(EX, "frr-ospf", "r1", "daemons"), path: "/etc/frr/daemons", readOnly: false },
+    { host: path.join(EX, "frr-ospf", "r1", "frr.conf"), path: "/etc/frr/frr.conf", readOnly: false },
+  ]);
+  expect(p.nodes.filter((n) => n.frr).map((n) => n.name)).toEqual(["r1", "r2", "r3"]);
+  expect(p.warnings).toEqual(["image alpine:3.18 (pc1, pc2): its own filesystem is not used: the node runs this machine's programs (ip, ping …)"]);
+  expect(frrDaemons(fs.readFileSync(path.join(EX, "frr-ospf", "r1", "daemons"), "utf8"))).toEqual(["zebra", "ospfd", "staticd"]);
+  expect(frrAddresses(fs.readFileSync(path.join(EX, "frr-ospf", "r1", "frr.conf"), "utf8"))).toEqual([["eth1", "10.0.12.1/24"], ["eth2", "10.0.13.1/24"], ["eth3", "192.168.11.1/24"]]);
+});
+
+test.each([
+  ["frrouting/frr:v8.4.0", true],
+  ["quay.io/frrouting/frr:9.1.0", true],
+  ["docker.io/frrouting/frr", true],
+  ["frrouting/frr@sha256:abc", true],
+  ["alpine:3", false],
+  ["ghcr.io/hellt/network-multitool", false],
+  ["quay.io/frrouting/frr-debug:1", false],
+])("image %s runs FRR: %p", (image, frr) => {
+  const p = inline(`name: t\ntopology:\n  nodes:\n    r:\n      kind: linux\n      image: ${image}\n`);
+  expect(p.nodes[0].frr).toBe(frr);
+});
+
+// Each field or form netns-lab cannot honour: its own warning, naming it.
+test.each([
+  ["cpu", "    r:\n      kind: linux\n      cpu: 2\n", "node r: cpu: not supported (a namespace, not a container): ignored"],
+  ["memory", "    r:\n      kind: linux\n      memory: 1Gb\n", "node r: memory: not supported (a namespace, not a container): ignored"],
+  ["ports", "    r:\n      kind: linux\n      ports: [\"80:8080\"]\n", "node r: ports: not supported (a namespace, not a container): ignored"],
+  ["mgmt-ipv4", "    r:\n      kind: linux\n      mgmt-ipv4: 172.20.20.5\n", "node r: mgmt-ipv4: not supported (a namespace, not a container): ignored"],
+  ["healthcheck", "    r:\n      kind: linux\n      healthcheck: {test: [CMD, true]}\n", "node r: healthcheck: not supported (a namespace, not a container): ignored"],
+  ["a bind that is not FRR's", "    r:\n      kind: linux\n      binds: [\"data:/data\"]\n", "node r: binds: /data: a namespace has no filesystem of its own (only an FRR node's /etc/frr/frr.conf and /etc/frr/daemons are used): ignored"],
+  ["cmd of an FRR node", "    r:\n      kind: linux\n      image: frrouting/frr:v8.4.0\n      cmd: sleep 1\n", "node r: cmd: an FRR node runs FRR's daemons (from its bound daemons file): ignored"],
+  ["exec on a bridge", "    r:\n      kind: bridge\n      exec: [\"true\"]\n", "node r: exec: a bridge runs no commands: ignored"],
+])("%s: one warning naming it", (_name, nodeYaml, warning) => {
+  const p = inline(`name: t\ntopology:\n  nodes:\n${nodeYaml}`);
+  expect(p.warnings).toEqual([warning]);
+});
+
+test.each([
+  ["the management network", "mgmt:\n  network: custom\n", "mgmt: not supported (netns-lab makes no management network or container settings): ignored"],
+  ["a host link", "", "link 1: an end in host (the machine's root namespace) is not supported: netns-lab never touches the root namespace: link ignored", "    - endpoints: [\"r:eth1\", \"host:r-eth1\"]\n"],
+  ["a dummy link", "", "link 1: type dummy is not supported (this kernel has no dummy interfaces): link ignored", "    - type: dummy\n      endpoint: {node: r, interface: dummy0}\n"],
+  ["a macvlan link", "", "link 1: type macvlan is not supported (netns-lab makes veth links between nodes): link ignored", "    - type: macvlan\n      endpoint: {node: r, interface: eth1}\n      host-interface: eth0\n"],
+])("%s: one warning", (_name, top, warning, links = "") => {
+  const p = inline(`name: t\n${top}topology:\n  nodes:\n    r:\n      kind: linux\n${links ? `  links:\n${links}` : ""}`);
+  expect(p.warnings).toEqual([warning]);
+  expect(p.links).toEqual([]);
+});
+
+test.each([
+  ["no name", "topology:\n  nodes:\n    r: {kind: linux}\n", /t\.clab\.yml: name: the lab's name is required/],
+  ["no nodes", "name: t\ntopology: {}\n", /topology\.nodes: required: at least one node/],
+  ["a vendor kind", "name: t\ntopology:\n  nodes:\n    r: {kind: nokia_srlinux}\n", /node r: kind nokia_srlinux is not supported: netns-lab runs linux nodes/],
+  ["no kind", "name: t\ntopology:\n  nodes:\n    r: {image: alpine}\n", /node r: no kind \(give kind: linux or kind: bridge/],
+  ["a link to an unknown node", "name: t\ntopology:\n  nodes:\n    r: {kind: linux}\n  links:\n    - endpoints: [\"r:eth1\", \"x:eth1\"]\n", /link 1: node x is not in topology\.nodes/],
+  ["an endpoint without an interface", "name: t\ntopology:\n  nodes:\n    r: {kind: linux}\n  links:\n    - endpoints: [\"r\", \"r:eth2\"]\n", /link 1: endpoint "r" is node:interface/],
+  ["an unknown group", "name: t\ntopology:\n  nodes:\n    r: {kind: linux, group: g}\n", /node r: group "g" is not in topology\.groups/],
+  ["an unterminated quote", "name: t\ntopology:\n  nodes:\n    r:\n      kind: linux\n      exec: [\"echo 'hi\"]\n", /node r: exec: unterminated ' quote/],
+  ["not YAML", "name: [t\n", /t\.clab\.yml: not YAML/],
+])("%s: refused, naming it", (_name, yaml, error) => {
+  expect(() => inline(yaml)).toThrow(error);
+});
+
+test.each([
+  [undefined, "clab-t-"],
+  ["", ""],
+  ["lab", "lab-t-"],
+])("prefix %p gives namespaces %p<node>", (prefix, want) => {
+  const p = inline(`name: t\n${prefix === undefined ? "" : `prefix: "${prefix}"\n`}topology:\n  nodes:\n    r: {kind: linux}\n`);
+  expect(p.prefix).toBe(want);
+});
+
+test.each([
+  ["ip addr add 10.0.0.1/24 dev eth1", ["ip", "addr", "add", "10.0.0.1/24", "dev", "eth1"]],
+  [`sh -c "echo 'a b' > /x"`, ["sh", "-c", "echo 'a b' > /x"]],
+  [`echo a\\ b 'c d' "e \\"f\\""`, ["echo", "a b", "c d", 'e "f"']],
+  [`  spaced   out  `, ["spaced", "out"]],
+  [`empty "" arg`, ["empty", "", "arg"]],
+])("splitWords(%p)", (line, words) => {
+  expect(splitWords(line)).toEqual(words);
+});
+
+test.each([
+  [[["ip", "address", "add", "10.0.0.1/24", "dev", "eth1"]], [["eth1", "10.0.0.1/24"]]],
+  [[["ip", "-4", "a", "add", "10.0.0.1/24", "dev", "eth2"]], [["eth2", "10.0.0.1/24"]]],
+  [[["ip", "route", "add", "10.0.0.0/24", "dev", "eth1"]], []],
+  [[["ip", "addr", "add", "10.0.0.1", "dev", "eth1"]], []],
+])("execAddresses(%p)", (lines, want) => {
+  expect(execAddresses(lines)).toEqual(want);
+});
+
+test("frrDaemons: zebra and staticd always, the file's yes lines, in FRR's order", () => {
+  expect(frrDaemons(undefined)).toEqual(["zebra", "staticd"]);
+  expect(frrDaemons("bgpd=yes\nospfd=no\nbfdd=\"yes\"\nzebra=no\nvtysh_enable=yes\n")).toEqual(["zebra", "bgpd", "staticd", "bfdd"]);
+});
