@@ -397,8 +397,14 @@ export function containerlab(file: string, opts: ContainerlabOptions = {}): Lab 
       // The daemons run as FRR's own user, as the package runs them (its vty group is frrvty); their
       // run directory (pid files, vty sockets: what vtysh -N finds) is theirs, made first, removed last.
       const runDir = `/var/run/frr/${ps}`;
+      // ospfd and ospf6d write their graceful-restart state to /var/run/frr/ospf[6]d-gr.json whatever
+      // the pathspace (FRR 8.4) when they stop: an empty state ({"instances":{}}, nothing to restore)
+      // is removed with the run directory; one holding instances is left alone (not ours to judge).
       const dir = new Command(`${n.name}-frr-rundir`, {
-        namespace: node.namespace.name, create: ["install", "-d", "-o", "frr", "-g", "frr", "-m", "0755", runDir], delete: ["rm", "-rf", "--", runDir], ...node.on,
+        namespace: node.namespace.name,
+        create: ["install", "-d", "-o", "frr", "-g", "frr", "-m", "0755", runDir],
+        delete: ["sh", "-c", 'rm -rf -- "$1"; for f in /var/run/frr/ospfd-gr.json /var/run/frr/ospf6d-gr.json; do [ "$(tr -d " \t\n" < "$f" 2>/dev/null)" = \'{"instances":{}}\' ] && rm -f -- "$f"; done; true', "sh", runDir],
+        ...node.on,
       }, { parent: node });
       const conf = new File(`${n.name}-frr-conf`, { path: confPath, content: confText, ...node.on }, { parent: node, dependsOn: [dir] });
       let first = true;

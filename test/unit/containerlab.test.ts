@@ -3,7 +3,7 @@
 // FRR's daemons and addresses, and one warning (or error) per field netns-lab cannot honour.
 import * as fs from "fs";
 import * as path from "path";
-import { execAddresses, frrAddresses, frrDaemons, planContainerlab, splitWords } from "../../provider/components/containerlab";
+import { containerlab, execAddresses, frrAddresses, frrDaemons, planContainerlab, splitWords } from "../../provider/components/containerlab";
 
 const EX = path.resolve(__dirname, "..", "..", "examples", "clab");
 const plan = (file: string) => planContainerlab(fs.readFileSync(path.join(EX, file), "utf8"), path.dirname(path.join(EX, file)), file);
@@ -129,4 +129,10 @@ test.each([
 test("frrDaemons: zebra and staticd always, the file's yes lines, in FRR's order", () => {
   expect(frrDaemons(undefined)).toEqual(["zebra", "staticd"]);
   expect(frrDaemons("bgpd=yes\nospfd=no\nbfdd=\"yes\"\nzebra=no\nvtysh_enable=yes\n")).toEqual(["zebra", "bgpd", "staticd", "bfdd"]);
+});
+
+test("strict: the warnings are one error, before anything is declared", () => {
+  expect(() => containerlab(path.join(EX, "two-nodes.clab.yml"), { strict: true })).toThrow(
+    /two-nodes\.clab\.yml: netns-lab cannot honour this \(strict\):\n- image alpine:3\.18 \(n1, n2\): its own filesystem is not used/,
+  );
 });
