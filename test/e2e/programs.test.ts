@@ -49,7 +49,7 @@ describe.each([
   const dir = dirOf(program);
   // At 2 too in the full run (make test-programs).
   // At 1 for the programs with cables and a LAN in make test, for all and at 2 too in the full run (make test-programs).
-  const levels = process.env.NETNS_LAB_FULL ? [[undefined], [1], [2]] : program === "line" || program === "lan-nat" ? [[undefined], [1]] : [[undefined]];
+  const levels: Array<[number | undefined]> = process.env.NETNS_LAB_FULL ? [[undefined], [1], [2]] : program === "line" || program === "lan-nat" ? [[undefined], [1]] : [[undefined]];
   describe.each(levels)("at parallelism %p", (parallel) => {
     const prefix = uniquePrefix();
     const stackName = prefix.slice(0, -1);
