@@ -14,21 +14,25 @@ jest.setTimeout(600_000);
 const quiet = { onOutput: () => undefined };
 const EX = path.join(REPO, "examples", "clab");
 
-/** A copy of an example's directory to edit: the topology file's path in it. */
-function copyOf(rel: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-clab-"));
-  fs.cpSync(path.join(EX, path.dirname(rel)), dir, { recursive: true });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return path.join(dir, path.basename(rel));
+/** A copy of an example's directory to edit (made when the block's tests start, removed after): the topology file's path in it. */
+function copyOf(rel: string): () => string {
+  let dir: string | undefined;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-clab-"));
+    fs.cpSync(path.join(EX, path.dirname(rel)), dir, { recursive: true });
+  });
+  afterAll(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
+  return () => path.join(dir!, path.basename(rel));
 }
 const ours = (prefix: string) => namespaces().filter((n) => n.startsWith(prefix));
 
 describe("two linux nodes and a cable (two-nodes.clab.yml)", () => {
   const prefix = uniquePrefix();
   const lab = cleanupAfterAll(prefix);
-  const file = copyOf("two-nodes.clab.yml");
+  const copy = copyOf("two-nodes.clab.yml");
 
   test("up: the exec lines' addresses reach; no change after; refresh finds none", async () => {
+    const file = copy();
     const t = lab.track(await openStack(labsDir(), `clab2-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": file, "netns-lab:prefix": prefix }));
     const up = await t.stack.up(quiet);
     expect(ours(prefix).sort()).toEqual([`${prefix}n1`, `${prefix}n2`]);

@@ -1,7 +1,7 @@
 // The corpus of user-style programs (test/programs/): raw resources with plain-string names,
 // declared in any order, no dependsOn, no config, each copied outside the repository as a user's
 // project. Each converges in one `up` and one `destroy` at the engine's default parallelism and at
-// 1 (in make test: line and lan-nat; all of them, and at 2 too, in make test-programs), pings, and previews no change after up; destroy repeated ten times in a row never fails;
+// 1 (in make test: the line; all of them, and at 2 too, in make test-programs), pings, and previews no change after up; destroy repeated ten times in a row never fails;
 // a real mistake fails at once, naming it. Nothing is left behind.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -48,8 +48,8 @@ describe.each([
 ])("program %s", (program, nsCount) => {
   const dir = dirOf(program);
   // At 2 too in the full run (make test-programs).
-  // At 1 for the programs with cables and a LAN in make test, for all and at 2 too in the full run (make test-programs).
-  const levels: Array<[number | undefined]> = process.env.NETNS_LAB_FULL ? [[undefined], [1], [2]] : program === "line" || program === "lan-nat" ? [[undefined], [1]] : [[undefined]];
+  // At 1 for the line in make test (its cables and routes), for all and at 2 too in the full run (make test-programs).
+  const levels: Array<[number | undefined]> = process.env.NETNS_LAB_FULL ? [[undefined], [1], [2]] : program === "line" ? [[undefined], [1]] : [[undefined]];
   describe.each(levels)("at parallelism %p", (parallel) => {
     const prefix = uniquePrefix();
     const stackName = prefix.slice(0, -1);
@@ -67,8 +67,8 @@ describe("a chain of 20 routers, one Route per route, shuffled (above the engine
   const prefix = uniquePrefix();
   const stackName = prefix.slice(0, -1);
   const lab = cleanupAfterAll(prefix);
-  // At 1 too in the full run (make test-programs): ~1 min more.
-  const levels = process.env.NETNS_LAB_FULL ? [undefined, 2, 1] : [undefined, 2];
+  // At 2 and 1 too in the full run (make test-programs): ~2 min more.
+  const levels = process.env.NETNS_LAB_FULL ? [undefined, 2, 1] : [undefined];
   test(`converges in one up and one destroy at parallelism ${levels.map((l) => l ?? "default").join(", ")}`, async () => {
     const t = lab.track(await openStack(dir, stackName, {}));
     for (const parallel of levels) await cycle(t, stackName, parallel, 22);

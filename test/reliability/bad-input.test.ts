@@ -84,7 +84,7 @@ const cases: Case[] = [
 ];
 
 const FULL = process.env.NETNS_LAB_FULL === "1";
-const selected = FULL ? cases : cases.filter((_, i) => i % 6 === 0 || (cases[i][3] === "up" && i % 4 === 0));
+const selected = FULL ? cases : cases.filter((_, i) => i % 8 === 0 || (cases[i][3] === "up" && i % 4 === 0));
 
 const lab = cleanupAfterAll(P);
 let t: TestStack | undefined;
