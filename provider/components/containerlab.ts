@@ -353,7 +353,7 @@ export function containerlab(file: string, opts: ContainerlabOptions = {}): Lab 
   for (const n of plan.nodes) {
     made.set(n.name, n.kind === "bridge" ? lab.lan(n.name, []) : n.frr ? lab.router(n.name) : lab.host(n.name));
   }
-  plan.links.forEach((l, i) => {
+  for (const l of plan.links) {
     const [a, b] = l.ends;
     const na = made.get(a.node)!, nb = made.get(b.node)!;
     const bridge = (e: ClabEndpoint) => (plan.nodes.find((n) => n.name === e.node)!.kind === "bridge" ? e.node : undefined);
@@ -364,8 +364,7 @@ export function containerlab(file: string, opts: ContainerlabOptions = {}): Lab 
       ...(a.mac || b.mac ? { macs: [a.mac, b.mac] } : {}),
       ...(bridge(a) || bridge(b) ? { masters: [bridge(a), bridge(b)] } : {}),
     });
-    void i;
-  });
+  }
 
   for (const n of plan.nodes) {
     const node = made.get(n.name)!;

@@ -12,7 +12,7 @@
  */
 import { z } from "zod";
 import * as netns from "../kernel/netns";
-import { argument, nsname } from "./fields";
+import { argument, environment, nsname } from "./fields";
 import { Ctx, defineKind, InputsOf, noNamespace, Props, same } from "./kind";
 import { Need, pathsIn } from "../needs";
 
@@ -27,14 +27,7 @@ const inputs = {
   /** Run at delete (default: nothing). */
   delete: argv.optional(),
   /** Added to a small base environment (PATH, HOME, LANG). */
-  environment: z
-    .record(z.string(), argument)
-    .superRefine((env, ctx) => {
-      for (const k of Object.keys(env)) {
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) ctx.addIssue({ code: "custom", path: [k], message: `"${k}": environment names are letters, digits and _` });
-      }
-    })
-    .optional(),
+  environment: environment.optional(),
   /** Any values: when they change, the Command is replaced (delete, then create again). */
   triggers: z.array(z.unknown()).optional(),
 };

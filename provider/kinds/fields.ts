@@ -169,3 +169,10 @@ export const absolutePath = rule((s) => s.startsWith("/") && !s.includes("\0") &
 
 /** One argument of a command: any text but NUL (commands are argument arrays, never a shell). */
 export const argument = z.string().refine((s) => !s.includes("\0"), { message: "an argument may not contain a NUL byte" });
+
+/** An environment: names of letters, digits and _ (each checked, the bad one named), values arguments. */
+export const environment = z.record(z.string(), argument).superRefine((env, ctx) => {
+  for (const k of Object.keys(env)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) ctx.addIssue({ code: "custom", path: [k], message: `"${k}": environment names are letters, digits and _` });
+  }
+});

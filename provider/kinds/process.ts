@@ -10,7 +10,7 @@ import * as netns from "../kernel/netns";
 import * as proc from "../kernel/proc";
 import { netnsPath } from "../kernel/ip";
 import { createHash } from "crypto";
-import { absolutePath, argument, hostname, nsname } from "./fields";
+import { absolutePath, argument, environment, hostname, nsname } from "./fields";
 import { Ctx, defineKind, InputsOf, noNamespace, Props } from "./kind";
 import { nameOfOwner, Need, pathsIn } from "../needs";
 import { RUN_DIR_MARK as RUNDIR_MARK } from "../ownership";
@@ -23,14 +23,7 @@ const inputs = {
   /** The directory it starts in (absolute; default /). */
   cwd: absolutePath.optional(),
   /** Added to a small base environment (PATH, HOME, LANG). */
-  env: z
-    .record(z.string(), argument)
-    .superRefine((env, ctx) => {
-      for (const k of Object.keys(env)) {
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) ctx.addIssue({ code: "custom", path: [k], message: `"${k}": environment names are letters, digits and _` });
-      }
-    })
-    .optional(),
+  env: environment.optional(),
   /** The process gets its own UTS namespace with this host name. */
   hostname: hostname.optional(),
   /** Default: /run/netns-lab/<project>/<stack>/<resource>.log */
