@@ -28,14 +28,15 @@ sdk="$project/node_modules/@pulumi/pulumi"
 # Read without starting node: this script runs before every bin/pulumi command.
 sdkv=$(sed -n 's/^ *"version": "\(.*\)",$/\1/p' "$sdk/package.json" | head -n 1)
 [[ "v$sdkv" == "$PULUMI_VERSION" ]] || die "@pulumi/pulumi is $sdkv but the engine is $PULUMI_VERSION; keep them equal (package.json pins it)."
-# Our dynamic-provider plugin (the SDK's shim, without its extra node start) and its preload. They
+# Our dynamic-provider plugin (the SDK's shim, without its extra node start) and its preloads. They
 # are scripts, not part of the build: kept in step with the cache on every call (atomically: a
 # running engine keeps the copy it opened), so changing them costs no rebuild.
 shim="$here/pulumi-resource-pulumi-nodejs"
 watch="$here/watch-parent.js"
+lazy="$here/cmd/pulumi-language-nodejs/lazy-closure.js" # the language host embeds it too
 sync_scripts() {
   local bin=$1 f
-  for f in "$shim" "$watch"; do
+  for f in "$shim" "$watch" "$lazy"; do
     cmp -s "$f" "$bin/${f##*/}" && continue
     install -m 0755 "$f" "$bin/.${f##*/}.new" && mv -f "$bin/.${f##*/}.new" "$bin/${f##*/}"
   done

@@ -206,8 +206,10 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 	h.mu.Unlock()
 
 	args := []string{}
-	if p, err := preloadFile(); err == nil {
-		args = append(args, "--require", p)
+	for _, pre := range preloads {
+		if p, err := preloadFile(pre.name, pre.text); err == nil {
+			args = append(args, "--require", p)
+		}
 	}
 	args = append(args, opts.nodeargs...)
 	args = append(args, runner,
@@ -294,19 +296,31 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 //go:embed preload.js
 var preloadJS []byte
 
-// preloadFile writes preload.js (see there: a work-around for a Node.js 20.20 bug that made some
-// failing programs take half a minute to report) once per content, and returns its path.
-func preloadFile() (string, error) {
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("netns-lab-node-preload-%x.js", sha256.Sum256(preloadJS)))
-	if b, err := os.ReadFile(path); err == nil && string(b) == string(preloadJS) {
+//go:embed lazy-closure.js
+var lazyClosureJS []byte
+
+// What every program's node process loads first (node --require), in this order: preload.js, a
+// work-around for a Node.js 20.20 bug that made some failing programs take half a minute to report;
+// lazy-closure.js, which loads the SDK's closure serializer and code-path walker on their first call
+// instead of at start (~0.4 s of every command; see there). The dynamic-provider plugin
+// (engine/pulumi-resource-pulumi-nodejs) preloads the same lazy-closure.js.
+var preloads = []struct {
+	name string
+	text []byte
+}{{"preload", preloadJS}, {"lazy-closure", lazyClosureJS}}
+
+// preloadFile writes a preload once per content, and returns its path.
+func preloadFile(name string, text []byte) (string, error) {
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("netns-lab-node-%s-%x.js", name, sha256.Sum256(text)))
+	if b, err := os.ReadFile(path); err == nil && string(b) == string(text) {
 		return path, nil
 	}
-	tmp, err := os.CreateTemp(os.TempDir(), "netns-lab-node-preload-*.js")
+	tmp, err := os.CreateTemp(os.TempDir(), "netns-lab-node-"+name+"-*.js")
 	if err != nil {
 		return "", err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(preloadJS); err != nil {
+	if _, err := tmp.Write(text); err != nil {
 		tmp.Close()
 		return "", err
 	}
