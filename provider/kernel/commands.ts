@@ -6,6 +6,15 @@
  */
 import { Executor, failure, KernelError, missing, missingCapabilities, PathInfo, privilegeMessage, RunOptions } from "./exec";
 
+/**
+ * Shell: `make_in DIR FILE` makes DIR and creates FILE in it (kept if there). removeFile prunes the
+ * directories it empties (`rmdir`), so another command's directory can vanish between its `mkdir -p`
+ * and its file: that lost race is taken again (at most 20 times, with no wait — the file, once made,
+ * keeps the directory), and only a directory that cannot be made fails, with mkdir's own words.
+ */
+export const MAKE_IN =
+  'make_in() { n=0; until { mkdir -p -- "$1" && : >>"$2"; } 2>/dev/null; do n=$((n+1)); if [ "$n" -ge 20 ]; then mkdir -p -- "$1" && : >>"$2"; return; fi; done; }; make_in';
+
 export type Exec = (file: string, args: readonly string[], opts?: RunOptions) => Promise<{ code: number; stdout: string; stderr: string }>;
 
 /** `first`: a check of the transport's own made before the uid and capabilities are read (the sandbox: that it can be made). */
@@ -41,8 +50,9 @@ export function commandExecutor(where: string, exec: Exec, first?: () => Promise
     async writeFile(p, text, mode = 0o644) {
       const dir = p.slice(0, p.lastIndexOf("/")) || "/";
       const tmp = `${p}.netns-lab-${process.pid}`;
-      // A fixed script; the paths and mode come as its arguments.
-      await x.run("sh", ["-c", 'mkdir -p -- "$1" && cat > "$2" && chmod "$3" -- "$2" && mv -f -- "$2" "$4"', "sh", dir, tmp, mode.toString(8), p], { input: text, doing: `write ${p}` });
+      // A fixed script; the paths and mode come as its arguments. The temporary file is made first
+      // (MAKE_IN), then written: a concurrent removeFile may prune the directory while it is empty.
+      await x.run("sh", ["-c", `${MAKE_IN} "$1" "$2" && cat > "$2" && chmod "$3" -- "$2" && mv -f -- "$2" "$4"`, "sh", dir, tmp, mode.toString(8), p], { input: text, doing: `write ${p}` });
     },
 
     async removeFile(p, pruneBelow) {
@@ -64,7 +74,7 @@ export function commandExecutor(where: string, exec: Exec, first?: () => Promise
       const env = Object.entries(opts.env).map(([k, v]) => `${k}=${v}`);
       // Detached in its own session, stdin /dev/null, output appended to the log; `$!` is its pid
       // (setsid does not fork when its caller is not a group leader, as a background job is not).
-      const script = 'log=$1; cwd=$2; shift 2; mkdir -p -- "$(dirname -- "$log")" && cd -- "$cwd" && { setsid env -i "$@" </dev/null >>"$log" 2>&1 & echo $!; }';
+      const script = `log=$1; cwd=$2; shift 2; ${MAKE_IN} "$(dirname -- "$log")" "$log" && cd -- "$cwd" && { setsid env -i "$@" </dev/null >>"$log" 2>&1 & echo $!; }`;
       const out = await x.run("sh", ["-c", script, "sh", opts.logFile, opts.cwd ?? "/", ...env, file, ...args], { doing: `start ${file}` });
       const pid = Number(out.trim());
       if (!Number.isInteger(pid) || pid <= 0) throw new KernelError(`start ${file} on ${where}: no pid (${out.trim()})`, "other", [file, ...args], out);

@@ -165,6 +165,23 @@ export function trace(entry: object): void {
   if (process.env.NETNS_LAB_TRACE) fs.appendFileSync(process.env.NETNS_LAB_TRACE, JSON.stringify(entry) + "\n");
 }
 
+/**
+ * Opens `file` (flags as fs.openSync), making its directory first. Another process's removeFile may
+ * prune that directory while it is empty, between the two: the lost race is taken again (at most 20
+ * times, no wait — the file, once made, keeps the directory). As commands.ts MAKE_IN does in shell.
+ */
+function openIn(file: string, flags: string, mode?: number): number {
+  const dir = file.slice(0, file.lastIndexOf("/")) || "/";
+  for (let n = 0; ; n++) {
+    fs.mkdirSync(dir, { recursive: true });
+    try {
+      return fs.openSync(file, flags, mode);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT" || n >= 20) throw e;
+    }
+  }
+}
+
 /** This machine's own kernel, as this process sees it (root's labs). */
 export const host: Executor = {
   where: "local",
@@ -203,9 +220,8 @@ export const host: Executor = {
   },
 
   async writeFile(path, text, mode = 0o644) {
-    const dir = path.slice(0, path.lastIndexOf("/")) || "/";
-    fs.mkdirSync(dir, { recursive: true });
     const tmp = `${path}.netns-lab-${process.pid}`;
+    fs.closeSync(openIn(tmp, "w", mode));
     fs.writeFileSync(tmp, text, { mode });
     fs.chmodSync(tmp, mode);
     fs.renameSync(tmp, path);
@@ -239,8 +255,7 @@ export const host: Executor = {
   },
 
   async start(file, args, opts) {
-    fs.mkdirSync(opts.logFile.slice(0, opts.logFile.lastIndexOf("/")) || "/", { recursive: true });
-    const log = fs.openSync(opts.logFile, "a");
+    const log = openIn(opts.logFile, "a");
     try {
       const child = require("child_process").spawn(file, [...args], { detached: true, stdio: ["ignore", log, log], env: opts.env, cwd: opts.cwd });
       const pid: number | undefined = child.pid;

@@ -58,3 +58,50 @@ describe("a tool run inside a namespace that is not installed names its package"
     expect(e.message).toBe("write NAT table: 'nft' is not installed: apt-get install nftables");
   });
 });
+
+describe("files written while another command prunes their directory (the commands-only executor over a local shell)", () => {
+  // removeFile prunes the directories it empties; a write in flight beside it must not lose its
+  // directory between `mkdir -p` and its file (seen on a simulated machine: "cannot create
+  // /run/netns-lab/pending/…: Directory nonexistent"). The transport runs each argument array in a
+  // local process, as the command channel does on a machine; 300 records race each other and a pruning loop.
+  test("every write lands, every removed file is gone, and the emptied directory is pruned at the end", async () => {
+    const fs = await import("fs");
+    const os = await import("os");
+    const path = await import("path");
+    const { spawn } = await import("child_process");
+    const { commandExecutor } = await import("../../provider/kernel/commands");
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-prune-"));
+    let pruner: import("child_process").ChildProcess | undefined;
+    try {
+      const exec = (file: string, args: readonly string[], opts: { input?: string } = {}) =>
+        new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+          const c = spawn(file, [...args], { stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+          let stdout = "";
+          let stderr = "";
+          c.stdout.on("data", (d) => (stdout += d));
+          c.stderr.on("data", (d) => (stderr += d));
+          c.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+          if (opts.input !== undefined) c.stdin!.end(opts.input);
+        });
+      const x = commandExecutor("a local shell", exec);
+      const dir = path.join(root, "a", "pending");
+      // Besides the removeFiles below, a loop prunes the directory the whole time it is empty.
+      pruner = spawn("sh", ["-c", 'while :; do rmdir -- "$1" "$2" 2>/dev/null; done', "sh", dir, path.dirname(dir)], { stdio: "ignore" });
+      const jobs: Promise<unknown>[] = [];
+      // As pending records are: written, read back, removed (pruning what that empties), all at once.
+      for (let i = 0; i < 300; i++) {
+        const f = path.join(dir, `p${i}`);
+        jobs.push(x.writeFile(f, `${i}\n`, 0o600).then(async () => [await x.readFile(f), (fs.statSync(f).mode & 0o777).toString(8), await x.removeFile(f, root)]));
+      }
+      const results = await Promise.allSettled(jobs);
+      pruner.kill("SIGKILL");
+      pruner = undefined;
+      expect(results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason).slice(0, 200))).toEqual([]);
+      expect(results.map((r) => (r as PromiseFulfilledResult<unknown>).value)).toEqual([...Array(300).keys()].map((i) => [`${i}\n`, "600", true]));
+      expect(fs.readdirSync(root)).toEqual([]); // pending/ and a/ pruned, root kept
+    } finally {
+      pruner?.kill("SIGKILL");
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
