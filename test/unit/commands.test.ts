@@ -78,8 +78,8 @@ describe("files written while another command prunes their directory (the comman
           const c = spawn(file, [...args], { stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
           let stdout = "";
           let stderr = "";
-          c.stdout.on("data", (d) => (stdout += d));
-          c.stderr.on("data", (d) => (stderr += d));
+          c.stdout!.on("data", (d) => (stdout += d));
+          c.stderr!.on("data", (d) => (stderr += d));
           c.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
           if (opts.input !== undefined) c.stdin!.end(opts.input);
         });
