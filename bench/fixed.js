@@ -64,7 +64,7 @@ try {
   r.empty = best("empty TypeScript program", empty, "empty", envFor("e1"));
   r.lab = best("3-node lab (chain, 1 router)", ROOT, "benchfixed", envFor("l1"), lab);
   r.parallelDiff = best("  with PULUMI_PARALLEL_DIFF=true", ROOT, "benchfixed", envFor("l2", { PULUMI_PARALLEL_DIFF: "true" }), lab);
-  r.stockClosure = best("  with NETNS_LAB_LAZY_CLOSURE=0 (provider process loads the closure serializer)", ROOT, "benchfixed", envFor("l4", { NETNS_LAB_LAZY_CLOSURE: "0" }), lab);
+  r.stockClosure = best("  with NETNS_LAB_LAZY_CLOSURE=0 (program and provider load the closure serializer at start)", ROOT, "benchfixed", envFor("l4", { NETNS_LAB_LAZY_CLOSURE: "0" }), lab);
   r.fast = best("  with NETNS_LAB_FAST=1 (checkpoints skipped)", ROOT, "benchfixed", envFor("l3", { NETNS_LAB_FAST: "1" }), lab);
   r.ratio = r.lab / r.empty;
   process.stdout.write(`\nno-change up: 3-node lab ${r.lab.toFixed(2)} s, empty program ${r.empty.toFixed(2)} s: ${r.ratio.toFixed(2)}x (target <= 1.3x)\n`);
