@@ -4,7 +4,8 @@
  * user's sandbox (sandbox.ts). `exec` is the one transport: it runs an argument array and gives its
  * exit code, stdout and stderr (or throws a KernelError when the transport itself failed).
  */
-import { Executor, failure, KernelError, missing, missingCapabilities, PathInfo, privilegeMessage, RunOptions } from "./exec";
+import { Channel } from "./channel";
+import { Executor, failure, KernelError, missing, missingCapabilities, PathInfo, privilegeMessage, RunOptions, trace } from "./exec";
 
 /**
  * Shell: `make_in DIR FILE` makes DIR and creates FILE in it (kept if there). removeFile prunes the
@@ -16,6 +17,35 @@ export const MAKE_IN =
   'make_in() { n=0; until { mkdir -p -- "$1" && : >>"$2"; } 2>/dev/null; do n=$((n+1)); if [ "$n" -ge 20 ]; then mkdir -p -- "$1" && : >>"$2"; return; fi; done; }; make_in';
 
 export type Exec = (file: string, args: readonly string[], opts?: RunOptions) => Promise<{ code: number; stdout: string; stderr: string }>;
+
+/**
+ * The transport of a machine that is not this process's: each command over the command channel
+ * (channel.ts; `open` makes it, unless NETNS_LAB_SSH_CHANNEL=0), else `once` (one process per
+ * command, traced as `via`). No python3 there (the agent exits 127): `once` from then on. Any other
+ * failure to open (unreachable…): this command goes by `once`, which says what is wrong, and the
+ * channel is tried again next time. SSH (ssh.ts) and the sandbox (sandbox.ts) both use it.
+ */
+export function channelFirst(where: string, open: () => Channel, once: Exec, via: string): Exec {
+  let channel: Channel | undefined = process.env.NETNS_LAB_SSH_CHANNEL === "0" ? undefined : open();
+  const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+  return async (file, args, opts = {}) => {
+    const t0 = process.hrtime.bigint();
+    if (channel) {
+      try {
+        const r = await channel.run([file, ...args], opts.input);
+        trace({ command: file, ms: ms(t0), where, via: "channel" });
+        return r;
+      } catch (e) {
+        const opened = (e as { opened?: { code: number } }).opened;
+        if (!opened) throw e;
+        if (opened.code === 127) channel = undefined;
+      }
+    }
+    const r = await once(file, args, opts);
+    trace({ command: file, ms: ms(t0), where, via });
+    return r;
+  };
+}
 
 /** `first`: a check of the transport's own made before the uid and capabilities are read (the sandbox: that it can be made). */
 export function commandExecutor(where: string, exec: Exec, first?: () => Promise<string | null>): Executor {

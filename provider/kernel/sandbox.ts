@@ -20,8 +20,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { agentArgv, Channel } from "./channel";
-import { commandExecutor } from "./commands";
-import { Executor, KernelError, missing, RunOptions, trace } from "./exec";
+import { channelFirst, commandExecutor } from "./commands";
+import { Executor, KernelError, missing } from "./exec";
 
 /** The holder's marker (the before-stop hook and the sweep of tests find it by NETNS_LAB_OWNER). */
 export const SANDBOX_OWNER = "netns-lab/sandbox";
@@ -331,18 +331,6 @@ export function sandboxExecutor(): Executor {
   const where = "sandbox";
   const cwd = process.cwd();
   const enter = () => enterArgv(ensureHolder(), cwd);
-  let channel: Channel | undefined =
-    process.env.NETNS_LAB_SSH_CHANNEL === "0"
-      ? undefined
-      : new Channel(
-          (): ChildProcess => {
-            const argv = [...enter(), ...agentArgv];
-            return spawn(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], env: process.env });
-          },
-          "",
-          where,
-        );
-
   const once = (file: string, args: readonly string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> =>
     new Promise((resolve, reject) => {
       let argv: string[];
@@ -360,23 +348,16 @@ export function sandboxExecutor(): Executor {
       child.stdin?.end(input ?? "");
     });
 
-  async function exec(file: string, args: readonly string[], opts: RunOptions = {}) {
-    const t0 = process.hrtime.bigint();
-    if (channel) {
-      try {
-        const r = await channel.run([file, ...args], opts.input);
-        trace({ command: file, ms: Number(process.hrtime.bigint() - t0) / 1e6, where, via: "channel" });
-        return r;
-      } catch (e) {
-        const opened = (e as { opened?: { code: number } }).opened;
-        if (!opened) throw e;
-        if (opened.code === 127) channel = undefined; // no python3: one nsenter per command
-      }
-    }
-    const r = await once(file, args, opts.input);
-    trace({ command: file, ms: Number(process.hrtime.bigint() - t0) / 1e6, where, via: "nsenter" });
-    return r;
-  }
+  const open = () =>
+    new Channel(
+      (): ChildProcess => {
+        const argv = [...enter(), ...agentArgv];
+        return spawn(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], env: process.env });
+      },
+      "",
+      where,
+    );
+  const exec = channelFirst(where, open, (file, args, opts = {}) => once(file, args, opts.input), "nsenter");
 
   return commandExecutor(where, exec, async () => {
     try {

@@ -15,8 +15,8 @@ import { execFile, spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { Executor, KernelError, missing, RunOptions, trace } from "./exec";
-import { commandExecutor } from "./commands";
+import { Executor, KernelError, missing, RunOptions } from "./exec";
+import { channelFirst, commandExecutor } from "./commands";
 
 import { Machine, machineKey } from "../machine";
 import { agentArgv, Channel } from "./channel";
@@ -106,31 +106,9 @@ function makeSsh(m: Machine): Executor {
       child.stdin?.end(input ?? "");
     });
   const where = machineName(m);
-  // The command channel (channel.ts); off with NETNS_LAB_SSH_CHANNEL=0, or where the machine has no python3.
-  let channel: Channel | undefined = process.env.NETNS_LAB_SSH_CHANNEL === "0"
-    ? undefined
-    : new Channel((line) => spawn("ssh", [...(options ??= sshArgs(m)), m.host, "--", line], { stdio: ["pipe", "pipe", "pipe"], env: process.env }), agentArgv.map(shellQuote).join(" "), where);
-
-  /** Runs an argument array there; the result, or a KernelError for the transport or the command. */
-  async function exec(file: string, args: readonly string[], opts: RunOptions = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-    const t0 = process.hrtime.bigint();
-    if (channel) {
-      try {
-        const r = await channel.run([file, ...args], opts.input);
-        trace({ command: file, ms: Number(process.hrtime.bigint() - t0) / 1e6, where, via: "channel" });
-        return r;
-      } catch (e) {
-        const opened = (e as { opened?: { code: number; stderr: string } }).opened;
-        if (!opened) throw e;
-        // No python3 there: a session per command from now on. Anything else (unreachable…): this
-        // command takes the other path, which says what is wrong; the channel is tried again next time.
-        if (opened.code === 127) channel = undefined;
-      }
-    }
-    const r = await session(file, args, opts);
-    trace({ command: file, ms: Number(process.hrtime.bigint() - t0) / 1e6, where, via: "session" });
-    return r;
-  }
+  // The command channel (channel.ts), else a session per command (commands.ts channelFirst).
+  const open = () => new Channel((line) => spawn("ssh", [...(options ??= sshArgs(m)), m.host, "--", line], { stdio: ["pipe", "pipe", "pipe"], env: process.env }), agentArgv.map(shellQuote).join(" "), where);
+  const exec = channelFirst(where, open, (file, args, opts = {}) => session(file, args, opts), "session");
 
   /** One SSH session for one command. */
   async function session(file: string, args: readonly string[], opts: RunOptions): Promise<{ code: number; stdout: string; stderr: string }> {
