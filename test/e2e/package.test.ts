@@ -3,7 +3,8 @@
 // template (netns-lab/testing's jest example included), `npm test` brings a lab up through
 // testLab, pings, destroys; a Pulumi program on the installed package goes up on a backend in the
 // project, is verified by the installed CLI, holds no path in its state, and is destroyed. A
-// process using testLab that gets SIGINT (during up, and once up) leaves nothing.
+// process using testLab that gets SIGINT (during up, and once up) leaves nothing. `make docs` builds
+// the API reference with no warning and a page for every export.
 import { spawn, spawnSync, SpawnSyncOptions } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -131,4 +132,17 @@ test.each([["during up"], ["once up"]] as const)("SIGINT %s: the lab is destroye
   expect(markedProcesses().filter((p) => p.includes(prefix.replace(/-$/, "")))).toEqual([]);
   // Its temporary backend and workspace are gone too.
   expect(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith("netns-lab-testing-") && fs.existsSync(path.join(os.tmpdir(), d, "run.json")) && fs.readFileSync(path.join(os.tmpdir(), d, "run.json"), "utf8").includes(prefix.replace(/-$/, "")))).toEqual([]);
+});
+
+test("make docs: the API reference builds with no warning (TypeDoc treats one as an error), a page for every export of netns-lab and netns-lab/testing", () => {
+  const out = path.join(work, "api");
+  const r = spawnSync(path.join(REPO, "node_modules", ".bin", "typedoc"), ["--out", out], { cwd: REPO, encoding: "utf8" });
+  expect([r.status, `${r.stdout}${r.stderr}`.split("\n").filter((l) => /warning|error/i.test(l))]).toEqual([0, []]);
+  const pages = new Set(["classes", "functions", "variables", "interfaces", "types"].flatMap((d) => (fs.existsSync(path.join(out, d)) ? fs.readdirSync(path.join(out, d)) : [])));
+  const missing = (module: string, dir: string) =>
+    Object.keys(require(path.join(REPO, "dist", "provider", module))).filter((k) => ![...pages].some((p) => p === `${dir}.${k}.html`));
+  expect(missing("index.js", "index")).toEqual([]);
+  expect(missing("testing.js", "testing")).toEqual([]);
+  // Each kind's inputs are an interface whose fields carry their docs (one kind as the sample).
+  expect(fs.readFileSync(path.join(out, "interfaces", "index.VethLinkArgs.html"), "utf8")).toMatch(/mtu/i);
 });
