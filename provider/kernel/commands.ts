@@ -61,12 +61,12 @@ export function commandExecutor(where: string, exec: Exec, first?: () => Promise
     },
 
     async stat(p) {
-      const r = await exec("stat", ["-L", "-c", "%i %f", "--", p]);
+      const r = await exec("stat", ["-L", "-c", "%i %f %d", "--", p]);
       if (r.code !== 0) return undefined;
-      const [ino, hexMode] = r.stdout.trim().split(" ");
+      const [ino, hexMode, dev] = r.stdout.trim().split(" ");
       const mode = parseInt(hexMode, 16);
       const type = mode & 0o170000;
-      const info: PathInfo = { ino: Number(ino), mode, isFile: type === 0o100000, isDirectory: type === 0o040000 };
+      const info: PathInfo = { ino: Number(ino), dev: Number(dev), mode, isFile: type === 0o100000, isDirectory: type === 0o040000 };
       return info;
     },
 

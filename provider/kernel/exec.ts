@@ -37,6 +37,8 @@ export function classify(stderr: string): FailureKind {
   if (s.includes("operation not permitted") || s.includes("permission denied")) return "not-permitted";
   if (s.includes("cannot open network namespace") || (s.includes("no such file or directory") && s.includes("netns")))
     return "no-namespace";
+  // A file under /run/netns that is not a namespace (what an interrupted `ip netns add` or `del` leaves).
+  if (s.includes("setting the network namespace") && s.includes("invalid argument")) return "no-namespace";
   if (s.includes("cannot find device") || (s.includes("device") && s.includes("does not exist")) || s.includes("no such device"))
     return "no-device";
   if (s.includes("file exists") || s.includes("already assigned") || s.includes("already exists")) return "exists";
@@ -78,6 +80,8 @@ export interface RunOptions {
 /** What a path is, as far as kinds need to know (no process spawned locally). */
 export interface PathInfo {
   ino: number;
+  /** The device it is on (a namespace's file under /run/netns is on nsfs's, not /run's). */
+  dev: number;
   mode: number;
   isFile: boolean;
   isDirectory: boolean;
@@ -204,7 +208,7 @@ export const host: Executor = {
   async stat(path) {
     try {
       const s = fs.statSync(path);
-      return { ino: s.ino, mode: s.mode, isFile: s.isFile(), isDirectory: s.isDirectory() };
+      return { ino: s.ino, dev: s.dev, mode: s.mode, isFile: s.isFile(), isDirectory: s.isDirectory() };
     } catch {
       return undefined;
     }

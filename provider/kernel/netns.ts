@@ -4,9 +4,32 @@ import { ip, netnsPath } from "./ip";
 
 export { netnsPath };
 
-/** Whether a named namespace exists. */
+/** /run/netns's device, per executor (the file of a namespace is on nsfs's instead). */
+const runDevs = new WeakMap<Executor, Promise<number | undefined>>();
+const runDev = (x: Executor): Promise<number | undefined> => {
+  if (!runDevs.has(x)) runDevs.set(x, x.stat("/run/netns").then((d) => d?.dev));
+  return runDevs.get(x)!;
+};
+
+/**
+ * What /run/netns/<ns> is: a namespace (nsfs bind-mounted on the file), "stale" (a plain file on
+ * /run/netns's own device: what an `ip netns add` or `del` interrupted between its two steps leaves
+ * — a Ctrl-C reaches ip too — and `ip -n` then fails with "Invalid argument"), or nothing.
+ */
+export async function state(x: Executor, ns: string): Promise<"namespace" | "stale" | undefined> {
+  const f = await x.stat(netnsPath(ns));
+  if (f?.isFile !== true) return undefined;
+  const dev = await runDev(x);
+  if (dev === undefined) {
+    runDevs.delete(x); // /run/netns not there yet: ask again next time
+    return "namespace";
+  }
+  return f.dev === dev ? "stale" : "namespace";
+}
+
+/** Whether a named namespace exists (a stale file under /run/netns is none). */
 export async function exists(x: Executor, ns: string): Promise<boolean> {
-  return (await x.stat(netnsPath(ns)))?.isFile === true;
+  return (await state(x, ns)) === "namespace";
 }
 
 /** The inode of the namespace's bind mount: it changes when someone deletes and re-adds it by hand. */
@@ -14,7 +37,11 @@ export async function inode(x: Executor, ns: string): Promise<number | undefined
   return (await x.stat(netnsPath(ns)))?.ino;
 }
 
+/** Adds a namespace; a stale file of that name (state) is removed first, as `ip netns del` removes one. */
 export async function add(x: Executor, ns: string): Promise<void> {
+  if ((await state(x, ns)) === "stale") {
+    await ip(x, undefined, ["netns", "del", ns], { doing: `remove ${netnsPath(ns)}, a file an interrupted ip netns add or del left` });
+  }
   await ip(x, undefined, ["netns", "add", ns], { doing: `create network namespace ${ns}` });
 }
 

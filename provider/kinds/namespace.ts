@@ -41,9 +41,14 @@ export const namespace = defineKind({
     return { inode: await netns.inode(c.x, i.name) };
   },
 
-  async found(c, i) {
+  async found(c, i, why) {
     const alias = await loAlias(c, i.name);
-    if (alias === null) return null;
+    if (alias === null) {
+      // Under its name, a file that is no namespace (an `ip netns add` or `del` interrupted: netns.state):
+      // a create makes the namespace over it (netns.add); a delete removes it, holding nothing.
+      const stale = why === "delete" && (await netns.state(c.x, i.name)) === "stale";
+      return stale ? { marker: c.mark, what: `the file ${netns.netnsPath(i.name)}` } : null;
+    }
     const orphan = !alias && (await pending.ours(c, `netns ${i.name}`));
     return { marker: orphan ? c.mark : alias, what: `network namespace "${i.name}"`, hint: `Remove it yourself (ip netns del ${i.name}) or choose another name.` };
   },

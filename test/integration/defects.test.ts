@@ -291,3 +291,25 @@ describe("a killed up between making an object and marking it (the kernel takes 
     await expect(make("NetNamespace", { name })).rejects.toBeInstanceOf(NotOursError);
   });
 });
+
+describe("a file under /run/netns that is no namespace: an `ip netns del` or `add` interrupted between its two steps (a Ctrl-C reaches ip too; seen in CI after a destroy got SIGINT)", () => {
+  const listed = () => sh("ip", ["netns", "list"]);
+  test("a namespace unmounted but not unlinked (a killed `ip netns del`): delete removes the file; reading it says gone", async () => {
+    const ns = p + "st";
+    await mkns("st");
+    sh("umount", [`/run/netns/${ns}`]); // what ip netns del does first
+    expect(fs.statSync(`/run/netns/${ns}`).isFile()).toBe(true);
+    expect(() => sh("ip", ["-n", ns, "link", "show", "lo"])).toThrow(/Invalid argument/);
+    const props = { ...(await check("NetNamespace", { name: ns, owner: `${owner}-st` })), __provider: "" };
+    expect((await kinds.NetNamespace.read(ns, props)).props).toBeUndefined();
+    await kinds.NetNamespace.delete(ns, props);
+    expect(fs.existsSync(`/run/netns/${ns}`)).toBe(false);
+    expect(listed()).not.toContain(ns);
+  });
+  test("a file made but not mounted (a killed `ip netns add`): create makes the namespace over it, marked as ours", async () => {
+    const ns = p + "sa";
+    fs.writeFileSync(`/run/netns/${ns}`, "", { mode: 0 }); // what ip netns add makes before it mounts
+    await mkns("sa");
+    expect(sh("ip", ["-n", ns, "-j", "-d", "link", "show", "lo"])).toContain(`"ifalias":"netns-lab:${owner}-sa"`);
+  });
+});
