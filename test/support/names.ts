@@ -30,6 +30,10 @@ export function removeNamespaces(prefix: string): void {
       /* already gone */
     }
   }
+  // And their hosts files, which a failed test's lab (never destroyed) leaves in /etc/netns.
+  for (const d of fs.existsSync("/etc/netns") ? fs.readdirSync("/etc/netns").filter((n) => n.startsWith(prefix)) : []) {
+    fs.rmSync(`/etc/netns/${d}`, { recursive: true, force: true });
+  }
 }
 
 /** Runs a command and returns stdout (throws on failure). */
