@@ -10,11 +10,12 @@ import { Executor, failure, KernelError, missing, missingCapabilities, PathInfo,
 /**
  * Shell: `make_in DIR FILE` makes DIR and creates FILE in it (kept if there). removeFile prunes the
  * directories it empties (`rmdir`), so another command's directory can vanish between its `mkdir -p`
- * and its file: that lost race is taken again (at most 20 times, with no wait — the file, once made,
+ * and its file: that lost race is taken again (at most 200 times, with no wait — the file, once made,
  * keeps the directory), and only a directory that cannot be made fails, with mkdir's own words.
+ * `true`, not `:`: a failed redirection of a special builtin ends dash itself (exit 2, no retry).
  */
 export const MAKE_IN =
-  'make_in() { n=0; until { mkdir -p -- "$1" && : >>"$2"; } 2>/dev/null; do n=$((n+1)); if [ "$n" -ge 20 ]; then mkdir -p -- "$1" && : >>"$2"; return; fi; done; }; make_in';
+  'make_in() { n=0; until { mkdir -p -- "$1" && true >>"$2"; } 2>/dev/null; do n=$((n+1)); if [ "$n" -ge 200 ]; then mkdir -p -- "$1" && true >>"$2"; return; fi; done; }; make_in';
 
 export type Exec = (file: string, args: readonly string[], opts?: RunOptions) => Promise<{ code: number; stdout: string; stderr: string }>;
 

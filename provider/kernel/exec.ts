@@ -171,7 +171,7 @@ export function trace(entry: object): void {
 
 /**
  * Opens `file` (flags as fs.openSync), making its directory first. Another process's removeFile may
- * prune that directory while it is empty, between the two: the lost race is taken again (at most 20
+ * prune that directory while it is empty, between the two: the lost race is taken again (at most 200
  * times, no wait — the file, once made, keeps the directory). As commands.ts MAKE_IN does in shell.
  */
 function openIn(file: string, flags: string, mode?: number): number {
@@ -181,7 +181,7 @@ function openIn(file: string, flags: string, mode?: number): number {
     try {
       return fs.openSync(file, flags, mode);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT" || n >= 20) throw e;
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT" || n >= 200) throw e;
     }
   }
 }
@@ -225,8 +225,12 @@ export const host: Executor = {
 
   async writeFile(path, text, mode = 0o644) {
     const tmp = `${path}.netns-lab-${process.pid}`;
-    fs.closeSync(openIn(tmp, "w", mode));
-    fs.writeFileSync(tmp, text, { mode });
+    const fd = openIn(tmp, "w", mode);
+    try {
+      fs.writeFileSync(fd, text);
+    } finally {
+      fs.closeSync(fd);
+    }
     fs.chmodSync(tmp, mode);
     fs.renameSync(tmp, path);
   },

@@ -1,5 +1,5 @@
 /** Network namespaces: named bind mounts under /run/netns (`ip netns add/del`). */
-import { Executor } from "./exec";
+import { Executor, KernelError } from "./exec";
 import { ip, netnsPath } from "./ip";
 
 export { netnsPath };
@@ -37,12 +37,16 @@ export async function inode(x: Executor, ns: string): Promise<number | undefined
   return (await x.stat(netnsPath(ns)))?.ino;
 }
 
-/** Adds a namespace; a stale file of that name (state) is removed first, as `ip netns del` removes one. */
+/** Adds a namespace; where a stale file of that name (state) is in the way, it is removed (as `ip netns del` removes one) and the add made again. */
 export async function add(x: Executor, ns: string): Promise<void> {
-  if ((await state(x, ns)) === "stale") {
+  const doing = `create network namespace ${ns}`;
+  try {
+    await ip(x, undefined, ["netns", "add", ns], { doing });
+  } catch (e) {
+    if (!(e instanceof KernelError && e.kind === "exists") || (await state(x, ns)) !== "stale") throw e;
     await ip(x, undefined, ["netns", "del", ns], { doing: `remove ${netnsPath(ns)}, a file an interrupted ip netns add or del left` });
+    await ip(x, undefined, ["netns", "add", ns], { doing });
   }
-  await ip(x, undefined, ["netns", "add", ns], { doing: `create network namespace ${ns}` });
 }
 
 /** Deletes a namespace; true if it was there. */
