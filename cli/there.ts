@@ -7,6 +7,8 @@ import type { LabDescription } from "../provider/components/description";
 import { machineSpec } from "../provider/components/description";
 import { shellQuote, sshArgs } from "../provider/kernel/ssh";
 import { ensureHolder, enterArgv, sandboxWanted } from "../provider/kernel/sandbox";
+import { spawn } from "child_process";
+import * as os from "os";
 
 /** What runs a command "here": nothing for root; for anyone else, nsenter into the user's sandbox. */
 const hereArgv = (): string[] => (sandboxWanted() ? enterArgv(ensureHolder(), process.cwd()) : []);
@@ -44,4 +46,32 @@ export function captureCommand(n: Node, iface: string, write?: string): { comman
   if (!write) return { command: inNode(n, [...base, "-l"]), toStdout: false };
   if (!n.machine) return { command: inNode(n, [...base, "-U", "-w", write]), toStdout: false };
   return { command: inNode(n, [...base, "-U", "-w", "-"]), toStdout: true };
+}
+
+/**
+ * Runs [file, args] with `input` on its standard input, collecting its output: code (128 + the
+ * signal's number when a signal ended it; 127 when it could not start), stdout, stderr. SIGKILLed
+ * after `timeoutMs`. Never rejects; input the command does not read is dropped.
+ */
+export function collect(file: string, args: string[], input?: string, timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      resolve({ code: 127, stdout, stderr: stderr + String(e) });
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1), stdout, stderr });
+    });
+    // A command that ends without reading all its input (ping, true) closes the pipe: EPIPE here
+    // says nothing its exit code does not; unhandled, it would throw in the caller's process.
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(input ?? "");
+  });
 }

@@ -34,8 +34,8 @@
  * One lab at a time per process: the SDK runs one inline program at a time (jest runs test files in
  * parallel workers, each a process of its own, which is fine). Needs root, as every lab does.
  */
-import { execFileSync, spawn } from "child_process";
-import { inNode } from "../cli/there";
+import { execFileSync } from "child_process";
+import { collect, inNode } from "../cli/there";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -202,7 +202,7 @@ export async function testLab(program: TestLabProgram, opts: TestLabOptions = {}
       const lab = t.lab ?? description;
       const n = lab?.nodes.find((x) => x.name === node) ?? ({ name: node, namespace: node, interfaces: [] } as unknown as LabDescription["nodes"][number]);
       const [file, args] = inNode(n, argv);
-      return run(file, args, o.input, o.timeoutMs);
+      return collect(file, args, o.input, o.timeoutMs);
     },
     async destroy() {
       if (destroyed) return;
@@ -236,26 +236,6 @@ export async function testLab(program: TestLabProgram, opts: TestLabOptions = {}
     await t.destroy().catch(() => undefined);
     throw e;
   }
-}
-
-function run(file: string, args: string[], input?: string, timeoutMs = 60_000): Promise<ExecResult> {
-  return new Promise((resolve) => {
-    const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      resolve({ code: 127, stdout, stderr: stderr + String(e) });
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1), stdout, stderr });
-    });
-    child.stdin.end(input ?? "");
-  });
 }
 
 /**

@@ -99,3 +99,18 @@ describe("#20.8: capture and exec run on the node's machine", () => {
     expect(nodeExecutor(here).where).toBe("local");
   });
 });
+
+describe("collect: what testLab's exec runs a node's command with", () => {
+  test("a command that exits without reading its input: its own result, no EPIPE thrown (CI: the template's npm test failed with 'write EPIPE')", async () => {
+    const { collect } = await import("../../cli/there");
+    // 4 MB is more than a pipe holds: the write is still pending when the command exits.
+    for (let i = 0; i < 5; i++) expect(await collect("sh", ["-c", "echo out; echo err >&2; exit 3"], "x".repeat(4 << 20))).toEqual({ code: 3, stdout: "out\n", stderr: "err\n" });
+  });
+  test("input reaches the command; a signal's end is 128 + its number; a missing program is 127", async () => {
+    const { collect } = await import("../../cli/there");
+    expect(await collect("cat", [], "hello")).toEqual({ code: 0, stdout: "hello", stderr: "" });
+    expect((await collect("sh", ["-c", "kill -TERM $$"])).code).toBe(128 + 15);
+    expect((await collect("/nonexistent/program", [])).code).toBe(127);
+    expect((await collect("sleep", ["10"], undefined, 200)).code).toBe(128 + 9);
+  });
+});
