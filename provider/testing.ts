@@ -42,6 +42,7 @@ import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { Lab } from "./components";
 import type { LabDescription } from "./components/description";
+import { startTime } from "./kernel/sandbox";
 import { resetRegistry } from "./registry";
 import { sweep } from "./sweep";
 
@@ -174,7 +175,7 @@ export async function testLab(program: TestLabProgram, opts: TestLabOptions = {}
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
   };
   // Who is running, for the sweep of a run killed before its destroy (see sweepKilled).
-  fs.writeFileSync(path.join(home, "run.json"), JSON.stringify({ project, stack: stackName, pid: process.pid }));
+  fs.writeFileSync(path.join(home, "run.json"), JSON.stringify({ project, stack: stackName, pid: process.pid, start: startTime(process.pid) }));
 
   let description: LabDescription | undefined;
   const inline = async () => {
@@ -245,19 +246,25 @@ export async function testLab(program: TestLabProgram, opts: TestLabOptions = {}
 async function sweepKilled(project: string): Promise<void> {
   for (const d of fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith("netns-lab-testing-"))) {
     const dir = path.join(os.tmpdir(), d);
-    let run: { project: string; stack: string; pid: number };
+    let run: { project: string; stack: string; pid: number; start?: string };
     try {
       run = JSON.parse(fs.readFileSync(path.join(dir, "run.json"), "utf8"));
     } catch {
       continue;
     }
-    if (run.project !== project || alive(run.pid)) continue;
+    if (run.project !== project || alive(run.pid, run.start)) continue;
     await sweep(run.project, run.stack).catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function alive(pid: number): boolean {
+/**
+ * Whether the run's process is still there: its pid and, where recorded, its start time (a pid a
+ * killed run left may since be another process's: that one is not the run).
+ * @internal
+ */
+export function alive(pid: number, start?: string): boolean {
+  if (start !== undefined) return startTime(pid) === start;
   try {
     process.kill(pid, 0);
     return true;

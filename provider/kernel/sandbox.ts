@@ -49,7 +49,8 @@ export interface Holder {
   since: string;
 }
 
-const startTime = (pid: number): string | undefined => {
+/** A local process's start time (clock ticks since boot, /proc/PID/stat's 22nd field): with its pid, it names the process (pids are reused). */
+export const startTime = (pid: number): string | undefined => {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
     return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];

@@ -114,3 +114,22 @@ describe("collect: what testLab's exec runs a node's command with", () => {
     expect((await collect("sleep", ["10"], undefined, 200)).code).toBe(128 + 9);
   });
 });
+
+describe("testLab: is a killed run's process still there?", () => {
+  test("a pid is the run only with its start time: the same pid with another start is a reused pid, a killed run to sweep", async () => {
+    const { alive } = await import("../../provider/testing");
+    const { startTime } = await import("../../provider/kernel/sandbox");
+    const { spawn } = await import("child_process");
+    const child = spawn("sleep", ["30"], { stdio: "ignore" });
+    const pid = child.pid!;
+    const start = startTime(pid)!;
+    expect(start).toMatch(/^\d+$/);
+    expect(alive(pid, start)).toBe(true);
+    expect(alive(pid, String(Number(start) + 1))).toBe(false);
+    expect(alive(pid)).toBe(true); // run.json of an older version: the pid alone
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+    expect(alive(pid, start)).toBe(false);
+    expect(alive(pid)).toBe(false);
+  });
+});
