@@ -4,9 +4,17 @@
 const { execFileSync } = require("child_process");
 const fs = require("fs");
 const { snapshot } = require("./kernel-snapshot");
+const runs = require("./runs");
 module.exports = async () => {
   // The run's own copy of the labs project (test/support/engine.ts labsDir).
   fs.rmSync(require("path").join(require("os").tmpdir(), `netns-lab-labs-${process.pid}`), { recursive: true, force: true });
+  if (!globalThis.__KERNEL_BEFORE__) return;
+  // Another run in progress: what appeared meanwhile may be its own; it checks when it ends.
+  const others = runs.end();
+  if (others.length) {
+    process.stderr.write(`global teardown: another test run is in progress (jest pid ${others.join(", ")}): this run's leaks are not swept here; that run's teardown checks what appeared during it\n`);
+    return;
+  }
   // Users the tests of labs without root made (test/support/user.ts), left by a run that was killed.
   const users = fs.readFileSync("/etc/passwd", "utf8").split("\n").map((l) => l.split(":")[0]).filter((n) => /^nltu[a-z0-9]+$/.test(n));
   for (const u of users) {
@@ -14,7 +22,6 @@ module.exports = async () => {
     require("child_process").spawnSync("userdel", ["--remove", u]);
   }
   const before = globalThis.__KERNEL_BEFORE__;
-  if (!before) return;
   const after = snapshot();
   const leaked = (k) => after[k].filter((n) => !before[k].includes(n));
   const [ns, veth, etc, procs] = [leaked("ns"), leaked("veth"), leaked("etcNetns"), leaked("processes")];
