@@ -103,7 +103,8 @@ d("labs without root: an ordinary user's sandbox", () => {
     ok([`${bin}/netns-lab`, "exec", "h1", "--", "ping", "-c", "2", "-W", "2", "10.0.2.2"], { cwd: dir });
     if (capture.exitCode !== null) throw new Error(`capture ended by itself (${capture.exitCode}): ${said}`);
     process.kill(-capture.pid!, "SIGINT");
-    await new Promise((r) => capture.once("exit", r));
+    // "close", not "exit": tcpdump's last words (its counts) may still be in the pipe when the CLI has exited (CI once read none).
+    await new Promise((r) => capture.once("close", r));
     expect(said).toMatch(/[1-9]\d* packets captured/);
     expect(fs.statSync(`${dir}/r1.pcap`).uid).toBe(u.uid);
     ok([`${bin}/pulumi`, "destroy", "--yes", "--skip-preview"], { cwd: dir });
