@@ -42,7 +42,7 @@ import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { Lab } from "./components";
 import type { LabDescription } from "./components/description";
-import { startTime } from "./kernel/sandbox";
+import { running, startTime } from "./kernel/sandbox";
 import { resetRegistry } from "./registry";
 import { sweep } from "./sweep";
 
@@ -252,23 +252,8 @@ async function sweepKilled(project: string): Promise<void> {
     } catch {
       continue;
     }
-    if (run.project !== project || alive(run.pid, run.start)) continue;
+    if (run.project !== project || running(run.pid, run.start)) continue;
     await sweep(run.project, run.stack).catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/**
- * Whether the run's process is still there: its pid and, where recorded, its start time (a pid a
- * killed run left may since be another process's: that one is not the run).
- * @internal
- */
-export function alive(pid: number, start?: string): boolean {
-  if (start !== undefined) return startTime(pid) === start;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }

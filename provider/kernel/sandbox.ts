@@ -58,6 +58,19 @@ export const startTime = (pid: number): string | undefined => {
     return undefined;
   }
 };
+/**
+ * Whether a local process is still there: its pid and, where known, its start time (a pid a killed
+ * process left may since be another process's: that one is not it).
+ */
+export function running(pid: number, start?: string): boolean {
+  if (start !== undefined) return startTime(pid) === start;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
 const nsOf = (pid: number | "self", ns: string): string | undefined => {
   try {
     return fs.readlinkSync(`/proc/${pid}/ns/${ns}`);

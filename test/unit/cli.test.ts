@@ -117,8 +117,7 @@ describe("collect: what testLab's exec runs a node's command with", () => {
 
 describe("testLab: is a killed run's process still there?", () => {
   test("a pid is the run only with its start time: the same pid with another start is a reused pid, a killed run to sweep", async () => {
-    const { alive } = await import("../../provider/testing");
-    const { startTime } = await import("../../provider/kernel/sandbox");
+    const { running: alive, startTime } = await import("../../provider/kernel/sandbox");
     const { spawn } = await import("child_process");
     const child = spawn("sleep", ["30"], { stdio: "ignore" });
     const pid = child.pid!;
