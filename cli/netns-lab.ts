@@ -26,7 +26,7 @@ import { status } from "./status";
 import { node, nodeExecutor, renderMatrix, verify } from "./verify";
 import { captureCommand, inNode, inProcess } from "./there";
 import { init } from "./init";
-import { ensureHolder, sandboxStatus, sandboxWanted, stopSandbox } from "../provider/kernel/sandbox";
+import { ensureHolder, sandboxStatus, sandboxWanted, stopSandbox, subordinateIdsAdvice } from "../provider/kernel/sandbox";
 
 export { parseArgs, UsageError };
 
@@ -200,10 +200,7 @@ const commands: Record<string, (o: Options) => Promise<number>> = {
     // On the node's machine; a pcap of a remote node comes back over ssh and is written here.
     if (!n.machine && sandboxWanted() && ensureHolder().ids === "own") {
       // tcpdump switches to its own user, which needs setgroups(2): refused where only the user's uid is mapped.
-      throw new UsageError(
-        `capture in the sandbox needs subordinate ids (tcpdump switches users): install uidmap (apt-get install uidmap) and give ${require("os").userInfo().username} ` +
-          "a range in /etc/subuid and /etc/subgid (as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER), then netns-lab sandbox stop, and up again",
-      );
+      throw new UsageError(subordinateIdsAdvice("capture (tcpdump switches to its own user)"));
     }
     const { command: [file, args], toStdout } = captureCommand(n, iface, o.write);
     const out = toStdout ? fs.openSync(o.write!, "w") : "inherit";

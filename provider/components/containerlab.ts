@@ -33,6 +33,7 @@ import * as path from "path";
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { load } from "js-yaml";
+import { ensureHolder, sandboxWanted, subordinateIdsAdvice } from "../kernel/sandbox";
 import { Command, File } from "../resources";
 import { Lab } from "./lab";
 import { LabNode } from "./node";
@@ -346,6 +347,15 @@ export function containerlab(file: string, opts: ContainerlabOptions = {}): Lab 
   if (opts.strict && plan.warnings.length) {
     throw new Error(`${file}: netns-lab cannot honour ${plan.warnings.length === 1 ? "this" : `these ${plan.warnings.length}`} (strict):\n- ${plan.warnings.join("\n- ")}`);
   }
+  // What would stop an FRR node, said before anything is declared (what a program declared before it throws is still made).
+  for (const n of plan.nodes.filter((x) => x.frr)) {
+    for (const b of n.binds.filter((x) => x.path === "/etc/frr/frr.conf" || x.path === "/etc/frr/daemons")) {
+      if (!fs.existsSync(b.host)) throw new Error(`${file}: node ${n.name}: bound file ${b.host} does not exist`);
+    }
+    if (!fs.existsSync(`${FRR_BIN}/zebra`)) throw new Error(`${file}: node ${n.name} runs FRR (${n.image}), which is not installed here: apt-get install frr (make system-deps installs it; its service is never started)`);
+    // Its daemons switch to FRR's user: in the sandbox of a user who is not root, a subordinate id.
+    if (sandboxWanted() && ensureHolder().ids === "own") throw new Error(`${file}: node ${n.name}: ${subordinateIdsAdvice("FRR (its daemons switch to FRR's user)")}`);
+  }
   const lab = new Lab(opts.name ?? plan.name, { ...opts.resourceOptions, namespacePrefix: opts.namespacePrefix ?? plan.prefix });
   for (const w of plan.warnings) pulumi.log.warn(`${file}: ${w}`, lab);
 
@@ -387,7 +397,6 @@ export function containerlab(file: string, opts: ContainerlabOptions = {}): Lab 
         return fs.readFileSync(b.host, "utf8");
       };
       const confText = text(confBind) ?? `hostname ${n.name}\n`;
-      if (!fs.existsSync(`${FRR_BIN}/zebra`)) throw new Error(`${file}: node ${n.name} runs FRR (${n.image}), which is not installed here: apt-get install frr (make system-deps installs it; its service is never started)`);
       const ps = node.nsName;
       // The configuration in FRR's run directory of the node (readable by FRR's user; gone with it).
       const confPath = `/var/run/frr/${ps}/frr.conf`;

@@ -59,6 +59,16 @@ export const startTime = (pid: number): string | undefined => {
   }
 };
 /**
+ * What to do where the sandbox maps the user's id alone and `what` needs other users (tcpdump and
+ * FRR switch to their own): the words, ending in what to run.
+ */
+export function subordinateIdsAdvice(what: string, user = os.userInfo().username): string {
+  return (
+    `${what} needs subordinate ids in the sandbox, which maps ${user}'s own id alone here: install uidmap (apt-get install uidmap) and give ${user} ` +
+    `a range in /etc/subuid and /etc/subgid (as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${user}), then netns-lab sandbox stop, and up again; or run it as root`
+  );
+}
+/**
  * Whether a local process is still there: its pid and, where known, its start time (a pid a killed
  * process left may since be another process's: that one is not it).
  */

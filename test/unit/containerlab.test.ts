@@ -136,3 +136,18 @@ test("strict: the warnings are one error, before anything is declared", () => {
     /two-nodes\.clab\.yml: netns-lab cannot honour this \(strict\):\n- image alpine:3\.18 \(n1, n2\): its own filesystem is not used/,
   );
 });
+
+test("an FRR node's bound file that is missing: one error naming it, before anything is declared", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const declared = jest.spyOn(require("../../provider/components/lab"), "Lab");
+  const dir = fs.mkdtempSync(path.join(require("os").tmpdir(), "nlt-clab-"));
+  try {
+    const file = path.join(dir, "t.clab.yml");
+    fs.writeFileSync(file, "name: t\ntopology:\n  nodes:\n    r1:\n      kind: linux\n      image: quay.io/frrouting/frr:8.4.1\n      binds:\n        - r1/frr.conf:/etc/frr/frr.conf\n");
+    expect(() => containerlab(file)).toThrow(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: node r1: bound file ${path.join(dir, "r1", "frr.conf").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} does not exist$`));
+    expect(declared).not.toHaveBeenCalled();
+  } finally {
+    declared.mockRestore();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
