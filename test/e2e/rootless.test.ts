@@ -1,7 +1,7 @@
 // Issue 22: labs without root. An ordinary user made for this run (no capabilities at all: setpriv
 // drops the bounding set too) on a clone of this work tree that the user builds (test/support/user.ts)
 // runs what a user runs: the template's lab (new, up, exec, verify, destroy), the curo, curo-nat
-// and ospf labs, an `up` SIGKILLed and recovered as the README says, and the
+// and ospf labs, containerlab's FRR example, an `up` SIGKILLed and recovered as the README says, and the
 // sandbox's status and stop. Nothing may appear in the host's root namespace (namespaces, veths,
 // /etc/netns, /run/netns-lab), and after destroy and `sandbox stop` nothing of the user runs.
 import { execFileSync, spawnSync } from "child_process";
@@ -144,6 +144,42 @@ d("labs without root: an ordinary user's sandbox", () => {
     expect(await settled(() => processesOf(u.name).map((p) => p.split(" ").slice(1).join(" ")))).toEqual(["sleep infinity"]);
   });
 
+  test("a containerlab file of FRR routers (frr-ospf.clab.yml) in the sandbox: FRR's daemons under FRR's own user (a subordinate id), OSPF converges, verify, vtysh -N, destroy leaves no daemon and no run directory", async () => {
+    const prefix = `nltf${Math.random().toString(36).slice(2, 5)}-`;
+    const stack = "clab";
+    ok(["bin/pulumi", "stack", "select", "--create", stack]);
+    pulumi(stack, "config", "set", "netns-lab:prefix", prefix);
+    up.push([u.clone, stack]);
+    const frr = () => spawnSync("pgrep", ["-af", `/usr/lib/frr/.* -N ${prefix}`], { encoding: "utf8" }).stdout.trim();
+    try {
+      pulumi(stack, "up", "--yes", "--skip-preview");
+      expect(inSandbox()).toEqual(["pc1", "pc2", "r1", "r2", "r3"].map((n) => prefix + n));
+      expect(host()).toEqual(before);
+      // Each router's daemons run as FRR's user of the sandbox: not the user, not the host's root.
+      const daemons = frr().split("\n");
+      expect(daemons.length).toBe(9); // zebra, staticd, ospfd in each of 3
+      for (const line of daemons) {
+        const uid = fs.statSync(`/proc/${line.split(" ")[0]}`).uid;
+        expect(uid).not.toBe(0);
+        expect(uid).not.toBe(u.uid);
+      }
+      expect(ok(["bin/netns-lab", "verify", "--stack", stack, "--wait", "60"])).toMatch(/all as expected/);
+      let neighbours = "";
+      for (let i = 0; i < 30 && (neighbours.match(/Full/g)?.length ?? 0) < 2; i++) {
+        if (i) await new Promise((r) => setTimeout(r, 1000));
+        neighbours = ok(["bin/netns-lab", "exec", "r2", "--stack", stack, "--", "vtysh", "-N", `${prefix}r2`, "-c", "show ip ospf neighbor"]);
+      }
+      expect(neighbours.match(/Full/g)?.length).toBe(2);
+      pulumi(stack, "destroy", "--yes", "--skip-preview");
+      expect(inSandbox()).toEqual([]);
+      expect(frr()).toBe("");
+      expect(inSandboxRun(["ls", "-A", "/run/frr"]).stdout.split("\n").filter((f) => f.startsWith(prefix))).toEqual([]);
+      expect(host()).toEqual(before);
+    } finally {
+      spawnSync("pkill", ["-KILL", "-f", `/usr/lib/frr/.* -N ${prefix}`]);
+    }
+  });
+
   test("a user's own program with one of every kind, raw (test/programs/inside): up, a ping across its NAT, no change, destroy", () => {
     const dir = path.join(u.home, "inside");
     ok(["mkdir", "-p", dir]);
@@ -212,9 +248,17 @@ d("labs without root: an ordinary user's sandbox", () => {
     ok(["bin/pulumi", "up", "--yes", "--skip-preview"].map((a, i) => (i === 0 ? path.join(u.clone, a) : a)), nb);
     expect(ok([path.join(u.clone, "bin/netns-lab"), "sandbox", "status"], nb)).toMatch(/ids: the user's alone/);
     expect(ok([path.join(u.clone, "bin/netns-lab"), "verify"], nb)).toMatch(/all as expected/);
+    // FRR's daemons switch to FRR's user, which such a sandbox cannot map: the program says so before anything is made.
+    ok(["bin/pulumi", "stack", "init", "frrown"]);
+    pulumi("frrown", "config", "set", "netns-lab:lab", "clab");
+    const frr = u.run([path.join(u.clone, "bin/pulumi"), "up", "--yes", "--skip-preview", "--stack", "frrown"], { bounding: false });
+    expect(frr.status).not.toBe(0);
+    expect(frr.stdout).toMatch(/frr-ospf\.clab\.yml: node r1: FRR \(its daemons switch to FRR's user\) needs subordinate ids in the sandbox, which maps nltu\w+'s own id alone here: install uidmap/);
+    expect(inSandbox()).toEqual(["mylab-dev-h1", "mylab-dev-h2", "mylab-dev-r1"]);
+    ok(["bin/pulumi", "stack", "rm", "--yes", "frrown"]);
     const capture = u.run([path.join(u.clone, "bin/netns-lab"), "capture", "r1", "r1-h2"], nb);
     expect(capture.status).toBe(2);
-    expect(capture.stderr).toMatch(/capture in the sandbox needs subordinate ids \(tcpdump switches users\): install uidmap/);
+    expect(capture.stderr).toMatch(/capture \(tcpdump switches to its own user\) needs subordinate ids in the sandbox, which maps nltu\w+'s own id alone here: install uidmap/);
     ok([path.join(u.clone, "bin/pulumi"), "destroy", "--yes", "--skip-preview"], nb);
     expect(ok(["bin/netns-lab", "sandbox", "stop"])).toMatch(/sandbox stopped/);
     expect(await settled(() => processesOf(u.name))).toEqual([]);
