@@ -94,7 +94,8 @@ export interface TestLab {
   stack: Stack;
   /**
    * Runs an argument array in a node (a node's name in the lab, else a namespace name): never a
-   * shell. Resolves with its exit code and output, whatever the code.
+   * shell. Resolves with its exit code and output, whatever the code. `input` goes to its
+   * standard input (what it does not read is dropped); it is killed after `timeoutMs` (60 s).
    */
   exec(node: string, argv: string[], opts?: { input?: string; timeoutMs?: number }): Promise<ExecResult>;
   /** Destroys the lab and leaves nothing (idempotent). */
