@@ -71,6 +71,43 @@ const rows: Row[] = [
     },
   },
   {
+    name: "the language host's preloads (preload.js, lazy-closure.js) come from a directory of the user's alone, never from one another user could write",
+    fast: true,
+    files: () => ts(`export const argv = process.execArgv;\n`),
+    test(c) {
+      // Node loads what is in the file: in a shared, sticky /tmp a file of another user's could be rewritten after any check.
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "nlt-tmpdir-"));
+      const mine = path.join(tmp, `netns-lab-node-${process.getuid!()}`);
+      const required = () => {
+        const argv: string[] = JSON.parse(output(c, "argv", "--json"));
+        return argv.filter((_, k) => argv[k - 1] === "--require");
+      };
+      try {
+        ok(c.run(["up", "--yes"], { TMPDIR: tmp }));
+        expect(required().map((f) => path.relative(mine, f).replace(/-[0-9a-f]{64}\.js$/, ""))).toEqual(["preload", "lazy-closure"]);
+        expect(fs.statSync(mine).mode & 0o777).toBe(0o700);
+        // A directory of that name someone else made first (here: nobody's, open to all): not used; the program runs without them.
+        fs.rmSync(mine, { recursive: true });
+        fs.mkdirSync(mine);
+        fs.chmodSync(mine, 0o777);
+        fs.chownSync(mine, 65534, 65534);
+        ok(c.run(["up", "--yes"], { TMPDIR: tmp }));
+        expect(required()).toEqual([]);
+        expect(fs.readdirSync(mine)).toEqual([]);
+        // A link of that name, even to a directory of the user's: not followed.
+        fs.rmSync(mine, { recursive: true });
+        const elsewhere = path.join(tmp, "elsewhere");
+        fs.mkdirSync(elsewhere, { mode: 0o700 });
+        fs.symlinkSync(elsewhere, mine);
+        ok(c.run(["up", "--yes"], { TMPDIR: tmp }));
+        expect(required()).toEqual([]);
+        expect(fs.readdirSync(elsewhere)).toEqual([]);
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+    },
+  },
+  {
     name: "config of every kind: text, number, boolean, an object set by --path",
     files: () => ts(`import * as pulumi from "@pulumi/pulumi";\nconst c = new pulumi.Config();\nexport const all = { s: c.require("s"), n: c.requireNumber("n"), b: c.requireBoolean("b"), o: c.requireObject("o") };\n`),
     test(c) {

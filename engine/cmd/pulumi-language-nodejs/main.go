@@ -34,6 +34,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,6 +55,7 @@ import (
 const exitAfterActionableMessage = 32
 
 func main() {
+	parent := os.Getppid() // first: see exitWithParent
 	flag.String("tracing", "", "Zipkin-compatible tracing endpoint (accepted, not used)")
 	flag.String("root", "", "project root (accepted; the engine also sends it in every request)")
 	flag.Parse()
@@ -75,7 +77,7 @@ func main() {
 	}
 	// The engine reads the port from our first line of output.
 	fmt.Printf("%d\n", handle.Port)
-	go exitWithParent()
+	go exitWithParent(parent, host.engineAddress)
 	if err := <-handle.Done; err != nil {
 		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: gRPC server stopped: %v\n", err)
 		os.Exit(1)
@@ -83,9 +85,18 @@ func main() {
 }
 
 // exitWithParent ends the host when the engine that started it is gone (killed with SIGKILL, say,
-// when it has no chance to stop its plugins): an orphaned host would otherwise wait forever.
-func exitWithParent() {
-	parent := os.Getppid()
+// when it has no chance to stop its plugins): an orphaned host would otherwise wait forever. The
+// parent is read first thing; if the engine was killed before even that, that parent is already a
+// reaper, so the engine's address is tried once: refused, the engine is gone. (Alive then, it was
+// alive when the parent was read, which is therefore the engine.)
+func exitWithParent(parent int, engine string) {
+	if engine != "" {
+		if c, err := net.DialTimeout("tcp", engine, 5*time.Second); err == nil {
+			c.Close()
+		} else if errors.Is(err, syscall.ECONNREFUSED) {
+			os.Exit(0)
+		}
+	}
 	for range time.Tick(time.Second) {
 		if os.Getppid() != parent {
 			os.Exit(0)
@@ -309,13 +320,21 @@ var preloads = []struct {
 	text []byte
 }{{"preload", preloadJS}, {"lazy-closure", lazyClosureJS}}
 
-// preloadFile writes a preload once per content, and returns its path.
+// preloadFile writes a preload once per content, and returns its path. The file is in a directory
+// of this user's alone ($TMPDIR/netns-lab-node-<uid>, 0700, checked to be a directory this user
+// owns that nobody else may write): node loads what is there, so a file another user could
+// rewrite after the check (a shared, sticky /tmp) must never be used; where the directory is not
+// such (someone made it first), the preload is skipped.
 func preloadFile(name string, text []byte) (string, error) {
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("netns-lab-node-%s-%x.js", name, sha256.Sum256(text)))
+	dir, err := ownDir(filepath.Join(os.TempDir(), fmt.Sprintf("netns-lab-node-%d", os.Getuid())))
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, fmt.Sprintf("%s-%x.js", name, sha256.Sum256(text)))
 	if b, err := os.ReadFile(path); err == nil && string(b) == string(text) {
 		return path, nil
 	}
-	tmp, err := os.CreateTemp(os.TempDir(), "netns-lab-node-"+name+"-*.js")
+	tmp, err := os.CreateTemp(dir, name+"-*.js")
 	if err != nil {
 		return "", err
 	}
@@ -328,4 +347,21 @@ func preloadFile(name string, text []byte) (string, error) {
 		return "", err
 	}
 	return path, os.Rename(tmp.Name(), path)
+}
+
+// ownDir makes dir (0700) if it is not there, and returns it if it is a directory (not a link)
+// owned by this user that no one else may write.
+func ownDir(dir string) (string, error) {
+	if err := os.Mkdir(dir, 0o700); err != nil && !os.IsExist(err) {
+		return "", err
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return "", err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !fi.IsDir() || !ok || int(st.Uid) != os.Getuid() || fi.Mode().Perm()&0o022 != 0 {
+		return "", fmt.Errorf("%s is not a directory of this user's alone: preloads skipped", dir)
+	}
+	return dir, nil
 }
