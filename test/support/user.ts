@@ -79,7 +79,7 @@ export function makeUser(name: string): TestUser {
       spawnSync("pkill", ["-KILL", "-u", name]);
       for (let i = 0; i < 50 && spawnSync("pgrep", ["-u", name]).status === 0; i++) execFileSync("sleep", ["0.1"]);
       spawnSync("userdel", ["--remove", name]);
-      for (const d of [`netns-lab-sandbox-${uid}`, `netns-lab-ssh-${uid}`]) fs.rmSync(path.join("/tmp", d), { recursive: true, force: true });
+      for (const d of [`netns-lab-sandbox-${uid}`, `netns-lab-ssh-${uid}`, `netns-lab-node-${uid}`]) fs.rmSync(path.join("/tmp", d), { recursive: true, force: true });
     },
   };
   try {
