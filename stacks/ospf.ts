@@ -59,8 +59,12 @@ export function ospf(options: LabOptions & { down?: string[]; runDir: string; is
     const i = n + 1;
     r.loopback(`10.255.0.${i}/32`);
     const conf = `${options.runDir}/bird-r${i}.conf`;
-    r.run("bird", ["bird", "-f", "-c", conf, "-s", `${options.runDir}/bird-r${i}.ctl`], {
+    // Its control socket in a run directory of its own, made and removed with it: a BIRD that was
+    // killed (not stopped) leaves its socket behind, which its delete then removes too.
+    const own = `${options.runDir}/r${i}`;
+    r.run("bird", ["bird", "-f", "-c", conf, "-s", `${own}/bird.ctl`], {
       files: { [conf]: birdConf(i, options.runDir) },
+      runDir: own,
       hostname: true,
       // Each BIRD as PID 1 of its own PID namespace (own IPC and mount namespaces too) unless told otherwise.
       ...(options.isolate?.length ? { isolate: options.isolate } : {}),
