@@ -13,9 +13,9 @@ help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
 	@echo "  variables: LAB=curo|curo-nat|chain|ospf|fabric|split|clab (stack to use, default curo); FILE=x.clab.yml (LAB=clab: the containerlab file, default examples/clab/frr-ospf); NETNS_LAB_FAST=1 (fast mode, see README)"
 
-system-deps: ## install iproute2, ethtool, iputils-ping, util-linux, procps, libcap2-bin, nftables, tcpdump, bird2, frr, openssh, uidmap when missing (apt-get, as root; services not started)
+system-deps: ## install iproute2, ethtool, iputils-ping, util-linux, procps, libcap2-bin, nftables, tcpdump, bird2, frr, openssh, uidmap, patch (the engine's build) when missing (apt-get, as root; services not started)
 	@missing=""; \
-	for pair in ip:iproute2 ethtool:ethtool ping:iputils-ping nsenter:util-linux unshare:util-linux ipcmk:util-linux ps:procps capsh:libcap2-bin nft:nftables tcpdump:tcpdump bird:bird2 ssh:openssh-client /usr/sbin/sshd:openssh-server newuidmap:uidmap /usr/lib/frr/zebra:frr; do \
+	for pair in ip:iproute2 ethtool:ethtool ping:iputils-ping nsenter:util-linux unshare:util-linux ipcmk:util-linux ps:procps capsh:libcap2-bin nft:nftables tcpdump:tcpdump bird:bird2 ssh:openssh-client /usr/sbin/sshd:openssh-server newuidmap:uidmap /usr/lib/frr/zebra:frr patch:patch; do \
 	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \

@@ -50,17 +50,28 @@ export function captureCommand(n: Node, iface: string, write?: string): { comman
 
 /**
  * Runs [file, args] with `input` on its standard input, collecting its output: code (128 + the
- * signal's number when a signal ended it; 127 when it could not start), stdout, stderr. SIGKILLed
- * after `timeoutMs`. Never rejects; input the command does not read is dropped.
+ * signal's number when a signal ended it; 127 when it could not start), stdout, stderr, once its
+ * output has closed (what it started in the background and left holding it is waited for too, as
+ * a shell's `$(…)` does). After `timeoutMs` its whole process group is SIGKILLed (the command and
+ * whatever it started) and what it printed so far is the result. Never rejects; input the command
+ * does not read is dropped.
  */
 export function collect(file: string, args: string[], input?: string, timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"] });
+    // Its own process group, killed whole at the timeout: a command that left a child in the
+    // background holding its output open (sh -c "server &") would otherwise never close.
+    const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"], detached: true });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    }, timeoutMs);
     child.on("error", (e) => {
       clearTimeout(timer);
       resolve({ code: 127, stdout, stderr: stderr + String(e) });

@@ -42,7 +42,7 @@ sync_scripts() {
   done
 }
 
-key=$(cat "$here/go.mod" "$here/go.sum" "$here"/cmd/*/* | sha256sum | cut -c1-12)
+key=$(cat "$here/go.mod" "$here/go.sum" "$here"/cmd/*/* "$here"/patches/* | sha256sum | cut -c1-12)
 cache=${NETNS_LAB_ENGINE_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/netns-lab}
 root="$cache/engine-$PULUMI_VERSION-$key"
 
@@ -58,11 +58,38 @@ IFS=. read -r gomaj gomin _ <<<"$gov"
 (( gomaj > 1 || gomin >= 25 )) || die "Go $gov is too old: the Pulumi $PULUMI_VERSION engine needs Go >= 1.25."
 
 mkdir -p "$cache"
+# One build at a time per cache (jest workers, two shells, two users sharing a cache): the others
+# wait for it here and then use what it built, never remove a live engine. flock(1) frees the lock
+# when its holder dies, however it dies.
+exec 9>>"$cache/.build.lock"
+if ! flock -n 9; then
+  say "another build of the engine is running (lock $cache/.build.lock): waiting for it"
+  flock 9
+fi
+if [[ $force == 0 && -x $root/bin/pulumi && -x $root/bin/pulumi-language-nodejs ]]; then
+  sync_scripts "$root/bin"
+  echo "$root"
+  exit 0
+fi
 tmp=$(mktemp -d "$cache/.build.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/bin"
 
-flags=(-trimpath -tags osusergo,grpcnotrace
+# Our patches of the pinned engine (engine/patches/*.patch, each against pkg/v3, -p1): applied to a
+# copy of that module, which the build uses instead (a replace in a copy of go.mod, -modfile); the
+# module cache is not changed (go build refuses overlays of it). pkg-rename-replacewith.patch:
+# `pulumi stack rename` panicked on every stack with replaceWith (3.248 emptied the list first).
+command -v patch >/dev/null 2>&1 || die "patch is not installed (apt-get install patch; make system-deps installs it)."
+pkgdir=$(cd "$here" && go mod download -json github.com/pulumi/pulumi/pkg/v3 | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+[[ -d $pkgdir ]] || die "could not download github.com/pulumi/pulumi/pkg/v3 (is the Go module proxy reachable?)"
+cp -r "$pkgdir" "$tmp/pkg" && chmod -R u+w "$tmp/pkg"
+for p in "$here"/patches/*.patch; do
+  patch -s -p1 -d "$tmp/pkg" < "$p" || die "engine patch ${p##*/} does not apply to pkg/v3 $PULUMI_VERSION"
+done
+cp "$here/go.mod" "$tmp/go.mod" && cp "$here/go.sum" "$tmp/go.sum"
+printf '\nreplace github.com/pulumi/pulumi/pkg/v3 => %s\n' "$tmp/pkg" >> "$tmp/go.mod"
+
+flags=(-trimpath -modfile "$tmp/go.mod" -tags osusergo,grpcnotrace
   -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION")
 
 build() { # build <what> <package> <output>; go build -v names each package it compiles: count them
@@ -93,10 +120,13 @@ sync_scripts "$tmp/bin"
 
 got=$("$tmp/bin/pulumi" version)
 [[ $got == "$PULUMI_VERSION" ]] || die "built CLI reports version '$got', expected $PULUMI_VERSION"
-rm -rf "$root"
+# Under the lock: --force's old root moved aside and removed after the new one is in place (a run
+# that opened a binary of it keeps its open file).
 mkdir -p "$(dirname "$root")"
+[[ ! -e $root ]] || mv "$root" "$tmp.old"
 mv "$tmp" "$root"
+rm -rf "$tmp.old"
 trap - EXIT
-rm -f "$root/build.log"
+rm -rf "$root/build.log" "$root/pkg" "$root/go.mod" "$root/go.sum"
 say "done in $((SECONDS - start))s: $root/bin"
 echo "$root"

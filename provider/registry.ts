@@ -48,6 +48,8 @@ interface Entry {
    * already replaces it when one of those is replaced (it diffs it with that input unknown).
    */
   through?: Set<pulumi.Resource>;
+  /** The program's own dependsOn, where it is a plain resource or list of them. */
+  own?: pulumi.Resource[];
 }
 
 /** What a resource is registered after, what it is deleted with and replaced with. */
@@ -158,6 +160,39 @@ function claimAll(e: Entry, mine: Props): void {
   }
 }
 
+/** The resources a value's Outputs come from, known without waiting (the SDK's Output#resources). */
+function sourcesOf(v: unknown, into: Set<pulumi.Resource>, depth = 0): Set<pulumi.Resource> {
+  if (depth > 8 || v === null || typeof v !== "object") return into;
+  if (pulumi.Output.isInstance(v)) {
+    for (const r of (v as unknown as { resources?(): Set<pulumi.Resource> }).resources?.() ?? []) into.add(r);
+    return into;
+  }
+  if (pulumi.Resource.isInstance(v)) return into;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) sourcesOf(x, into, depth + 1);
+  return into;
+}
+
+const entryOf = new WeakMap<pulumi.Resource, Entry>();
+/**
+ * Whether `o` cannot register before `e` does: one of its inputs is an Output of `e` (or of what
+ * waits for `e` the same way), or it depends on `e` (the program's dependsOn, or what the registry
+ * found so far). Such a candidate can never be what `e` needs (that would be a cycle), and waiting
+ * for its inputs would wait forever: the matching skips it.
+ */
+function waitsFor(o: Entry, e: Entry, seen = new Set<Entry>()): boolean {
+  if (o === e) return true;
+  if (seen.has(o)) return false;
+  seen.add(o);
+  const next = new Set<Entry>([...o.deps ?? []]);
+  for (const r of [...sourcesOf(o.args, new Set()), ...(o.own ?? [])]) {
+    if (r === e.resource) return true;
+    const x = entryOf.get(r);
+    if (x) next.add(x);
+  }
+  for (const x of next) if (waitsFor(x, e, seen)) return true;
+  return false;
+}
+
 /** What `e` must come after: the resources, declared so far, that make what it needs. */
 async function dependencies(e: Entry): Promise<Found> {
   await e.batch.settled;
@@ -170,7 +205,7 @@ async function dependencies(e: Entry): Promise<Found> {
   const needs = mine ? e.def.needs(mine as never) : [];
   if (needs.length) {
     const wanted = new Set(needs.flatMap((n) => satisfiedBy[n.kind]));
-    const candidates = entries.filter((o) => o !== e && o.def.makes.some((k) => wanted.has(k)));
+    const candidates = entries.filter((o) => o !== e && o.def.makes.some((k) => wanted.has(k)) && !waitsFor(o, e));
     const offers = await Promise.all(candidates.map(async (o) => ({ o, i: await inputsOf(o) })));
     for (const n of needs) {
       let met = false;
@@ -242,7 +277,8 @@ export function declare(
   args: Props,
   own: pulumi.CustomResourceOptions = {},
 ): { options: Pick<pulumi.CustomResourceOptions, "dependsOn" | "replaceWith" | "deletedWith">; attach(r: pulumi.Resource): void } {
-  const e: Entry = { kind, name, def: k.def, check: k.check, args, batch: batch() };
+  const ownDeps = own.dependsOn === undefined ? [] : ([] as unknown[]).concat(own.dependsOn).filter((r): r is pulumi.Resource => pulumi.Resource.isInstance(r));
+  const e: Entry = { kind, name, def: k.def, check: k.check, args, batch: batch(), own: ownDeps };
   entries.push(e);
   const found = dependencies(e);
   // The refusal travels through dependsOn; the other options see none of it (one error, not three).
@@ -263,6 +299,7 @@ export function declare(
     options: { dependsOn, replaceWith, deletedWith },
     attach: (r) => {
       e.resource = r;
+      entryOf.set(r, e);
       Object.defineProperty(r, DEPENDENCIES, { value: deps.then(() => undefined) });
     },
   };

@@ -29,9 +29,8 @@ export async function sweep(project: string, stack: string, x: Executor = local)
   const report: SweepReport = { namespaces: [], processes: [] };
 
   // Processes first: one holding a namespace open would keep it alive after `ip netns del`.
-  for (const pid of await proc.all(x)) {
-    const owner = await proc.ownerOf(x, pid);
-    if (!owner?.startsWith(prefix)) continue;
+  for (const { pid, owner } of await proc.marked(x)) {
+    if (!owner.startsWith(prefix)) continue;
     await x.kill(-pid, "SIGKILL").catch(() => x.kill(pid, "SIGKILL").catch(() => undefined));
     report.processes.push(pid);
   }

@@ -31,10 +31,20 @@
  * backend. A lab still up when the process gets SIGINT or SIGTERM is destroyed before it exits; one
  * a killed process left (SIGKILL) is swept by the next `testLab` of the same project.
  *
- * One lab at a time per process: the SDK runs one inline program at a time (jest runs test files in
- * parallel workers, each a process of its own, which is fine). Needs root, as every lab does.
+ * Labs of one process come up one at a time: the SDK runs one inline program at a time and the
+ * registry of declarations is the process's, so a second `testLab` (`test.concurrent`) waits for the
+ * first one's `up` to end, then runs (jest's parallel workers are processes of their own: no wait).
+ * Do not run the stack's own `preview`/`refresh` (which run the program again) during another
+ * lab's `up` in the same process.
+ *
+ * What a killed test process leaves (jest-worker's SIGTERM, then SIGKILL 500 ms later; a crash) is
+ * swept: by a warden process started with the first lab, which outlives the test process just long
+ * enough to sweep its labs when it ends however it ends; by the next `testLab` of any project on the
+ * machine; and by `sweepLeftovers()`, for a jest `globalTeardown` (the template ships one). Works as
+ * root, and for any other user in the user's sandbox.
  */
-import { execFileSync } from "child_process";
+import { ChildProcess, execFileSync, spawn } from "child_process";
+import * as crypto from "crypto";
 import { collect, inNode } from "../cli/there";
 import * as fs from "fs";
 import * as os from "os";
@@ -45,6 +55,7 @@ import type { LabDescription } from "./components/description";
 import { running, startTime } from "./kernel/sandbox";
 import { resetRegistry } from "./registry";
 import { sweep } from "./sweep";
+import { readPrivate, writePrivate } from "./private";
 
 /** The package's root (…/node_modules/netns-lab, or a checkout). */
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -103,7 +114,6 @@ export interface TestLab {
 }
 
 const debug = (m: string) => process.env.NETNS_LAB_TESTING_DEBUG && process.stderr.write(`netns-lab/testing: ${m}\n`);
-let counter = 0;
 const open = new Set<TestLab>();
 let handlersInstalled = false;
 /** The signal being handled, if any: a lab whose up ends meanwhile is not handed to the test. */
@@ -131,10 +141,19 @@ function installHandlers(): void {
   }
 }
 
-/** A unique prefix: `t` + a base-36 mix of the pid, the time and a counter; 8 characters and a dash. */
-function uniquePrefix(): string {
-  const n = (process.pid * 7919 + Date.now() + ++counter * 104729) % 36 ** 7;
-  return `t${n.toString(36).padStart(7, "0")}-`;
+/**
+ * A unique prefix: `t` + 7 random base-36 characters and a dash, reserved by making the lab's work
+ * directory exclusively (a name another lab of this project took is drawn again) and checked against
+ * the namespaces that exist here (another project's lab).
+ */
+function uniquePrefix(): { prefix: string; workDir: string } {
+  for (;;) {
+    const n = crypto.randomBytes(8).readBigUInt64BE() % BigInt(36 ** 7);
+    const prefix = `t${n.toString(36).padStart(7, "0")}-`;
+    if (namespacesHere().some((ns) => ns.startsWith(prefix))) continue;
+    const workDir = workDirFor(prefix, false);
+    if (workDir) return { prefix, workDir };
+  }
 }
 
 let engine: string | undefined;
@@ -147,26 +166,49 @@ function engineRoot(given?: string): string {
  * A directory for the stack's workspace from which the engine's dynamic-provider process finds this
  * package and @pulumi/pulumi as the program does: under the nearest node_modules that holds them.
  */
-function workDirFor(prefix: string): string {
+function workDirFor(prefix: string, reuse = true): string | undefined {
   const nm = path.basename(path.dirname(ROOT)) === "node_modules" ? path.dirname(ROOT) : path.join(ROOT, "node_modules");
   const dir = path.join(nm, ".cache", "netns-lab-testing", prefix.replace(/-$/, ""));
-  fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  try {
+    fs.mkdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    if (!reuse) return undefined;
+  }
   return dir;
+}
+
+/** The namespaces of this machine that this process can see (root's /run/netns; none in a sandbox it does not enter). */
+const namespacesHere = (): string[] => {
+  try {
+    return fs.readdirSync("/run/netns");
+  } catch {
+    return [];
+  }
+};
+
+/** One lab's `up` at a time in this process (see the module's comment): the tail of the queue. */
+let queue: Promise<unknown> = Promise.resolve();
+function exclusive<T>(f: () => Promise<T>): Promise<T> {
+  const run = queue.then(f, f);
+  queue = run.catch(() => undefined);
+  return run;
 }
 
 /** Brings a lab up (see the module's comment); resolves once `up` has finished. */
 export async function testLab(program: TestLabProgram, opts: TestLabOptions = {}): Promise<TestLab> {
   const project = opts.project ?? "netns-lab-testing";
-  const prefix = opts.prefix ?? uniquePrefix();
-  if (!/^[a-z0-9][a-z0-9-]{0,15}$/.test(prefix)) throw new Error(`testLab: prefix "${prefix}" must be 1-16 of a-z, 0-9 and - (namespace names must stay short)`);
-  const stackName = prefix.replace(/-$/, "");
+  if (opts.prefix !== undefined && !/^[a-z0-9][a-z0-9-]{0,15}$/.test(opts.prefix)) throw new Error(`testLab: prefix "${opts.prefix}" must be 1-16 of a-z, 0-9 and - (namespace names must stay short)`);
   installHandlers();
-  await sweepKilled(project);
+  await sweepLeftovers();
+  const { prefix, workDir } = opts.prefix !== undefined ? { prefix: opts.prefix, workDir: workDirFor(opts.prefix)! } : uniquePrefix();
+  const stackName = prefix.replace(/-$/, "");
 
+  // mkdtemp: mode 0700, this user's own; the sweep of killed runs trusts no other (see sweepLeftovers).
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-testing-"));
   const state = path.join(home, "state");
   fs.mkdirSync(state);
-  const workDir = workDirFor(prefix);
   const pulumiCommand = await PulumiCommand.get({ root: engineRoot(opts.engineRoot), skipVersionCheck: true });
   const envVars = {
     PULUMI_BACKEND_URL: `file://${state}`,
@@ -175,8 +217,9 @@ export async function testLab(program: TestLabProgram, opts: TestLabOptions = {}
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
   };
-  // Who is running, for the sweep of a run killed before its destroy (see sweepKilled).
-  fs.writeFileSync(path.join(home, "run.json"), JSON.stringify({ project, stack: stackName, pid: process.pid, start: startTime(process.pid) }));
+  // Who is running, for the sweep of a run killed before its destroy (see sweepLeftovers).
+  writePrivate(path.join(home, "run.json"), JSON.stringify({ project, stack: stackName, pid: process.pid, start: startTime(process.pid), workDir } satisfies Run));
+  startWarden();
 
   let description: LabDescription | undefined;
   const inline = async () => {
@@ -226,7 +269,7 @@ export async function testLab(program: TestLabProgram, opts: TestLabOptions = {}
   open.add(t);
   try {
     for (const [k, v] of Object.entries(opts.config ?? {})) await stack.setConfig(k, { value: v });
-    const running = stack.up({ onOutput });
+    const running = exclusive(() => stack.up({ onOutput }));
     upping = running;
     const up = await running;
     // Interrupted meanwhile: the lab is being destroyed and the process ends after; not handed on.
@@ -240,21 +283,55 @@ export async function testLab(program: TestLabProgram, opts: TestLabOptions = {}
   }
 }
 
+/** What a run records in its private directory (run.json), for the sweep after it was killed. */
+interface Run {
+  project: string;
+  stack: string;
+  pid: number;
+  start?: string;
+  workDir?: string;
+}
+
 /**
- * The runs of this project whose process is gone without a destroy (SIGKILL, a crash): their
- * stacks' objects are swept by marker and their temporary directories removed.
+ * Sweeps what killed test runs left, of any project on this machine: each run's directory whose
+ * process is gone without a destroy (SIGKILL, a crash, jest-worker's kill). Its stack's objects are
+ * swept by marker, its temporary directory and its work directory removed. Only this user's own
+ * directories are read (mode 0700, not a link: `private.ts`); anyone else's, or one whose record is
+ * not a regular file of this user's, is left alone. `pid`: only the runs of that process (the warden).
+ * For a jest `globalTeardown` (the template's `jest.config.js` has it).
  */
-async function sweepKilled(project: string): Promise<void> {
+export async function sweepLeftovers(pid?: number): Promise<number> {
+  let swept = 0;
   for (const d of fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith("netns-lab-testing-"))) {
     const dir = path.join(os.tmpdir(), d);
-    let run: { project: string; stack: string; pid: number; start?: string };
+    let run: Run;
     try {
-      run = JSON.parse(fs.readFileSync(path.join(dir, "run.json"), "utf8"));
+      run = JSON.parse(readPrivate(path.join(dir, "run.json")) ?? "null");
     } catch {
       continue;
     }
-    if (run.project !== project || running(run.pid, run.start)) continue;
+    if (!run || typeof run.project !== "string" || typeof run.stack !== "string" || (pid !== undefined && run.pid !== pid) || running(run.pid, run.start)) continue;
     await sweep(run.project, run.stack).catch(() => undefined);
+    // Only a work directory of testLab's own shape (…/.cache/netns-lab-testing/<stack>).
+    if (run.workDir && path.basename(run.workDir) === run.stack && run.workDir.endsWith(path.join(".cache", "netns-lab-testing", run.stack))) fs.rmSync(run.workDir, { recursive: true, force: true });
     fs.rmSync(dir, { recursive: true, force: true });
+    swept++;
   }
+  return swept;
+}
+
+let warden: ChildProcess | undefined;
+/**
+ * The warden: a small process that reads a pipe from this one and, when it closes (this process
+ * ended, however: SIGKILL included), sweeps this process's runs that no destroy ended. Started once,
+ * with the first lab; it does not keep this process alive.
+ */
+function startWarden(): void {
+  if (warden) return;
+  const script = `process.stdin.resume(); process.stdin.on("end", () => require(${JSON.stringify(__filename)}).sweepLeftovers(${process.pid}).finally(() => process.exit(0)));`;
+  warden = spawn(process.execPath, ["-e", script], { detached: true, stdio: ["pipe", "ignore", "ignore"] });
+  warden.on("error", () => undefined);
+  warden.unref();
+  (warden.stdin as unknown as { unref?(): void }).unref?.();
+  warden.stdin!.on("error", () => undefined);
 }

@@ -117,7 +117,11 @@ export class Lab extends pulumi.ComponentResource {
    * (`<nameA>-<nameB>`), so that two cables between the same pair are two links.
    */
   link(a: LabNode, b: LabNode, o: LinkOptions = {}): Link {
-    return this.cable(o.name ?? (o.names ? `${o.names[0]}-${o.names[1]}` : `${a.name}-${b.name}`), a, b, o);
+    // Interface names repeat across nodes (eth0 on every host): a second cable named from the same
+    // pair of names is named from its nodes too (the first keeps the name it always had).
+    const plain = o.names ? `${o.names[0]}-${o.names[1]}` : `${a.name}-${b.name}`;
+    const named = o.names && this.links.some((l) => l.linkName === plain) ? `${a.name}.${o.names[0]}-${b.name}.${o.names[1]}` : plain;
+    return this.cable(o.name ?? named, a, b, o);
   }
 
   /**
@@ -174,7 +178,8 @@ export class Lab extends pulumi.ComponentResource {
     const pick = (i: 0 | 1): Addresses => (names[i] in this.addressOverrides ? this.addressOverrides[names[i]] || undefined : o.addresses?.[i]);
     const across = (a.machine?.name ?? "") !== (b.machine?.name ?? "");
     // A VNI is unique among a machine's VXLAN devices: derived from the ends' namespaces, which are.
-    const l = new Link(name, a, b, { ...o, names, addresses: [pick(0), pick(1)], ...(across ? { vni: this.vniFor(`${a.nsName}/${names[0]}:${b.nsName}/${names[1]}`) } : {}) }, { parent: this });
+    if (this.links.some((l) => l.linkName === name)) throw new Error(`lab ${this.name}: two cables are named "${name}": give one another name (the link option name)`);
+    const l = new Link(name, a, b, { ...o, names, namedEnds: o.names !== undefined, addresses: [pick(0), pick(1)], ...(across ? { vni: this.vniFor(`${a.nsName}/${names[0]}:${b.nsName}/${names[1]}`) } : {}) }, { parent: this });
     this.links.push(l);
     this.ctx.touch();
     return l;

@@ -39,6 +39,12 @@ export interface LinkOptions {
 export interface LinkWiring {
   /** For ends on different machines: the VXLAN network identifier (the lab allocates it). */
   vni?: number;
+  /**
+   * Whether the interface names were given (`names`): then they may repeat across nodes and cables
+   * (eth0 everywhere, or one name at both ends), so the cable's parts are named from their node
+   * too (`h1.eth0-addr`), aliased to the names they had before.
+   */
+  namedEnds?: boolean;
 }
 
 /** A locally administered unicast MAC from a name: the same device made again keeps its address. */
@@ -82,6 +88,10 @@ export class Link extends pulumi.ComponentResource {
     restore();
     this.linkName = name;
     const [an, bn] = o.names ?? [`${a.name}-${b.name}`, `${b.name}-${a.name}`];
+    // A part's resource name: from its interface alone for default names (unique: node names are),
+    // from its node and interface when the names were given; the old name stays an alias.
+    const part = (node: LabNode, ifname: string, suffix: string): [string, pulumi.CustomResourceOptions] =>
+      o.namedEnds ? [`${node.name}.${ifname}${suffix}`, { parent: this, aliases: [{ name: `${ifname}${suffix}` }] }] : [`${ifname}${suffix}`, { parent: this }];
     const across = (a.machine?.name ?? "") !== (b.machine?.name ?? "");
     if (!across) {
       this.veth = new VethLink(name, {
@@ -95,10 +105,11 @@ export class Link extends pulumi.ComponentResource {
       const end = (node: LabNode, other: LabNode, ifname: string, master?: string) => {
         const remote = other.machine?.address;
         if (!remote) throw new Error(`link ${name}: ${other.name} is on this machine, which has no underlay address another machine can reach: put both ends on declared machines (lab.machine)`);
-        return new VxlanLink(ifname, {
+        const [rname, ropts] = part(node, ifname, "");
+        return new VxlanLink(rname, {
           name: ifname, namespace: node.namespace.name, vni: o.vni!, remote, ...(node.machine ? { local: node.machine.address } : {}),
           mtu: o.mtu ?? VXLAN_MTU, up: o.up, master, mac: stableMac(`${node.nsName}/${ifname}`), ...node.on,
-        }, { parent: this });
+        }, ropts);
       };
       this.tunnel = [end(a, b, an, o.masters?.[0]), end(b, a, bn, o.masters?.[1])];
     }
@@ -118,12 +129,16 @@ export class Link extends pulumi.ComponentResource {
       const dev = device(side as 0 | 1);
       const ifname = side === 0 ? an : bn;
       lists[side].forEach((address, n) => {
-        const ip = new IpAddress(`${ifname}-addr${n === 0 ? "" : `-${n + 1}`}`, { namespace: node.namespace.name, device: dev, address, ...node.on }, { parent: this });
+        const [rname, ropts] = part(node, ifname, `-addr${n === 0 ? "" : `-${n + 1}`}`);
+        const ip = new IpAddress(rname, { namespace: node.namespace.name, device: dev, address, ...node.on }, ropts);
         this.addresses.push(ip);
         a.addressResources.push(ip);
         b.addressResources.push(ip);
       });
-      if (o.shaping) this.shaping.push(new TrafficShaping(`${ifname}-shaping`, { ...o.shaping, namespace: node.namespace.name, device: dev, ...node.on }, { parent: this }));
+      if (o.shaping) {
+        const [rname, ropts] = part(node, ifname, "-shaping");
+        this.shaping.push(new TrafficShaping(rname, { ...o.shaping, namespace: node.namespace.name, device: dev, ...node.on }, ropts));
+      }
     });
     this.registerOutputs({});
   }

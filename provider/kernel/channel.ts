@@ -94,8 +94,11 @@ export class Channel {
   /** Opens the channel if it is not open; resolves when the agent is ready or the attempt failed. */
   private open(): Promise<Opened> {
     if (this.child && !this.opening) return Promise.resolve({ ok: true });
-    this.opening ??= new Promise<Opened>((resolve) => {
-      const child = this.connect(this.commandLine);
+    if (this.opening) return this.opening;
+    // A connect that throws (the sandbox's holder could not be started: its lock's timeout…) keeps
+    // nothing: this command fails with its error, and the next one tries to open the channel again.
+    const child = this.connect(this.commandLine);
+    this.opening = new Promise<Opened>((resolve) => {
       this.opened++;
       let buf = "";
       let stderr = "";

@@ -17,6 +17,14 @@ import { Executor, failure, KernelError, missing, missingCapabilities, PathInfo,
 export const MAKE_IN =
   'make_in() { n=0; until { mkdir -p -- "$1" && true >>"$2"; } 2>/dev/null; do n=$((n+1)); if [ "$n" -ge 200 ]; then mkdir -p -- "$1" && true >>"$2"; return; fi; done; }; make_in';
 
+/**
+ * Shell: `make_temp DIR` makes DIR and a new empty file of a random name in it (mode 0600, created
+ * exclusively), its path in $t; the lost race with a concurrent prune is taken again as in MAKE_IN
+ * (the loop's own status is that of its last mkdir, which may have lost the race: hence return 0).
+ */
+export const MAKE_TEMP =
+  'make_temp() { n=0; until t=$(mktemp -p "$1" .netns-lab-XXXXXXXXXX 2>/dev/null); do n=$((n+1)); if [ "$n" -ge 200 ]; then t=$(mktemp -p "$1" .netns-lab-XXXXXXXXXX) || return 1; break; fi; mkdir -p -- "$1" 2>/dev/null; done; return 0; }; make_temp';
+
 export type Exec = (file: string, args: readonly string[], opts?: RunOptions) => Promise<{ code: number; stdout: string; stderr: string }>;
 
 /**
@@ -80,10 +88,13 @@ export function commandExecutor(where: string, exec: Exec, first?: () => Promise
 
     async writeFile(p, text, mode = 0o644) {
       const dir = p.slice(0, p.lastIndexOf("/")) || "/";
-      const tmp = `${p}.netns-lab-${process.pid}`;
-      // A fixed script; the paths and mode come as its arguments. The temporary file is made first
-      // (MAKE_IN), then written: a concurrent removeFile may prune the directory while it is empty.
-      await x.run("sh", ["-c", `${MAKE_IN} "$1" "$2" && cat > "$2" && chmod "$3" -- "$2" && mv -f -- "$2" "$4"`, "sh", dir, tmp, mode.toString(8), p], { input: text, doing: `write ${p}` });
+      // A fixed script; the paths and mode come as its arguments. The temporary file has a random
+      // name and is made exclusively (MAKE_TEMP: mktemp, O_EXCL), written without following a link
+      // (dd oflag=nofollow), then renamed over the target (a link there is replaced, not followed).
+      await x.run("sh", ["-c", `${MAKE_TEMP} "$1" && dd of="$t" oflag=nofollow conv=notrunc status=none && chmod "$2" -- "$t" && mv -f -- "$t" "$3" || { rm -f -- "$t"; exit 1; }`, "sh", dir, mode.toString(8), p], {
+        input: text,
+        doing: `write ${p}`,
+      });
     },
 
     async removeFile(p, pruneBelow) {

@@ -8,6 +8,8 @@
  */
 import execa = require("execa");
 import * as fs from "fs";
+import { spawnEnv } from "./env";
+import { writeAtomic } from "../private";
 
 /** Why a command failed, as far as we can tell from its exit status and stderr. */
 export type FailureKind =
@@ -174,7 +176,7 @@ export function trace(entry: object): void {
  * prune that directory while it is empty, between the two: the lost race is taken again (at most 200
  * times, no wait — the file, once made, keeps the directory). As commands.ts MAKE_IN does in shell.
  */
-function openIn(file: string, flags: string, mode?: number): number {
+function openIn(file: string, flags: string | number, mode?: number): number {
   const dir = file.slice(0, file.lastIndexOf("/")) || "/";
   for (let n = 0; ; n++) {
     fs.mkdirSync(dir, { recursive: true });
@@ -194,7 +196,7 @@ export const host: Executor = {
     const t0 = process.hrtime.bigint();
     let result: execa.ExecaReturnValue;
     try {
-      result = await execa(file, [...args], { input: opts.input, reject: false, stripFinalNewline: true });
+      result = await execa(file, [...args], { input: opts.input, reject: false, stripFinalNewline: true, env: spawnEnv(), extendEnv: false });
     } catch (e) {
       throw new KernelError(`${opts.doing ?? [file, ...args].join(" ")}: ${(e as Error).message}`, "other", [file, ...args], "");
     }
@@ -224,15 +226,10 @@ export const host: Executor = {
   },
 
   async writeFile(path, text, mode = 0o644) {
-    const tmp = `${path}.netns-lab-${process.pid}`;
-    const fd = openIn(tmp, "w", mode);
-    try {
-      fs.writeFileSync(fd, text);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.chmodSync(tmp, mode);
-    fs.renameSync(tmp, path);
+    // A temporary file of a random name, made exclusively without following links, given its mode
+    // through its descriptor, renamed over the target: safe where others can write the directory
+    // (FRR's /var/run/frr/<ns>/ is frr's): a planted link is replaced, never written through.
+    writeAtomic(path, text, mode, (tmp, flags, m) => openIn(tmp, flags, m));
   },
 
   async removeFile(path, pruneBelow) {

@@ -22,6 +22,8 @@ import * as path from "path";
 import { agentArgv, Channel } from "./channel";
 import { channelFirst, commandExecutor } from "./commands";
 import { Executor, KernelError, missing } from "./exec";
+import { spawnEnv } from "./env";
+import { isPrivate, NotPrivateError, privateDir, readPrivate, writePrivate } from "../private";
 
 /** The holder's marker (the before-stop hook and the sweep of tests find it by NETNS_LAB_OWNER). */
 export const SANDBOX_OWNER = "netns-lab/sandbox";
@@ -46,6 +48,8 @@ export interface Holder {
   etc: "tmpfs" | "overlay";
   /** Which ids it maps: the user's alone (to root), or its subordinate range too (setgroups allowed: tcpdump works). */
   ids: "own" | "subordinate";
+  /** The boot it was started in (/proc/sys/kernel/random/boot_id): a record of an earlier boot names no holder. */
+  boot?: string;
   since: string;
 }
 
@@ -53,7 +57,8 @@ export interface Holder {
 export const startTime = (pid: number): string | undefined => {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return fields[0] === "Z" || fields[0] === "X" ? undefined : fields[19]; // a zombie has ended
   } catch {
     return undefined;
   }
@@ -81,6 +86,8 @@ export function running(pid: number, start?: string): boolean {
     return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
+/** This boot's id: a lab made before a reboot is gone. */
+export const bootId = (): string => readKnob("/proc/sys/kernel/random/boot_id")?.trim() ?? "";
 const nsOf = (pid: number | "self", ns: string): string | undefined => {
   try {
     return fs.readlinkSync(`/proc/${pid}/ns/${ns}`);
@@ -156,39 +163,88 @@ const withSubordinateIds = (): boolean =>
     { subuid: readKnob("/etc/subuid"), subgid: readKnob("/etc/subgid") },
     helpersUsable(readKnob("/proc/self/status") ?? "", ["/usr/bin/newuidmap", "/usr/bin/newgidmap"].every((f) => fs.existsSync(f))),
   );
-const baseEnv = () => ({ PATH: process.env.PATH || "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" });
 
 /** The argument array that runs a command in the holder's namespaces (as the sandbox's root). */
 export function enterArgv(h: Pick<Holder, "pid">, cwd = "/"): string[] {
   return ["nsenter", "-t", String(h.pid), "-U", "-m", "-n", "--preserve-credentials", `--wd=${cwd}`, "--"];
 }
 
+/** What to do when the sandbox's directory is not the user's own. */
+const DIR_ADVICE = "remove it (as its owner, or root), or set NETNS_LAB_SANDBOX_DIR to a directory of your own";
+
+/** The record's directory, made private if absent; throws NotPrivateError (as a SandboxError) when someone else's. */
 function ownDir(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const s = fs.lstatSync(dir);
-  const uid = process.getuid?.() ?? 0;
-  if (!s.isDirectory() || s.uid !== uid || (s.mode & 0o077) !== 0) {
-    throw new SandboxError(`the sandbox's directory ${dir} is not this user's own (a directory of mode 0700 owned by uid ${uid}): remove it, or set NETNS_LAB_SANDBOX_DIR`);
+  try {
+    privateDir(dir, DIR_ADVICE);
+  } catch (e) {
+    if (e instanceof NotPrivateError) throw new SandboxError(e.message);
+    throw e;
   }
 }
 
-/** The holder if it runs (its record, checked against the process: same start time, our marker). */
-export function findHolder(dir = sandboxDir()): Holder | undefined {
-  let h: Holder;
+/**
+ * Whether a process is the holder a record names: the same start time and user namespace, one of
+ * this user's own processes, in a user namespace that is not this process's own (a record naming
+ * the user's login shell, planted or stale, would otherwise make stop kill the user's session).
+ */
+function isHolder(h: Holder): boolean {
+  if (!Number.isInteger(h.pid) || h.pid <= 1 || typeof h.userns !== "string") return false;
+  if (startTime(h.pid) !== h.start || nsOf(h.pid, "user") !== h.userns || h.userns === nsOf("self", "user")) return false;
   try {
-    h = JSON.parse(fs.readFileSync(path.join(dir, "holder.json"), "utf8"));
+    return fs.statSync(`/proc/${h.pid}`).uid === (process.getuid?.() ?? 0);
+  } catch {
+    return false;
+  }
+}
+
+/** The record, read only from the user's own directory (absent, someone else's, or a link: none). */
+function readRecord(dir: string): Holder | undefined {
+  const text = readPrivate(path.join(dir, "holder.json"));
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as Holder;
   } catch {
     return undefined;
   }
-  if (startTime(h.pid) !== h.start || nsOf(h.pid, "user") !== h.userns) return undefined;
-  return h;
+}
+
+/** The holder if it runs (its record, from the user's own directory, checked against the process). */
+export function findHolder(dir = sandboxDir()): Holder | undefined {
+  const h = readRecord(dir);
+  return h && isHolder(h) ? h : undefined;
+}
+
+/**
+ * What a holder that died left (killed, `sandbox stop --force` of another version, its pid gone
+ * otherwise): daemons that switched to subordinate ids (FRR's, as frr) keep its user namespace, and
+ * its namespaces, alive. They are ended (the user owns that user namespace, so may signal them).
+ * Only a record from the user's own directory is read; never the user namespace this process is in.
+ */
+function endOrphans(dir: string): number {
+  const h = readRecord(dir);
+  if (!h || typeof h.userns !== "string" || h.userns === nsOf("self", "user") || isHolder(h)) return 0;
+  let n = 0;
+  for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+    const left = sandboxProcesses(h);
+    for (const pid of left) {
+      try {
+        process.kill(pid, signal);
+        n++;
+      } catch {
+        /* gone */
+      }
+    }
+    for (let i = 0; i < 100 && sandboxProcesses(h).length; i++) sleepMs(20);
+    if (!sandboxProcesses(h).length) break;
+  }
+  return n;
 }
 
 /** The holder, started (and set up) if it does not run. Throws a clear error where user namespaces are refused. */
 export function ensureHolder(dir = sandboxDir()): Holder {
+  ownDir(dir); // before anything in it is read
   const found = findHolder(dir);
   if (found) return found;
-  ownDir(dir);
   const lock = path.join(dir, "lock");
   for (let waited = 0; ; waited += 50) {
     try {
@@ -206,7 +262,10 @@ export function ensureHolder(dir = sandboxDir()): Holder {
     }
   }
   try {
-    return findHolder(dir) ?? startHolder(dir);
+    const h = findHolder(dir);
+    if (h) return h;
+    endOrphans(dir);
+    return startHolder(dir);
   } finally {
     fs.rmSync(lock, { recursive: true, force: true });
   }
@@ -217,7 +276,7 @@ function startHolder(dir: string): Holder {
   const tryUnshare = (argv: string[]) => {
     const errFile = path.join(dir, "probe.err");
     const err = fs.openSync(errFile, "w");
-    const r = spawnSync(argv[0], [...argv.slice(1), "true"], { stdio: ["ignore", "ignore", err], env: baseEnv(), timeout: 10_000, killSignal: "SIGKILL" });
+    const r = spawnSync(argv[0], [...argv.slice(1), "true"], { stdio: ["ignore", "ignore", err], env: spawnEnv(), timeout: 10_000, killSignal: "SIGKILL" });
     fs.closeSync(err);
     const stderr = fs.readFileSync(errFile, "utf8") + (r.signal ? `${argv[0]} did not finish in 10 s` : "");
     fs.rmSync(errFile, { force: true });
@@ -247,7 +306,7 @@ function startHolder(dir: string): Holder {
   }
   const logFile = path.join(dir, "holder.log");
   const log = fs.openSync(logFile, "w");
-  const child = spawn(unshare[0], [...unshare.slice(1), "sleep", "infinity"], { detached: true, stdio: ["ignore", log, log], env: { ...baseEnv(), NETNS_LAB_OWNER: SANDBOX_OWNER } });
+  const child = spawn(unshare[0], [...unshare.slice(1), "sleep", "infinity"], { detached: true, stdio: ["ignore", log, log], env: { ...spawnEnv(), NETNS_LAB_OWNER: SANDBOX_OWNER } });
   fs.closeSync(log);
   child.unref();
   const pid = child.pid;
@@ -270,7 +329,7 @@ function startHolder(dir: string): Holder {
     sleepMs(10);
   }
   const run = (...argv: string[]) => {
-    const r = spawnSync("nsenter", [...enterArgv({ pid }).slice(1), ...argv], { encoding: "utf8", env: baseEnv() });
+    const r = spawnSync("nsenter", [...enterArgv({ pid }).slice(1), ...argv], { encoding: "utf8", env: spawnEnv() });
     if (r.status !== 0) fail(`${argv.join(" ")}: ${(r.stderr || r.error?.message || "").trim()}`);
   };
   run("mount", "-t", "tmpfs", "-o", "mode=0755", "netns-lab-run", "/run");
@@ -285,10 +344,8 @@ function startHolder(dir: string): Holder {
     run("mkdir", "-p", "/etc/netns");
   }
   run("ip", "link", "set", "lo", "up");
-  const h: Holder = { pid, start: startTime(pid)!, userns: nsOf(pid, "user")!, etc, ids, since: new Date().toISOString() };
-  const tmp = path.join(dir, `holder.json.${process.pid}`);
-  fs.writeFileSync(tmp, JSON.stringify(h) + "\n", { mode: 0o600 });
-  fs.renameSync(tmp, path.join(dir, "holder.json"));
+  const h: Holder = { pid, start: startTime(pid)!, userns: nsOf(pid, "user")!, etc, ids, boot: bootId(), since: new Date().toISOString() };
+  writePrivate(path.join(dir, "holder.json"), JSON.stringify(h) + "\n");
   return h;
 }
 
@@ -303,7 +360,7 @@ export function sandboxProcesses(h: Holder): number[] {
 
 /** The network namespaces in the sandbox (its /run/netns). */
 export function sandboxNamespaces(h: Holder): string[] {
-  const r = spawnSync("nsenter", [...enterArgv(h).slice(1), "ip", "netns", "list"], { encoding: "utf8", env: baseEnv() });
+  const r = spawnSync("nsenter", [...enterArgv(h).slice(1), "ip", "netns", "list"], { encoding: "utf8", env: spawnEnv() });
   return r.status === 0 ? r.stdout.split("\n").map((l) => l.split(" ")[0]).filter(Boolean).sort() : [];
 }
 
@@ -315,7 +372,16 @@ export interface SandboxStatus {
   processes: number;
 }
 
+/** A directory that exists and is not the user's own: refused (a planted one is never read). */
+function checkDir(dir: string): void {
+  if (fs.existsSync(dir) || isLink(dir)) {
+    if (!isPrivate(dir)) ownDir(dir); // throws, saying whose it is
+  }
+}
+const isLink = (p: string): boolean => fs.lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
+
 export function sandboxStatus(dir = sandboxDir()): SandboxStatus {
+  checkDir(dir);
   const h = findHolder(dir);
   if (!h) return { running: false, dir, namespaces: [], processes: 0 };
   return { running: true, dir, holder: h, namespaces: sandboxNamespaces(h), processes: sandboxProcesses(h).length };
@@ -326,8 +392,9 @@ export function sandboxStatus(dir = sandboxDir()): SandboxStatus {
  * while it holds namespaces unless `force` (a stack whose lab is up would find its lab gone).
  */
 export function stopSandbox(dir = sandboxDir(), force = false): { stopped: boolean; namespaces: string[]; killed: number } {
+  checkDir(dir);
   const h = findHolder(dir);
-  if (!h) return { stopped: false, namespaces: [], killed: 0 };
+  if (!h) return { stopped: false, namespaces: [], killed: endOrphans(dir) };
   const namespaces = sandboxNamespaces(h);
   if (namespaces.length && !force) {
     throw new SandboxError(`the sandbox holds ${namespaces.length} network namespace(s) (${namespaces.slice(0, 5).join(", ")}${namespaces.length > 5 ? ", …" : ""}): destroy those labs first (bin/pulumi destroy), or stop it with --force (their stacks will find them gone: refresh them)`);
@@ -364,7 +431,7 @@ export function sandboxExecutor(): Executor {
         reject(e);
         return;
       }
-      const child = execFile(argv[0], argv.slice(1), { maxBuffer: 1 << 28, encoding: "utf8", env: process.env }, (err, stdout, stderr) => {
+      const child = execFile(argv[0], argv.slice(1), { maxBuffer: 1 << 28, encoding: "utf8", env: spawnEnv() }, (err, stdout, stderr) => {
         if ((err as NodeJS.ErrnoException | null)?.code === "ENOENT") return reject(missing("nsenter", [], `run ${file} in the sandbox`));
         resolve({ code: err ? Number((err as { code?: unknown }).code) || 1 : 0, stdout, stderr });
       });
@@ -376,7 +443,7 @@ export function sandboxExecutor(): Executor {
     new Channel(
       (): ChildProcess => {
         const argv = [...enter(), ...agentArgv];
-        return spawn(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], env: process.env });
+        return spawn(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], env: spawnEnv() });
       },
       "",
       where,

@@ -16,12 +16,15 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { Executor, KernelError, missing, RunOptions } from "./exec";
+import { spawnEnv } from "./env";
+import { privateDir, writeAtomic } from "../private";
 import { channelFirst, commandExecutor } from "./commands";
 
 import { Machine, machineKey } from "../machine";
 import { agentArgv, Channel } from "./channel";
 
 export type { Machine };
+export { SSH_DIR };
 
 /** Where the control sockets and pinned host keys live (root: /run/netns-lab/ssh; anyone else: their own, in tmpdir). */
 const SSH_DIR = process.getuid?.() === 0 || process.getuid === undefined ? "/run/netns-lab/ssh" : path.join(require("os").tmpdir(), `netns-lab-ssh-${process.getuid()}`);
@@ -43,7 +46,10 @@ export function sshExecutor(m: Machine): Executor {
 
 /** The `ssh` options that reach a machine as the executor does (also for a terminal: netns-lab exec). */
 export function sshArgs(m: Machine): string[] {
-  fs.mkdirSync(SSH_DIR, { recursive: true, mode: 0o700 });
+  // Private (the user's own, 0700, no link): a socket or known-hosts file planted in a directory
+  // someone else made would receive our commands or be written through.
+  fs.mkdirSync(path.dirname(SSH_DIR), { recursive: true, mode: 0o755 });
+  privateDir(SSH_DIR, "remove it (as its owner, or root) and run again");
   const opts = [
     "-o", "BatchMode=yes",
     "-o", "ConnectTimeout=5",
@@ -61,7 +67,7 @@ export function sshArgs(m: Machine): string[] {
     // Pinned: a known_hosts file holding this key alone, for this host.
     const file = path.join(SSH_DIR, `known-${crypto.createHash("sha256").update(`${m.host} ${m.port ?? 22} ${m.hostKey}`).digest("hex").slice(0, 16)}`);
     const hostPattern = m.port && m.port !== 22 ? `[${m.host}]:${m.port}` : m.host;
-    fs.writeFileSync(file, `${hostPattern} ${m.hostKey.trim()}\n`, { mode: 0o600 });
+    writeAtomic(file, `${hostPattern} ${m.hostKey.trim()}\n`);
     opts.push("-o", `UserKnownHostsFile=${file}`, "-o", "StrictHostKeyChecking=yes");
   } else {
     opts.push("-o", "StrictHostKeyChecking=accept-new");
@@ -98,7 +104,7 @@ function makeSsh(m: Machine): Executor {
   const ssh = (command: string, input?: string): Promise<{ code: number; stdout: string; stderr: string }> =>
     new Promise((resolve) => {
       options ??= sshArgs(m);
-      const child = execFile("ssh", [...options, m.host, "--", command], { maxBuffer: 1 << 28, encoding: "utf8", env: process.env }, (err, stdout, stderr) => {
+      const child = execFile("ssh", [...options, m.host, "--", command], { maxBuffer: 1 << 28, encoding: "utf8", env: spawnEnv() }, (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : (err as NodeJS.ErrnoException).code === "ENOENT" ? -2 : 1) : 0;
         resolve({ code, stdout, stderr });
       });
@@ -107,7 +113,7 @@ function makeSsh(m: Machine): Executor {
     });
   const where = machineName(m);
   // The command channel (channel.ts), else a session per command (commands.ts channelFirst).
-  const open = () => new Channel((line) => spawn("ssh", [...(options ??= sshArgs(m)), m.host, "--", line], { stdio: ["pipe", "pipe", "pipe"], env: process.env }), agentArgv.map(shellQuote).join(" "), where);
+  const open = () => new Channel((line) => spawn("ssh", [...(options ??= sshArgs(m)), m.host, "--", line], { stdio: ["pipe", "pipe", "pipe"], env: spawnEnv() }), agentArgv.map(shellQuote).join(" "), where);
   const exec = channelFirst(where, open, (file, args, opts = {}) => session(file, args, opts), "session");
 
   /** One SSH session for one command. */

@@ -11,6 +11,7 @@
  * outputs), and nothing is adopted or marked. containerlab's `exec` lines become Commands.
  */
 import { z } from "zod";
+import { baseEnv } from "../kernel/env";
 import * as netns from "../kernel/netns";
 import { argument, environment, nsname } from "./fields";
 import { Ctx, defineKind, InputsOf, noNamespace, Props, same } from "./kind";
@@ -33,11 +34,10 @@ const inputs = {
 };
 type I = InputsOf<typeof inputs>;
 
-const BASE_ENV = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root", LANG: "C.UTF-8" };
 
 /** Runs one line in the namespace; its stdout and stderr, or an error quoting its output. */
 async function runLine(c: Ctx, i: I, line: string[], phase: string): Promise<{ stdout: string; stderr: string }> {
-  const env = Object.entries({ ...BASE_ENV, ...(i.environment ?? {}) }).map(([k, v]) => `${k}=${v}`);
+  const env = Object.entries({ ...baseEnv(), ...(i.environment ?? {}) }).map(([k, v]) => `${k}=${v}`);
   let stderr = "";
   // env -i: exactly that environment, not the provider's. A failure's message quotes its output.
   const stdout = await c.x.run("ip", ["netns", "exec", i.namespace, "env", "-i", ...env, ...line], {

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { KernelError } from "../kernel/exec";
+import { baseEnv } from "../kernel/env";
 import * as netns from "../kernel/netns";
 import * as proc from "../kernel/proc";
 import { netnsPath } from "../kernel/ip";
@@ -139,7 +140,7 @@ async function start(c: Ctx, i: I, undo: Array<() => Promise<unknown>>): Promise
     args.push(`--uts=${utsOf(i)}`);
   }
   undo.push(() => c.x.removeFile(logOf(i), "/run")); // a failed start says what its log said, and leaves none
-  const env = { PATH: process.env.PATH ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root", LANG: "C.UTF-8", ...(i.env ?? {}), [proc.MARKER_ENV]: i.owner };
+  const env = { ...baseEnv(), ...(i.env ?? {}), [proc.MARKER_ENV]: i.owner };
   const started = await c.x.start("nsenter", [...args, "--", ...isolation(i), ...i.command], { env, cwd: i.cwd, logFile: logOf(i) });
   undo.push(() => proc.stop(c.x, started, 0, i.owner, 1000));
   // In a PID namespace the program is unshare's child (PID 1 inside): its pid, as seen from here.
