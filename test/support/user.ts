@@ -18,16 +18,15 @@ export interface TestUser {
   uid: number;
   home: string;
   clone: string;
-  /** Runs argv as the user (no capabilities, clean environment) in `cwd` (default the clone). */
+  /** Runs argv as the user, through a login shell (no capabilities, the login's environment) in `cwd` (default the clone). */
   run(argv: string[], o?: { cwd?: string; env?: Record<string, string>; input?: string; timeout?: number; bounding?: boolean }): SpawnSyncReturns<string>;
   /** Starts argv as the user, detached into its own process group (to be killed). */
   start(argv: string[], o?: { cwd?: string; env?: Record<string, string> }): ReturnType<typeof spawn>;
   /** The argv prefix that turns a command into the user's. */
-  as(argv: string[], env?: Record<string, string>, bounding?: boolean): string[];
+  as(argv: string[], env?: Record<string, string>, bounding?: boolean, cwd?: string): string[];
   remove(): void;
 }
 
-const PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /** Pipes a tar of `files` (relative to `from`) into `to`, extracted by the user (so the user owns it). */
 function copyAs(as: (a: string[]) => string[], from: string, files: string[] | ".", to: string): void {
@@ -54,13 +53,19 @@ export function makeUser(name: string): TestUser {
   }
   const home = `/home/${name}`;
   const clone = path.join(home, "netns-lab");
-  const baseEnv = { HOME: home, USER: name, LOGNAME: name, PATH, LANG: "C.UTF-8" };
-  const as = (argv: string[], env: Record<string, string> = {}, bounding = true) => [
-    // No capability, as any user logged in has (the bounding set kept, as login keeps it: set-uid helpers
-    // such as newuidmap work); `bounding: false` clears it too (they do not).
-    "setpriv", `--reuid=${name}`, `--regid=${name}`, "--init-groups", "--inh-caps=-all", ...(bounding ? [] : ["--bounding-set=-all"]),
-    "env", "-i", ...Object.entries({ ...baseEnv, ...env }).map(([k, v]) => `${k}=${v}`), ...argv,
-  ];
+  // Through a real login shell, as a user logs in (runuser -l: PAM, then bash -l reads /etc/profile,
+  // whose PATH for a user who is not root has no /usr/sbin or /sbin on Debian), in `cwd`, with `env`
+  // added. No capability (a user's login has none). `bounding: false` also clears the bounding set,
+  // which runuser cannot be run under: setpriv drops it, then the same login shell (bash -l).
+  const as = (argv: string[], env: Record<string, string> = {}, bounding = true, cwd = home) => {
+    const script = 'cd -- "$0" && exec "$@"';
+    const command = [cwd, "env", ...Object.entries({ LANG: "C.UTF-8", ...env }).map(([k, v]) => `${k}=${v}`), ...argv];
+    if (bounding) return ["runuser", "-l", name, "-c", script, "--", ...command];
+    return [
+      "setpriv", `--reuid=${name}`, `--regid=${name}`, "--init-groups", "--inh-caps=-all", "--bounding-set=-all",
+      "env", "-i", `HOME=${home}`, `USER=${name}`, `LOGNAME=${name}`, "SHELL=/bin/bash", "bash", "-l", "-c", script, ...command,
+    ];
+  };
   const user: TestUser = {
     name,
     uid,
@@ -68,12 +73,12 @@ export function makeUser(name: string): TestUser {
     clone,
     as,
     run(argv, o = {}) {
-      const a = as(argv, o.env, o.bounding ?? true);
-      return spawnSync(a[0], a.slice(1), { cwd: o.cwd ?? clone, encoding: "utf8", input: o.input, timeout: o.timeout ?? 600_000, maxBuffer: 1 << 26 });
+      const a = as(argv, o.env, o.bounding ?? true, o.cwd ?? clone);
+      return spawnSync(a[0], a.slice(1), { encoding: "utf8", input: o.input, timeout: o.timeout ?? 600_000, maxBuffer: 1 << 26 });
     },
     start(argv, o = {}) {
-      const a = as(argv, o.env);
-      return spawn(a[0], a.slice(1), { cwd: o.cwd ?? clone, stdio: ["ignore", "pipe", "pipe"], detached: true });
+      const a = as(argv, o.env, true, o.cwd ?? clone);
+      return spawn(a[0], a.slice(1), { stdio: ["ignore", "pipe", "pipe"], detached: true });
     },
     remove() {
       spawnSync("pkill", ["-KILL", "-u", name]);

@@ -153,3 +153,38 @@ test("a cycle of needs fails the program instead of hanging it", async () => {
   const errors = (await Promise.all([failure(a), failure(b)])).filter(Boolean).map(String);
   expect(errors.join("\n")).toMatch(/a dependency cycle: Process "cc-[ab]" needs Process "cc-[ab]" needs Process "cc-[ab]"/);
 });
+
+// Defects II (#30), item 9: the matching awaited every candidate's inputs, and a candidate whose
+// input is an Output of the waiting resource never registers: the program hung (here: until's bound,
+// then the expectation fails).
+test("#30 item 9: a Process whose command comes from another Process's logFile: both register (no wait on its own dependents)", async () => {
+  const lib = await import("../../provider");
+  const a = new lib.Process("d9-a", { namespace: "d9", command: ["/bin/sleep", "100"], after: ["d9-c"] });
+  new lib.Process("d9-b", { namespace: "d9", command: pulumi.output(a.logFile).apply((l) => ["/usr/bin/tail", "-f", l ?? "/run/none"]) });
+  new lib.Process("d9-c", { namespace: "d9", command: ["/bin/sleep", "100"] });
+  new lib.NetNamespace("d9");
+  await until(["d9-a", "d9-b", "d9-c", "d9"]);
+  expect(["d9-a", "d9-b", "d9-c"].map((n) => registered.some((r) => r.name === n && r.urn))).toEqual([true, true, true]);
+  expect(depsOf("d9-a")).toEqual(["d9", "d9-c"]);
+  expect(depsOf("d9-b")).toEqual(expect.arrayContaining(["d9", "d9-a"]));
+});
+
+// Item 10: a link's addresses and shaping were named from the interface alone: two links with the
+// same `names` (eth0/eth1 on each pair), or one name at both ends, made two resources of one URN.
+test("#30 item 10: links with repeated interface names register parts of distinct names, aliased to the old ones", async () => {
+  const lib = await import("../../provider");
+  const lab = new lib.Lab("d10", { namespacePrefix: "d10-" });
+  const [h1, r1, h2, r2] = [lab.host("h1"), lab.router("r1"), lab.host("h2"), lab.router("r2")];
+  lab.link(h1, r1, { names: ["eth0", "eth1"], addresses: ["10.80.1.2/24", "10.80.1.1/24"], shaping: { rate: "10mbit" } });
+  lab.link(h2, r2, { names: ["eth0", "eth1"], addresses: ["10.80.2.2/24", "10.80.2.1/24"], shaping: { rate: "10mbit" } });
+  lab.link(r1, r2, { names: ["eth9", "eth9"], addresses: ["10.80.3.1/24", "10.80.3.2/24"] });
+  const parts = ["h1.eth0-addr", "r1.eth1-addr", "h2.eth0-addr", "r2.eth1-addr", "r1.eth9-addr", "r2.eth9-addr", "h1.eth0-shaping", "h2.eth0-shaping"];
+  await until(parts);
+  for (const type of new Set(registered.filter((r) => r.name.startsWith("h") || r.name.startsWith("r")).map((r) => r.type))) {
+    const names = registered.filter((r) => r.type === type && r.urn?.includes("d10") !== false).map((r) => r.urn);
+    expect(names.length).toBe(new Set(names).size);
+  }
+  expect(parts.map((p) => registered.some((r) => r.name === p && r.urn))).toEqual(parts.map(() => true));
+  // The second eth0-eth1 cable is named from its nodes; the first keeps the name it always had.
+  expect(registered.filter((r) => r.type === "netns-lab:index:Link").map((r) => r.name)).toEqual(expect.arrayContaining(["eth0-eth1", "h2.eth0-r2.eth1", "eth9-eth9"]));
+});
