@@ -23,7 +23,7 @@ export interface TestUser {
   /** Starts argv as the user, detached into its own process group (to be killed). */
   start(argv: string[], o?: { cwd?: string; env?: Record<string, string> }): ReturnType<typeof spawn>;
   /** The argv prefix that turns a command into the user's. */
-  as(argv: string[], env?: Record<string, string>, bounding?: boolean, cwd?: string): string[];
+  as(argv: string[], env?: Record<string, string>, bounding?: boolean, cwd?: string, group?: boolean): string[];
   remove(): void;
 }
 
@@ -55,14 +55,16 @@ export function makeUser(name: string): TestUser {
   const clone = path.join(home, "netns-lab");
   // Through a real login shell, as a user logs in (runuser -l: PAM, then bash -l reads /etc/profile,
   // whose PATH for a user who is not root has no /usr/sbin or /sbin on Debian), in `cwd`, with `env`
-  // added. No capability (a user's login has none). `bounding: false` also clears the bounding set,
-  // which runuser cannot be run under: setpriv drops it, then the same login shell (bash -l).
-  const as = (argv: string[], env: Record<string, string> = {}, bounding = true, cwd = home) => {
+  // added. No capability (a user's login has none). Two cases use setpriv and then the same login
+  // shell (bash -l) instead: `bounding: false` clears the bounding set too, which runuser cannot run
+  // under; and `group` (start(): to be killed as a process group), since runuser -c makes the
+  // command a session of its own.
+  const as = (argv: string[], env: Record<string, string> = {}, bounding = true, cwd = home, group = false) => {
     const script = 'cd -- "$0" && exec "$@"';
     const command = [cwd, "env", ...Object.entries({ LANG: "C.UTF-8", ...env }).map(([k, v]) => `${k}=${v}`), ...argv];
-    if (bounding) return ["runuser", "-l", name, "-c", script, "--", ...command];
+    if (bounding && !group) return ["runuser", "-l", name, "-c", script, "--", ...command];
     return [
-      "setpriv", `--reuid=${name}`, `--regid=${name}`, "--init-groups", "--inh-caps=-all", "--bounding-set=-all",
+      "setpriv", `--reuid=${name}`, `--regid=${name}`, "--init-groups", "--inh-caps=-all", ...(bounding ? [] : ["--bounding-set=-all"]),
       "env", "-i", `HOME=${home}`, `USER=${name}`, `LOGNAME=${name}`, "SHELL=/bin/bash", "bash", "-l", "-c", script, ...command,
     ];
   };
@@ -77,7 +79,7 @@ export function makeUser(name: string): TestUser {
       return spawnSync(a[0], a.slice(1), { encoding: "utf8", input: o.input, timeout: o.timeout ?? 600_000, maxBuffer: 1 << 26 });
     },
     start(argv, o = {}) {
-      const a = as(argv, o.env, true, o.cwd ?? clone);
+      const a = as(argv, o.env, true, o.cwd ?? clone, true);
       return spawn(a[0], a.slice(1), { stdio: ["ignore", "pipe", "pipe"], detached: true });
     },
     remove() {

@@ -1,0 +1,134 @@
+// Defects II (#30) through the real engine: item 8 (`pulumi stack rename` of a lab stack, then up,
+// refresh, preview --expect-no-changes, destroy), item 11 (a testLab process SIGKILLed: its warden
+// sweeps the lab) and item 12 (two testLabs at once in one process). Each failed on 8a027ae: the
+// rename panicked ("Urn is: ''"), the killed run's namespaces stayed, the second lab's registry reset
+// broke the first.
+import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { REPO } from "../support/engine";
+import { userProject } from "../support/project";
+import { namespaces, removeNamespaces, uniquePrefix } from "../support/names";
+
+jest.setTimeout(600_000);
+
+const marked = (text: string): number[] =>
+  fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => {
+    try {
+      return fs.readFileSync(`/proc/${p}/environ`, "utf8").includes(text);
+    } catch {
+      return false;
+    }
+  });
+
+describe("#30 item 8: stack rename of a lab with processes and NAT", () => {
+  const prefix = uniquePrefix();
+  const state = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-rename-state-"));
+  const dir = userProject({
+    "Pulumi.yaml": "name: renamed-lab\nruntime: nodejs\nmain: index.ts\n",
+    "package.json": JSON.stringify({ name: "renamed-lab", private: true }),
+    // Raw resources, plain strings, no dependsOn, in no particular order.
+    "index.ts": [
+      `import { IpAddress, Nat, NetNamespace, Process, VethLink, IpForwarding } from "netns-lab";`,
+      `new Process("sleeper", { namespace: "${prefix}h", command: ["sleep", "600"] });`,
+      `new Nat("masq", { namespace: "${prefix}r", source: "10.81.0.0/24", outInterface: "up0" });`,
+      `new IpAddress("h-addr", { namespace: "${prefix}h", device: "eth0", address: "10.81.0.2/24" });`,
+      `new IpAddress("r-addr", { namespace: "${prefix}r", device: "in0", address: "10.81.0.1/24" });`,
+      `new VethLink("cable", { name: "eth0", namespace: "${prefix}h", peerName: "in0", peerNamespace: "${prefix}r" });`,
+      `new VethLink("uplink", { name: "up0", namespace: "${prefix}r", peerName: "down0", peerNamespace: "${prefix}u" });`,
+      `new IpForwarding("fwd", { namespace: "${prefix}r", ipv4: true });`,
+      `for (const n of ["h", "r", "u"]) new NetNamespace(n, { name: "${prefix}" + n });`,
+    ].join("\n"),
+  });
+  const env = { ...process.env, PULUMI_BACKEND_URL: `file://${state}`, PULUMI_CONFIG_PASSPHRASE: "" };
+  const pulumi = (...args: string[]) => spawnSync(path.join(REPO, "bin/pulumi"), [...args, "--cwd", dir], { encoding: "utf8", env, timeout: 300_000 });
+  const ok = (...args: string[]) => {
+    const r = pulumi(...args);
+    if (r.status !== 0) throw new Error(`pulumi ${args.join(" ")} failed (${r.status}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+    return r.stdout;
+  };
+  afterAll(() => {
+    for (const s of ["after", "before"]) pulumi("destroy", "--yes", "--skip-preview", "--stack", s);
+    removeNamespaces(prefix);
+    for (const p of marked(`NETNS_LAB_OWNER=renamed-lab/`)) spawnSync("kill", ["-KILL", String(p)]);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(state, { recursive: true, force: true });
+  });
+
+  test("rename, then up, refresh, preview --expect-no-changes, destroy: nothing left", () => {
+    ok("stack", "init", "before");
+    ok("up", "--yes", "--skip-preview", "--stack", "before");
+    expect(namespaces().filter((n) => n.startsWith(prefix)).sort()).toEqual([`${prefix}h`, `${prefix}r`, `${prefix}u`]);
+    ok("stack", "rename", "after", "--stack", "before");
+    expect(ok("stack", "ls")).toMatch(/^after\b/m);
+    ok("up", "--yes", "--skip-preview", "--stack", "after");
+    ok("refresh", "--yes", "--skip-preview", "--stack", "after");
+    ok("preview", "--expect-no-changes", "--stack", "after");
+    expect(spawnSync("ip", ["netns", "exec", `${prefix}r`, "nft", "list", "ruleset"], { encoding: "utf8" }).stdout).toMatch(/masquerade/);
+    // Markers name the stack: the up after the rename re-marks what it made under the old name (the
+    // process is started again under the new one; the README says so).
+    expect(marked(`NETNS_LAB_OWNER=renamed-lab/after/sleeper`).length).toBe(1);
+    expect(marked(`NETNS_LAB_OWNER=renamed-lab/before/`)).toEqual([]);
+    ok("destroy", "--yes", "--skip-preview", "--stack", "after");
+    expect(namespaces().filter((n) => n.startsWith(prefix))).toEqual([]);
+    expect(marked(`NETNS_LAB_OWNER=renamed-lab/`)).toEqual([]);
+  });
+});
+
+/** A test program of a user's project, run by node: testLab from the package, as a jest test has it. */
+function testingProject(code: string): string {
+  return userProject({ "package.json": JSON.stringify({ name: "t", private: true }), "run.js": code });
+}
+
+test("#30 item 11: a process with a testLab up is SIGKILLed (as jest-worker kills): its warden sweeps the lab, nothing is left", async () => {
+  const dir = testingProject(`
+    const { testLab } = require("netns-lab/testing");
+    const { Lab } = require("netns-lab");
+    testLab(({ prefix }) => { const lab = new Lab("lab", { namespacePrefix: prefix }); lab.link(lab.host("a"), lab.host("b"), { addresses: ["10.82.0.1/24", "10.82.0.2/24"] }); return lab; })
+      .then((t) => { console.log("UP " + t.prefix); setInterval(() => undefined, 1000); }, (e) => { console.error(e); process.exit(1); });
+  `);
+  try {
+    const child = spawn("node", ["run.js"], { cwd: dir, stdio: ["ignore", "pipe", "inherit"] });
+    const prefix: string = await new Promise((resolve, reject) => {
+      let out = "";
+      child.stdout!.on("data", (d) => {
+        out += d;
+        const m = /UP (\S+)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.on("exit", (code) => reject(new Error(`exited ${code} before the lab was up`)));
+    });
+    expect(namespaces().filter((n) => n.startsWith(prefix)).sort()).toEqual([`${prefix}a`, `${prefix}b`]);
+    child.kill("SIGKILL");
+    // The warden sweeps once its pipe closes: wait for that (bounded), not for a time.
+    for (let i = 0; i < 600 && namespaces().some((n) => n.startsWith(prefix)); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(namespaces().filter((n) => n.startsWith(prefix))).toEqual([]);
+    expect(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith("netns-lab-testing-")).filter((d) => (fs.readFileSync(path.join(os.tmpdir(), d, "run.json"), "utf8").includes(prefix.replace(/-$/, ""))))).toEqual([]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("#30 item 12: two testLabs at once in one process (test.concurrent): both come up, each reaches its own hosts, both destroyed", async () => {
+  const dir = testingProject(`
+    const { testLab } = require("netns-lab/testing");
+    const { Lab } = require("netns-lab");
+    const program = (net) => ({ prefix }) => { const lab = new Lab("lab", { namespacePrefix: prefix }); lab.link(lab.host("a"), lab.host("b"), { addresses: [net + ".1/24", net + ".2/24"] }); return lab; };
+    Promise.all([testLab(program("10.83.1")), testLab(program("10.83.2"))]).then(async (labs) => {
+      const pings = await Promise.all(labs.map((t, i) => t.exec("a", ["ping", "-c", "1", "-W", "2", "10.83." + (i + 1) + ".2"])));
+      console.log("CODES " + pings.map((p) => p.code).join(","));
+      for (const t of labs) await t.destroy();
+      console.log("DONE " + labs.map((t) => t.prefix).join(","));
+    }, (e) => { console.error(e); process.exit(1); });
+  `);
+  try {
+    const r = spawnSync("node", ["run.js"], { cwd: dir, encoding: "utf8", timeout: 300_000 });
+    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.stdout).toMatch(/CODES 0,0/);
+    const prefixes = /DONE (\S+)/.exec(r.stdout)![1].split(",");
+    expect(namespaces().filter((n) => prefixes.some((p) => n.startsWith(p)))).toEqual([]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
