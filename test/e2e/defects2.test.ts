@@ -132,3 +132,28 @@ test("#30 item 12: two testLabs at once in one process (test.concurrent): both c
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("#30 item 17: engine/build.sh waits for a build already running in its cache instead of building beside it (and removing its engine)", async () => {
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-engine-lock-"));
+  // Another build holds the cache's lock (as a jest worker's would).
+  const holder = spawn("flock", [path.join(cache, ".build.lock"), "sleep", "120"], { stdio: "ignore" });
+  try {
+    for (let i = 0; i < 100 && !fs.existsSync(path.join(cache, ".build.lock")); i++) await new Promise((r) => setTimeout(r, 20));
+    const build = spawn(path.join(REPO, "engine", "build.sh"), ["--force"], { env: { ...process.env, NETNS_LAB_ENGINE_CACHE: cache }, stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    const said = new Promise<void>((resolve) =>
+      build.stderr!.on("data", (d) => {
+        err += d;
+        if (/waiting for it|building the Pulumi/.test(err)) resolve();
+      }),
+    );
+    await Promise.race([said, new Promise((r) => build.once("exit", r))]);
+    build.kill("SIGKILL");
+    expect(err).toMatch(/another build of the engine is running \(lock .*\.build\.lock\): waiting for it/);
+    expect(err).not.toMatch(/building the Pulumi/);
+    expect(fs.readdirSync(cache).filter((f) => f.startsWith(".build."))).toEqual([".build.lock"]); // no build started
+  } finally {
+    holder.kill("SIGKILL");
+    fs.rmSync(cache, { recursive: true, force: true });
+  }
+});
