@@ -2,18 +2,19 @@
  * The one base environment of what netns-lab runs: its own commands (ip, nft, tc, ethtool, nsenter,
  * in any executor), a Process's program, a Command's lines, the sandbox's holder.
  *
- * Tools are found as root finds them: the fixed search path `STANDARD_PATH` (Debian's root PATH)
- * first, then the caller's own PATH for anything else. A user who is not root comes through a login
+ * Tools are found on the caller's own PATH, then in the standard directories root's PATH has
+ * (`STANDARD_PATH`, Debian's root PATH) that it lacks. A user who is not root comes through a login
  * shell whose PATH (Debian's /etc/profile) has no /usr/sbin or /sbin, where nft, tc, ethtool and
- * bird live; without this, Nat would say "'nft' is not installed" although it is.
+ * bird live; without this, Nat would say "'nft' is not installed" although it is. The caller's own
+ * directories keep their precedence (a wrapper of theirs is still theirs).
  */
 export const STANDARD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/** STANDARD_PATH, then the directories of `callers` it lacks (in their order; empty entries dropped). */
+/** The caller's PATH (empty entries dropped), then the directories of STANDARD_PATH it lacks. */
 export function toolPath(callers: string | undefined = process.env.PATH): string {
-  const dirs = STANDARD_PATH.split(":");
-  for (const d of (callers ?? "").split(":")) if (d && !dirs.includes(d)) dirs.push(d);
-  return dirs.join(":");
+  const dirs = (callers ?? "").split(":").filter(Boolean);
+  for (const d of STANDARD_PATH.split(":")) if (!dirs.includes(d)) dirs.push(d);
+  return [...new Set(dirs)].join(":");
 }
 
 /** The base of a program's environment (Process, Command): PATH as above, HOME of root (the node's), LANG. */

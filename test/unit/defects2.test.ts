@@ -24,12 +24,12 @@ async function localShell() {
   return { x: commandExecutor("a local shell", exec), calls };
 }
 
-describe("#30 item 5: tools are found as root finds them, whatever the caller's PATH", () => {
+describe("#30 item 5: tools are found where root finds them, whatever the caller's PATH lacks", () => {
   const cases: Array<[string, string, string]> = [
-    ["Debian's login PATH of a user who is not root (no sbin)", "/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/games:/usr/games"],
+    ["Debian's login PATH of a user who is not root (no sbin)", "/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games", "/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games:/usr/local/sbin:/usr/sbin:/sbin"],
     ["root's PATH: unchanged", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
     ["an empty PATH", "", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
-    ["the user's own directory kept, after the standard ones; empty entries dropped", "/home/u/bin::/usr/bin", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/home/u/bin"],
+    ["the user's own directory keeps its precedence; empty entries dropped", "/home/u/bin::/usr/bin", "/home/u/bin:/usr/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/sbin:/bin"],
   ];
   test.each(cases)("%s", async (_what, callers, expected) => {
     const { toolPath, baseEnv } = await import("../../provider/kernel/env");
