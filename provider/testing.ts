@@ -43,7 +43,7 @@
  * machine; and by `sweepLeftovers()`, for a jest `globalTeardown` (the template ships one). Works as
  * root, and for any other user in the user's sandbox.
  */
-import { ChildProcess, execFileSync, spawn } from "child_process";
+import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import { collect, inNode } from "../cli/there";
 import * as fs from "fs";
@@ -52,10 +52,11 @@ import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { Lab } from "./components";
 import type { LabDescription } from "./components/description";
-import { running, startTime } from "./kernel/sandbox";
+import { startTime } from "./kernel/sandbox";
 import { resetRegistry } from "./registry";
 import { sweep } from "./sweep";
-import { readPrivate, writePrivate } from "./private";
+import { Run, startWarden, sweepLeftovers } from "./testing-runs";
+import { writePrivate } from "./private";
 
 /** The package's root (…/node_modules/netns-lab, or a checkout). */
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -209,6 +210,12 @@ export async function testLab(program: TestLabProgram, opts: TestLabOptions = {}
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-testing-"));
   const state = path.join(home, "state");
   fs.mkdirSync(state);
+  // The engine's workspace is the run's own, but the plugins of other providers the program uses
+  // (@pulumi/random, @pulumi/command…) are the user's, installed in their PULUMI_HOME: the run sees
+  // those (plugin acquisition is off, so it would find none otherwise). Read only: nothing is installed there.
+  fs.mkdirSync(path.join(home, "home"));
+  const userPlugins = path.join(process.env.PULUMI_HOME || path.join(os.homedir(), ".pulumi"), "plugins");
+  if (fs.existsSync(userPlugins)) fs.symlinkSync(userPlugins, path.join(home, "home", "plugins"));
   const pulumiCommand = await PulumiCommand.get({ root: engineRoot(opts.engineRoot), skipVersionCheck: true });
   const envVars = {
     PULUMI_BACKEND_URL: `file://${state}`,
@@ -283,55 +290,4 @@ export async function testLab(program: TestLabProgram, opts: TestLabOptions = {}
   }
 }
 
-/** What a run records in its private directory (run.json), for the sweep after it was killed. */
-interface Run {
-  project: string;
-  stack: string;
-  pid: number;
-  start?: string;
-  workDir?: string;
-}
-
-/**
- * Sweeps what killed test runs left, of any project on this machine: each run's directory whose
- * process is gone without a destroy (SIGKILL, a crash, jest-worker's kill). Its stack's objects are
- * swept by marker, its temporary directory and its work directory removed. Only this user's own
- * directories are read (mode 0700, not a link: `private.ts`); anyone else's, or one whose record is
- * not a regular file of this user's, is left alone. `pid`: only the runs of that process (the warden).
- * For a jest `globalTeardown` (the template's `jest.config.js` has it).
- */
-export async function sweepLeftovers(pid?: number): Promise<number> {
-  let swept = 0;
-  for (const d of fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith("netns-lab-testing-"))) {
-    const dir = path.join(os.tmpdir(), d);
-    let run: Run;
-    try {
-      run = JSON.parse(readPrivate(path.join(dir, "run.json")) ?? "null");
-    } catch {
-      continue;
-    }
-    if (!run || typeof run.project !== "string" || typeof run.stack !== "string" || (pid !== undefined && run.pid !== pid) || running(run.pid, run.start)) continue;
-    await sweep(run.project, run.stack).catch(() => undefined);
-    // Only a work directory of testLab's own shape (…/.cache/netns-lab-testing/<stack>).
-    if (run.workDir && path.basename(run.workDir) === run.stack && run.workDir.endsWith(path.join(".cache", "netns-lab-testing", run.stack))) fs.rmSync(run.workDir, { recursive: true, force: true });
-    fs.rmSync(dir, { recursive: true, force: true });
-    swept++;
-  }
-  return swept;
-}
-
-let warden: ChildProcess | undefined;
-/**
- * The warden: a small process that reads a pipe from this one and, when it closes (this process
- * ended, however: SIGKILL included), sweeps this process's runs that no destroy ended. Started once,
- * with the first lab; it does not keep this process alive.
- */
-function startWarden(): void {
-  if (warden) return;
-  const script = `process.stdin.resume(); process.stdin.on("end", () => require(${JSON.stringify(__filename)}).sweepLeftovers(${process.pid}).finally(() => process.exit(0)));`;
-  warden = spawn(process.execPath, ["-e", script], { detached: true, stdio: ["pipe", "ignore", "ignore"] });
-  warden.on("error", () => undefined);
-  warden.unref();
-  (warden.stdin as unknown as { unref?(): void }).unref?.();
-  warden.stdin!.on("error", () => undefined);
-}
+export { sweepLeftovers };

@@ -1,8 +1,9 @@
 // Defects II (#30) through the real engine: item 8 (`pulumi stack rename` of a lab stack, then up,
 // refresh, preview --expect-no-changes, destroy), item 11 (a testLab process SIGKILLed: its warden
-// sweeps the lab) and item 12 (two testLabs at once in one process). Each failed on 8a027ae: the
-// rename panicked ("Urn is: ''"), the killed run's namespaces stayed, the second lab's registry reset
-// broke the first.
+// sweeps the lab), item 12 (two testLabs at once in one process) and item 15 (a lab that uses another
+// provider's plugin under testLab). Each failed on 8a027ae: the rename panicked ("Urn is: ''"), the
+// killed run's namespaces stayed, the second lab's registry reset broke the first, the plugin was
+// not found ("no resource plugin 'pulumi-resource-nltoken' found in the workspace or on your $PATH").
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -155,5 +156,54 @@ test("#30 item 17: engine/build.sh waits for a build already running in its cach
   } finally {
     holder.kill("SIGKILL");
     fs.rmSync(cache, { recursive: true, force: true });
+  }
+});
+
+test("#30 item 15: a lab that also uses another provider (its plugin installed in the user's PULUMI_HOME) comes up and goes under testLab", async () => {
+  // A real resource provider plugin (test/fixtures/plugin: one resource, random hex like @pulumi/random's),
+  // built from the engine's own module graph (nothing fetched), installed as a user installs one.
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-plugin-"));
+  const mod = path.join(work, "mod");
+  fs.mkdirSync(mod);
+  fs.writeFileSync(path.join(mod, "go.mod"), fs.readFileSync(path.join(REPO, "engine", "go.mod"), "utf8").replace(/^module .*$/m, "module nltoken"));
+  fs.copyFileSync(path.join(REPO, "engine", "go.sum"), path.join(mod, "go.sum"));
+  fs.copyFileSync(path.join(REPO, "test", "fixtures", "plugin", "main.go"), path.join(mod, "main.go"));
+  const goEnv = { ...process.env, PATH: `${process.env.PATH}:/usr/local/go/bin`, GOFLAGS: "-mod=mod", GOPROXY: "off", CGO_ENABLED: "0" };
+  const bin = path.join(work, "pulumi-resource-nltoken");
+  const home = path.join(work, "pulumi-home"); // the user's PULUMI_HOME
+  const dir = testingProject(`
+    const pulumi = require("@pulumi/pulumi");
+    const { testLab } = require("netns-lab/testing");
+    const { NetNamespace } = require("netns-lab");
+    testLab(({ prefix }) => {
+      new NetNamespace("n", { name: prefix + "n" });
+      const t = new pulumi.CustomResource("nltoken:index:Token", "token", { length: 6, result: undefined });
+      return { token: t.result };
+    }).then(async (t) => {
+      console.log("TOKEN " + t.outputs.token + " " + t.prefix);
+      await t.destroy();
+      console.log("DONE");
+    }, (e) => { console.error(String(e)); process.exit(1); });
+  `);
+  try {
+    const built = spawnSync("go", ["build", "-trimpath", "-o", bin, "."], { cwd: mod, env: goEnv, encoding: "utf8", timeout: 300_000 });
+    expect(built.stderr).toBe("");
+    const pulumi = path.join(require("../support/engine").engineRoot(), "bin", "pulumi");
+    const installed = spawnSync(pulumi, ["plugin", "install", "resource", "nltoken", "0.1.0", "--file", bin], { env: { ...process.env, PULUMI_HOME: home }, encoding: "utf8" });
+    expect(installed.status).toBe(0);
+    const listing = () => fs.readdirSync(path.join(home, "plugins")).sort();
+    const before = listing();
+    expect(before).toContain("resource-nltoken-v0.1.0");
+    const r = spawnSync("node", ["run.js"], { cwd: dir, env: { ...process.env, PULUMI_HOME: home }, encoding: "utf8", timeout: 300_000 });
+    expect(r.stderr).not.toMatch(/no resource plugin|Error/);
+    const m = /TOKEN ([0-9a-f]+) (\S+)/.exec(r.stdout);
+    expect(m?.[1]).toMatch(/^[0-9a-f]{6}$/);
+    expect(r.stdout).toMatch(/DONE/);
+    expect(namespaces().filter((n) => n.startsWith(m![2]))).toEqual([]);
+    // The user's plugins were read, not changed.
+    expect(listing()).toEqual(before);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(work, { recursive: true, force: true });
   }
 });
