@@ -1,7 +1,7 @@
 /**
  * The executor: the only place a command runs. Every call is an argument array (never a shell), and
- * every failure becomes a KernelError that says what was being attempted, why it failed (a
- * FailureKind read from the exit status and stderr) and what to do about it.
+ * every failure becomes a KernelError (errors.ts, re-exported here) that says what was being
+ * attempted, why it failed and what to do about it.
  *
  * `Executor` is the seam for running elsewhere: `local` runs on this machine with execa; an
  * executor over SSH implements the same four methods.
@@ -10,65 +10,9 @@ import execa = require("execa");
 import * as fs from "fs";
 import { spawnEnv } from "./env";
 import { writeAtomic } from "../private";
+import { failure, inUserNamespace, KernelError, missing, missingCapabilities, privilegeMessage, userNamespaceMessage } from "./errors";
 
-/** Why a command failed, as far as we can tell from its exit status and stderr. */
-export type FailureKind =
-  | "not-permitted" // not root / no CAP_NET_ADMIN
-  | "missing-tool" // ip, ethtool or nsenter not installed
-  | "no-namespace" // the network namespace does not exist
-  | "no-device" // the interface does not exist
-  | "exists" // the object (address, route, link) already exists
-  | "unsupported" // the kernel lacks the feature (e.g. a link type)
-  | "unreachable" // another machine cannot be reached over SSH, or refuses us
-  | "other";
-
-export class KernelError extends Error {
-  constructor(
-    message: string,
-    readonly kind: FailureKind,
-    readonly command: readonly string[],
-    readonly stderr: string,
-  ) {
-    super(message);
-    this.name = "KernelError";
-  }
-}
-
-export function classify(stderr: string): FailureKind {
-  const s = stderr.toLowerCase();
-  if (s.includes("operation not permitted") || s.includes("permission denied")) return "not-permitted";
-  if (s.includes("cannot open network namespace") || (s.includes("no such file or directory") && s.includes("netns")))
-    return "no-namespace";
-  // A file under /run/netns that is not a namespace (what an interrupted `ip netns add` or `del` leaves).
-  if (s.includes("setting the network namespace") && s.includes("invalid argument")) return "no-namespace";
-  if (s.includes("cannot find device") || (s.includes("device") && s.includes("does not exist")) || s.includes("no such device"))
-    return "no-device";
-  if (s.includes("file exists") || s.includes("already assigned") || s.includes("already exists")) return "exists";
-  if (s.includes("unknown device type") || s.includes("not supported") || s.includes("protocol not supported"))
-    return "unsupported";
-  return "other";
-}
-
-const PACKAGE_OF: Record<string, string> = { ip: "iproute2", tc: "iproute2", ethtool: "ethtool", nsenter: "util-linux", nft: "nftables", tcpdump: "tcpdump" };
-
-/** What to do when the kernel says "not permitted": as root, and in a container, a privileged one. */
-export const PRIVILEGE_ADVICE =
-  "run as root (with CAP_NET_ADMIN and CAP_SYS_ADMIN: e.g. sudo bin/pulumi up); in a container, start it with --privileged " +
-  "(or --cap-add SYS_ADMIN --cap-add NET_ADMIN); or, with no privilege at all, in a sandbox of its own: " +
-  "NETNS_LAB_SANDBOX=1 (the default for a user who is not root; see the README, Labs without root)";
-
-function advice(kind: FailureKind, tool: string): string {
-  switch (kind) {
-    case "not-permitted":
-      return `netns-lab changes network namespaces and links: ${PRIVILEGE_ADVICE}`;
-    case "missing-tool":
-      return `'${tool}' is not installed: apt-get install ${PACKAGE_OF[tool] ?? tool}`;
-    case "unsupported":
-      return "this kernel lacks the feature (check `modprobe` / the kernel config)";
-    default:
-      return "";
-  }
-}
+export * from "./errors";
 
 export interface RunOptions {
   /** Text for the command's standard input (e.g. an `ip -batch -` script). */
@@ -117,55 +61,27 @@ export interface Executor {
   kill(pid: number, signal: NodeJS.Signals): Promise<void>;
   /** Why this executor cannot change the kernel, or null if it can (checked before the first change). */
   privilegeProblem(): Promise<string | null>;
+  /**
+   * What the objects made through it live in, read without running a command: this boot (root's
+   * kernel), or this boot and the sandbox's holder (a user who is not root); "gone" when the sandbox
+   * does not run. A resource records it; a later `up` that finds another replaces the resource
+   * (kinds/kind.ts). Absent for remote machines (reading it would need the machine during preview).
+   */
+  home?(): string;
 }
 
-/** Builds the error for a command that ran and failed. */
-export function failure(file: string, args: readonly string[], code: number | undefined, stderr: string, doing?: string): KernelError {
-  const command = [file, ...args];
-  // nsenter runs the real tool: "nsenter: failed to execute nft: No such file or directory".
-  const absent = /failed to execute (\S+): No such file or directory/.exec(stderr);
-  if (absent) return missing(absent[1], args, doing);
-  const kind = classify(stderr);
-  const hint = advice(kind, file);
-  return new KernelError(
-    `${doing ?? command.join(" ")} failed: ${stderr || `exit code ${code}`}${hint ? ` (${hint})` : ""} [command: ${command.join(" ")}]`,
-    kind,
-    command,
-    stderr,
-  );
+let boot: string | undefined;
+/** This boot's id (/proc/sys/kernel/random/boot_id): what a reboot changes (read once: a process lives in one boot). */
+export function bootId(): string {
+  if (boot === undefined) {
+    try {
+      boot = fs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    } catch {
+      boot = "";
+    }
+  }
+  return boot;
 }
-
-/** Builds the error for a command that could not be started at all. */
-export function missing(file: string, args: readonly string[], doing?: string): KernelError {
-  return new KernelError(`${doing ?? [file, ...args].join(" ")}: ${advice("missing-tool", file)}`, "missing-tool", [file, ...args], "");
-}
-
-const CAP_NET_ADMIN = 12n;
-const CAP_SYS_ADMIN = 21n;
-
-/** The capabilities netns-lab needs and a CapEff mask (from /proc/<pid>/status) lacks. */
-export function missingCapabilities(capEffHex: string): string[] {
-  const eff = BigInt(`0x${capEffHex || "0"}`);
-  return [
-    ...((eff >> CAP_NET_ADMIN) & 1n ? [] : ["CAP_NET_ADMIN"]),
-    ...((eff >> CAP_SYS_ADMIN) & 1n ? [] : ["CAP_SYS_ADMIN"]),
-  ];
-}
-
-export const privilegeMessage = (missingCaps: string[]): string =>
-  `netns-lab creates network namespaces and links, which needs root (it lacks ${missingCaps.join(" and ")}): ` +
-  PRIVILEGE_ADVICE;
-
-/**
- * Inside a user namespace (an unprivileged container, `unshare --user`), root's capabilities do not
- * reach the host's /run/netns: `ip netns add` fails with "mount --make-shared /run/netns failed:
- * Operation not permitted". The initial user namespace maps every uid ("0 0 4294967295").
- */
-export const inUserNamespace = (uidMap: string): boolean => !/^\s*0\s+0\s+4294967295\s*$/.test(uidMap.trim());
-
-export const userNamespaceMessage =
-  "netns-lab cannot create network namespaces from inside a user namespace (an unprivileged container, " +
-  `or unshare --user): ip netns add fails there with "mount --make-shared /run/netns failed: Operation not permitted". ${PRIVILEGE_ADVICE}`;
 
 export function trace(entry: object): void {
   if (process.env.NETNS_LAB_TRACE) fs.appendFileSync(process.env.NETNS_LAB_TRACE, JSON.stringify(entry) + "\n");
@@ -191,6 +107,7 @@ function openIn(file: string, flags: string | number, mode?: number): number {
 /** This machine's own kernel, as this process sees it (root's labs). */
 export const host: Executor = {
   where: "local",
+  home: () => `boot ${bootId().slice(0, 8)}`,
 
   async run(file, args, opts = {}) {
     const t0 = process.hrtime.bigint();
@@ -305,7 +222,7 @@ function chosen(): Executor {
   if (!here) {
     // Required here, not imported: sandbox.ts builds on this module.
     const sandbox = require("./sandbox") as typeof import("./sandbox");
-    here = sandbox.sandboxWanted() ? sandbox.sandboxExecutor() : host;
+    here = sandbox.sandboxWanted() ? (require("./sandbox-executor") as typeof import("./sandbox-executor")).sandboxExecutor() : host;
   }
   return here;
 }
@@ -324,4 +241,5 @@ export const local: Executor = {
   start: (file, args, opts) => chosen().start(file, args, opts),
   kill: (pid, signal) => chosen().kill(pid, signal),
   privilegeProblem: () => chosen().privilegeProblem(),
+  home: () => chosen().home?.() ?? "",
 };

@@ -24,7 +24,6 @@ import { Machine, machineKey } from "../machine";
 import { agentArgv, Channel } from "./channel";
 
 export type { Machine };
-export { SSH_DIR };
 
 /** Where the control sockets and pinned host keys live (root: /run/netns-lab/ssh; anyone else: their own, in tmpdir). */
 const SSH_DIR = process.getuid?.() === 0 || process.getuid === undefined ? "/run/netns-lab/ssh" : path.join(require("os").tmpdir(), `netns-lab-ssh-${process.getuid()}`);

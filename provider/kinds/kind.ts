@@ -23,10 +23,12 @@ import { claim, marker, refuse } from "../ownership";
 import { providerChanged } from "../shim";
 import { sshExecutor } from "../kernel/ssh";
 import { Machine, machineSchema } from "../machine";
-import { CheckFailure, CheckResult, Props, Provider, UNKNOWN } from "./provider";
+import { CheckFailure, Props, Provider } from "./provider";
+import { checkFields, containsUnknown, same } from "./check";
 import { Need, Provide } from "../needs";
 
 export * from "./provider";
+export { checkFields, same } from "./check";
 
 /** What a kind's kernel operations get: where to run, and whose marker to set. */
 export interface Ctx {
@@ -126,50 +128,10 @@ export interface Kind<S extends Shape = Shape, O extends Props = Props> extends 
   readonly def: KindDef<S, O>;
 }
 
-const containsUnknown = (v: unknown): boolean =>
-  v === UNKNOWN || (typeof v === "object" && v !== null && Object.values(v).some(containsUnknown));
-
-/** Deep equality of JSON values, where an undefined member is the same as a missing one. */
-export function same(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a).filter((k) => (a as Props)[k] !== undefined);
-  const kb = Object.keys(b).filter((k) => (b as Props)[k] !== undefined);
-  return ka.length === kb.length && ka.every((k) => same((a as Props)[k], (b as Props)[k]));
-}
-
 const owner = z.string().min(1).max(200);
 
 /** Every kind's `machine`: where its object lives (absent: this machine). Part of its identity. */
 export const machine = machineSchema.optional();
-
-/** Validates `news` field by field; a field not known yet is accepted now and judged at `up`. */
-export function checkFields(news: Props, fields: Record<string, z.ZodType>): CheckResult {
-  const failures: CheckFailure[] = [];
-  const inputs: Props = { ...news };
-  for (const key of Object.keys(news)) {
-    if (key !== "__provider" && !(key in fields) && news[key] !== undefined) failures.push({ property: key, reason: `unknown property '${key}'` });
-  }
-  for (const [key, schema] of Object.entries(fields)) {
-    const value = inputs[key] === null ? undefined : inputs[key];
-    if (containsUnknown(value)) continue;
-    const r = schema.safeParse(value);
-    if (r.success) {
-      if (r.data !== undefined) inputs[key] = r.data;
-      continue;
-    }
-    if (value === undefined) {
-      failures.push({ property: key, reason: `'${key}' is required` });
-      continue;
-    }
-    for (const issue of r.error.issues) {
-      const path = [key, ...issue.path.map(String)].join(".");
-      failures.push({ property: path, reason: `${path}: ${issue.message}` });
-    }
-  }
-  return { inputs, failures };
-}
 
 const privilege = new WeakMap<Executor, Promise<string | null>>();
 /** Before the first change: can this executor change the kernel at all? (asked once per executor) */
@@ -184,6 +146,9 @@ async function requirePrivileges(x: Executor): Promise<void> {
 export function executorFor(props: Props): Executor {
   return props.machine ? sshExecutor(props.machine as Machine) : local;
 }
+
+/** What a resource's object lives in now (Executor.home): recorded at create, update and read; another at diff replaces it. */
+const homeOf = (props: Props): string | undefined => (props.machine ? undefined : local.home?.());
 
 const ctxOf = (props: Props): Ctx => ({ x: executorFor(props), owner: props.owner, mark: marker(props.owner) });
 
@@ -251,6 +216,10 @@ export function defineKind<S extends Shape, O extends Props>(def: KindDef<S, O>)
       if (!same(olds.machine, news.machine)) replaces.push("machine");
       if (def.remark === "replace" && olds.owner !== undefined && olds.owner !== news.owner) replaces.push("owner");
       for (const k of def.alsoReplace?.(olds, news) ?? []) if (!replaces.includes(k as never)) replaces.push(k as never);
+      // Made in a kernel or a sandbox that is gone (a reboot, `sandbox stop --force`, a killed
+      // holder): nothing of it is left, so it is made again rather than reported unchanged.
+      const home = homeOf(news);
+      if (typeof olds.home === "string" && home !== undefined && olds.home !== home && same(olds.machine, news.machine)) replaces.push("home");
       const updates: string[] = [...def.inPlace, "owner"].filter((k) => !unchanged(k, olds, news, true));
       // A stack written by an older release: its next up stores this release's provider line.
       if (providerChanged(olds, news)) updates.push("__provider");
@@ -280,7 +249,7 @@ export function defineKind<S extends Shape, O extends Props>(def: KindDef<S, O>)
           }
           outs = await def.adopt(c, i, undo);
         }
-        return { id: def.id(i), outs: { ...i, ...outs } };
+        return { id: def.id(i), outs: { ...i, ...outs, home: homeOf(i) } };
       } catch (e) {
         return rollback(e, undo);
       }
@@ -290,7 +259,7 @@ export function defineKind<S extends Shape, O extends Props>(def: KindDef<S, O>)
       const c = ctxOf(props);
       if (await missingNamespace(c.x, def.namespaces(props as I))) return {};
       const outs = await goneWithNamespace(c.x, def.namespaces(props as I), () => def.read(c, props as P), undefined);
-      return outs ? { id, props: { ...props, ...outs } } : {};
+      return outs ? { id, props: { ...props, ...outs, home: homeOf(props) } } : {};
     },
 
     async update(_id, olds, news) {
@@ -300,12 +269,13 @@ export function defineKind<S extends Shape, O extends Props>(def: KindDef<S, O>)
       const kept = Object.fromEntries(Object.keys(def.outputs).filter((k) => k in olds).map((k) => [k, olds[k]]));
       // Only the stored provider line differs (a stack of an older release): nothing to do in the kernel.
       const fields = [...def.inPlace, "owner"].filter((k) => !unchanged(k, olds, news, true));
-      if (fields.length === 0) return { outs: { ...kept, ...news } };
+      const home = homeOf(news);
+      if (fields.length === 0) return { outs: { ...kept, ...news, home } };
       if (typeof def.remark === "function" && olds.owner !== news.owner) {
         await def.remark(c, olds as P, news as I);
-        if (fields.length === 1) return { outs: { ...kept, ...news } }; // only the owner changed
+        if (fields.length === 1) return { outs: { ...kept, ...news, home } }; // only the owner changed
       }
-      return { outs: { ...kept, ...news, ...(await def.update(c, olds as P, news as I)) } };
+      return { outs: { ...kept, ...news, ...(await def.update(c, olds as P, news as I)), home } };
     },
 
     async delete(_id, props) {

@@ -180,6 +180,44 @@ d("labs without root: an ordinary user's sandbox", () => {
     }
   });
 
+  test("#30 item 6: the holder SIGKILLed under a lab of FRR routers: the daemons it left (FRR's, under subordinate ids) are found and ended, preview shows the lab made again (not \"no changes\"), up makes it again, destroy leaves nothing", async () => {
+    const prefix = `nlth${Math.random().toString(36).slice(2, 5)}-`;
+    const stack = "gone";
+    ok(["bin/pulumi", "stack", "select", "--create", stack]);
+    pulumi(stack, "config", "set", "netns-lab:lab", "clab");
+    pulumi(stack, "config", "set", "netns-lab:prefix", prefix);
+    up.push([u.clone, stack]);
+    const frr = () => spawnSync("pgrep", ["-f", `/usr/lib/frr/.* -N ${prefix}`], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).map(Number);
+    const alive = (pid: number) => fs.existsSync(`/proc/${pid}`) && !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+    try {
+      pulumi(stack, "up", "--yes", "--skip-preview");
+      const first = frr();
+      expect(first.length).toBe(9);
+      const holder = JSON.parse(fs.readFileSync(path.join("/tmp", `netns-lab-sandbox-${u.uid}`, "holder.json"), "utf8")).pid as number;
+      process.kill(holder, "SIGKILL");
+      for (let i = 0; i < 100 && alive(holder); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(alive(holder)).toBe(false);
+      // The holder alone died: FRR's daemons keep its user namespace, and the lab's namespaces, alive.
+      expect(first.filter(alive).length).toBe(9);
+      const preview = u.run(["bin/pulumi", "preview", "--expect-no-changes", "--stack", stack]);
+      expect(preview.status).not.toBe(0);
+      for (const n of ["r1", "r2", "r3", "pc1", "pc2"]) expect(preview.stdout).toMatch(new RegExp(`\\+- pulumi-nodejs:dynamic/netns-lab:NetNamespace ${n} replace`));
+      expect(preview.stdout).toMatch(/\+-37 to replace/); // every resource of the lab (its components unchanged)
+      pulumi(stack, "up", "--yes", "--skip-preview");
+      expect(first.filter(alive)).toEqual([]); // ended: none left running in a sandbox nobody can enter
+      const second = frr();
+      expect(second.length).toBe(9);
+      expect(ok(["bin/netns-lab", "verify", "--stack", stack, "--wait", "60"])).toMatch(/all as expected/);
+      pulumi(stack, "preview", "--expect-no-changes");
+      pulumi(stack, "destroy", "--yes", "--skip-preview");
+      expect(inSandbox()).toEqual([]);
+      expect(frr()).toEqual([]);
+      expect(host()).toEqual(before);
+    } finally {
+      spawnSync("pkill", ["-KILL", "-f", `/usr/lib/frr/.* -N ${prefix}`]);
+    }
+  });
+
   test("a user's own program with one of every kind, raw (test/programs/inside): up, a ping across its NAT, no change, destroy", () => {
     const dir = path.join(u.home, "inside");
     ok(["mkdir", "-p", dir]);

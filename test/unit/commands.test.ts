@@ -69,21 +69,11 @@ describe("files written while another command prunes their directory (the comman
     const os = await import("os");
     const path = await import("path");
     const { spawn } = await import("child_process");
-    const { commandExecutor } = await import("../../provider/kernel/commands");
+    const { localShell } = await import("../support/shell");
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-prune-"));
     let pruner: import("child_process").ChildProcess | undefined;
     try {
-      const exec = (file: string, args: readonly string[], opts: { input?: string } = {}) =>
-        new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-          const c = spawn(file, [...args], { stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
-          let stdout = "";
-          let stderr = "";
-          c.stdout!.on("data", (d) => (stdout += d));
-          c.stderr!.on("data", (d) => (stderr += d));
-          c.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-          if (opts.input !== undefined) c.stdin!.end(opts.input);
-        });
-      const x = commandExecutor("a local shell", exec);
+      const { x } = localShell();
       const dir = path.join(root, "a", "pending");
       // Besides the removeFiles below, a loop prunes the directory the whole time it is empty.
       pruner = spawn("sh", ["-c", 'while :; do rmdir -- "$1" "$2" 2>/dev/null; done', "sh", dir, path.dirname(dir)], { stdio: "ignore" });

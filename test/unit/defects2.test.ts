@@ -5,24 +5,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-
-/** A commands-only executor over a local shell (as SSH and the sandbox are), counting its commands. */
-async function localShell() {
-  const { commandExecutor } = await import("../../provider/kernel/commands");
-  const calls: string[][] = [];
-  const exec = (file: string, args: readonly string[], opts: { input?: string } = {}) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      calls.push([file, ...args]);
-      const c = spawn(file, [...args], { stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      c.stdout!.on("data", (d) => (stdout += d));
-      c.stderr!.on("data", (d) => (stderr += d));
-      c.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-      if (opts.input !== undefined) c.stdin!.end(opts.input);
-    });
-  return { x: commandExecutor("a local shell", exec), calls };
-}
+import { localShell } from "../support/shell";
 
 describe("#30 item 5: tools are found where root finds them, whatever the caller's PATH lacks", () => {
   const cases: Array<[string, string, string]> = [
@@ -98,7 +81,7 @@ describe("#30 item 16: the processes netns-lab started, listed in one command", 
     const owner = `netns-lab:item16/s/${process.pid}`;
     const kids = [0, 1].map(() => spawn("sleep", ["60"], { env: { ...process.env, NETNS_LAB_OWNER: owner }, stdio: "ignore", detached: true }));
     try {
-      const { x, calls } = await localShell();
+      const { x, calls } = localShell();
       const found = await proc.owned(x, owner);
       expect(found.map((p) => p.pid).sort()).toEqual(kids.map((k) => k.pid).sort());
       expect(found.every((p) => p.ppid === process.pid && p.startTime > 0)).toBe(true);
@@ -158,7 +141,7 @@ describe("#30 items 1-4: the private-directory helper", () => {
   // there (FRR's /var/run/frr/<ns>/ is writable by frr) made root write and chmod any file.
   test.each(["this machine's executor", "the commands-only executor"])("%s: a link planted at the old temporary name is not written through", async (which) => {
     const { host } = await import("../../provider/kernel/exec");
-    const x = which.startsWith("this") ? host : (await localShell()).x;
+    const x = which.startsWith("this") ? host : (localShell()).x;
     const victim = path.join(dir, "victim");
     fs.writeFileSync(victim, "precious\n", { mode: 0o600 });
     const target = path.join(dir, "frr.conf");
@@ -170,7 +153,7 @@ describe("#30 items 1-4: the private-directory helper", () => {
   });
 
   test("the commands-only executor's write (SSH, the sandbox) replaces a link at the target, leaves no temporary file", async () => {
-    const { x } = await localShell();
+    const { x } = localShell();
     const victim = path.join(dir, "victim");
     fs.writeFileSync(victim, "precious\n", { mode: 0o600 });
     fs.symlinkSync(victim, path.join(dir, "target"));
@@ -179,5 +162,34 @@ describe("#30 items 1-4: the private-directory helper", () => {
     expect(fs.readFileSync(path.join(dir, "target"), "utf8")).toBe("new\n");
     expect(fs.statSync(path.join(dir, "target")).mode & 0o777).toBe(0o644);
     expect(fs.readdirSync(dir).sort()).toEqual(["target", "victim"]);
+  });
+});
+
+describe("#30 item 6: a resource made in a kernel or sandbox that is gone is made again, not reported unchanged", () => {
+  // diff reads where this machine's objects live now (Executor.home: this boot; the sandbox's holder
+  // for a user who is not root) and compares it with what the resource recorded when it was made.
+  const inputs = { name: "n6", owner: "p/s/n6" };
+  const cases: Array<[string, () => Record<string, unknown>, Record<string, unknown>, string[]]> = [
+    ["made in another boot (or another sandbox): replaced", () => ({ ...inputs, home: "boot 00000000" }), inputs, ["home"]],
+    ["made here and now: no change", () => ({ ...inputs, home: require("../../provider/kernel/exec").local.home() }), inputs, []],
+    ["recorded by an older release (no home): no change", () => ({ ...inputs }), inputs, []],
+    ["on another machine (home not tracked there): no change", () => ({ ...inputs, machine: { host: "m1" }, home: "boot 00000000" }), { ...inputs, machine: { host: "m1" } }, []],
+  ];
+  test.each(cases)("%s", async (_what, olds, news, replaces) => {
+    const { namespace } = await import("../../provider/kinds/namespace");
+    const d = await namespace.diff("n6", olds(), news);
+    expect(d.replaces).toEqual(replaces);
+    expect(d.changes).toBe(replaces.length > 0);
+  });
+  test("this machine's home names this boot (root) or this sandbox's holder, or says the sandbox is gone", async () => {
+    const { bootId, local } = await import("../../provider/kernel/exec");
+    const home = local.home!();
+    const boot = bootId().slice(0, 8);
+    expect(boot).toMatch(/^[0-9a-f]{8}$/);
+    if (process.getuid?.() === 0) expect(home).toBe(`boot ${boot}`);
+    else expect(home).toMatch(new RegExp(`^(gone|boot ${boot} sandbox \\d+\\.\\d+)$`));
+    const { sandboxHome } = await import("../../provider/kernel/sandbox");
+    expect(sandboxHome(undefined)).toBe("gone");
+    expect(sandboxHome({ pid: 42, start: "777", userns: "user:[1]", etc: "tmpfs", ids: "own", since: "" })).toBe(`boot ${boot} sandbox 42.777`);
   });
 });
