@@ -33,6 +33,7 @@ export function labFromResources(name: string, resources: StateResource[]): LabD
   const of = (kind: string) => resources.filter((r) => r.kind === kind).map((r) => ({ ...r, i: { ...r.outputs, ...r.inputs } as Record<string, any> }));
 
   for (const r of of("NetNamespace")) nodeOf(r.i.name, r.i.machine);
+  for (const r of of("NodeFilesystem")) nodeOf(r.i.namespace, r.i.machine).filesystem = true;
   const links: LabDescription["links"] = [];
   for (const r of of("VethLink")) {
     const [a, b] = [nodeOf(r.i.namespace, r.i.machine), nodeOf(r.i.peerNamespace, r.i.machine)];

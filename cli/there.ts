@@ -7,6 +7,7 @@ import type { LabDescription } from "../provider/components/description";
 import { machineSpec } from "../provider/components/description";
 import { shellQuote, sshArgs } from "../provider/kernel/ssh";
 import { ensureHolder, enterArgv, sandboxWanted } from "../provider/kernel/sandbox";
+import { enterNode } from "../provider/kernel/nodefs";
 import { spawn } from "child_process";
 import * as os from "os";
 
@@ -17,7 +18,8 @@ type Node = LabDescription["nodes"][number];
 
 /** `command` in the node's namespace: [program, args]; `tty` asks ssh for a terminal. */
 export function inNode(n: Node, command: string[], tty = false): [string, string[]] {
-  const here = ["ip", "netns", "exec", n.namespace, ...command];
+  // A node with a filesystem of its own: its network namespace and its mount namespace (kernel/nodefs.ts).
+  const here = n.filesystem ? [...enterNode(n.namespace), ...command] : ["ip", "netns", "exec", n.namespace, ...command];
   if (!n.machine) {
     const local = [...hereArgv(), ...here];
     return [local[0], local.slice(1)];

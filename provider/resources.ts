@@ -139,6 +139,13 @@ export type HostsFile = InstanceType<typeof HostsFile>;
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface HostsFileArgs extends ArgsFor<"HostsFile"> {}
 
+/** A node's own filesystem view (its own /etc, /root, /var, /tmp, /run, /sys; binds), as a container has. */
+export const NodeFilesystem = resourceClass("NodeFilesystem");
+export type NodeFilesystem = InstanceType<typeof NodeFilesystem>;
+/** The inputs of a NodeFilesystem: each field a value or an Output of one. */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface NodeFilesystemArgs extends ArgsFor<"NodeFilesystem"> {}
+
 /** A program running detached in a namespace (a daemon, a user-space router), watched as state. */
 export const Process = resourceClass("Process");
 export type Process = InstanceType<typeof Process>;

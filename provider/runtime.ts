@@ -15,6 +15,7 @@ import { hostsFile } from "./kinds/hostsfile";
 import { Kind, Provider } from "./kinds/kind";
 import { namespace } from "./kinds/namespace";
 import { nat } from "./kinds/nat";
+import { nodeFilesystem } from "./kinds/nodefs";
 import { processKind } from "./kinds/process";
 import { routeKind } from "./kinds/route";
 import { routeTable } from "./kinds/routetable";
@@ -37,6 +38,7 @@ export const kinds = {
   File: file,
   VxlanLink: vxlan,
   Command: command,
+  NodeFilesystem: nodeFilesystem,
 } satisfies Record<string, Kind<any, any>>;
 
 export type KindName = keyof typeof kinds;

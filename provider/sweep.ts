@@ -9,12 +9,14 @@
  * alias), a process (NETNS_LAB_OWNER in its environment). Everything else a lab makes lives inside
  * its namespaces (links, addresses, routes, bridges, NAT tables, qdiscs) or under a path named by the
  * namespace or the stack (/etc/netns/<namespace>, /run/netns-lab/<project>/<stack>: logs, UTS
- * mounts, run directories' records), and files by their records (/run/netns-lab/files).
+ * mounts, run directories' records), files by their records (/run/netns-lab/files), and nodes'
+ * own filesystems by the marker in theirs (/run/netns-lab/fs/<namespace>/owner).
  */
 import { Executor, local } from "./kernel/exec";
 import * as hosts from "./kernel/hosts";
 import * as link from "./kernel/link";
 import * as netns from "./kernel/netns";
+import * as nodefs from "./kernel/nodefs";
 import * as proc from "./kernel/proc";
 import { FILE_RECORDS, ownerIn, parseFileRecord, parsePendingRecord, PENDING_RECORDS, RUN_DIR_MARK } from "./ownership";
 
@@ -62,6 +64,10 @@ export async function sweep(project: string, stack: string, x: Executor = local)
     if (!r?.owner.startsWith(prefix)) continue;
     await x.removeFile(r.path, "/run").catch(() => undefined);
     await x.removeFile(`${FILE_RECORDS}/${f}`, "/run/netns-lab");
+  }
+  // Nodes' own filesystem views (kinds/nodefs.ts), by the marker in their directory.
+  for (const ns of await x.listDir(nodefs.FS_ROOT).catch(() => [] as string[])) {
+    if (ownerIn(await nodefs.markerOf(x, ns))?.startsWith(prefix)) await nodefs.remove(x, ns).catch(() => undefined);
   }
   await removeTree(x, `/run/netns-lab/${project}/${stack}`, prefix);
   return report;

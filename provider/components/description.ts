@@ -73,6 +73,8 @@ export interface LabDescription {
     processes?: ProcessInfo[];
     /** The machine it lives on (absent: this one). */
     machine?: MachineInfo;
+    /** It has a filesystem view of its own (NodeFilesystem): what runs in it enters that too. */
+    filesystem?: boolean;
   }>;
   /** Its cables. */
   links: Array<{

@@ -218,7 +218,7 @@ export class Lab extends pulumi.ComponentResource {
       name: this.name,
       ...(this.unreachable.length ? { expectUnreachable: this.unreachable } : {}),
       nodes: this.nodes.map((n) => ({
-        name: n.name, role: n.role, namespace: n.nsName, interfaces: n.interfaces, ...(n.machine ? { machine: n.machine } : {}),
+        name: n.name, role: n.role, namespace: n.nsName, interfaces: n.interfaces, ...(n.machine ? { machine: n.machine } : {}), ...(n.filesystem ? { filesystem: true } : {}),
         ...(n.natRules.length ? { nat: n.natRules } : {}), ...(n.processes.length ? { processes: n.processes } : {}),
       })),
       links: this.links.map((l) => ({

@@ -1,6 +1,6 @@
 /** A lab's nodes: each a network namespace, with its routes, NAT, loopback addresses and hosts file. */
 import * as pulumi from "@pulumi/pulumi";
-import { Bridge, File, HostsFile, IpAddress, IpForwarding, Nat, NetNamespace, Process, ProcessArgs, RouteSpec, RouteTable } from "../resources";
+import { Bridge, File, HostsFile, IpAddress, IpForwarding, Nat, NetNamespace, NodeFilesystem, Process, ProcessArgs, RouteSpec, RouteTable } from "../resources";
 import { addressesOf, InterfaceInfo, MachineInfo, machineSpec, NatInfo, ProcessInfo, Role } from "./description";
 import { programStack } from "../shim";
 import type { Machine } from "../machine";
@@ -40,6 +40,29 @@ export interface NodeOptions {
   namespace?: string;
   /** The machine the node lives on (`lab.machine(…)`); default: this one. */
   machine?: MachineInfo;
+  /**
+   * A filesystem view of its own, as a container has (a NodeFilesystem): its own /etc, /root, /var
+   * (copy-on-write over this machine's), an empty /tmp and /run; `binds` show files or directories
+   * of this machine at paths of the node's (containerlab's `host:path[:ro]`). What the node runs
+   * (`run()`, `netns-lab exec`) sees that view; this machine's files are never written.
+   */
+  filesystem?: true | NodeFilesystemOptions;
+}
+
+/** A node's own filesystem view: what of this machine it sees at paths of its own. */
+export interface NodeFilesystemOptions {
+  /** Files or directories of this machine the node sees at paths of its own. */
+  binds?: FilesystemBind[];
+}
+
+/** One bind of a node's filesystem view (containerlab's `host:path[:ro]`). */
+export interface FilesystemBind {
+  /** The file or directory on this machine (absolute). */
+  source: string;
+  /** Where the node sees it (absolute). */
+  target: string;
+  /** Read-only in the node. */
+  readOnly?: boolean;
 }
 
 /**
@@ -75,6 +98,8 @@ export class LabNode extends pulumi.ComponentResource {
   private routeTable?: RouteTable;
   /** The machine it lives on (undefined: this one). */
   readonly machine?: MachineInfo;
+  /** Its own filesystem view (NodeFilesystem), if it has one. */
+  readonly filesystem?: NodeFilesystem;
   /** Spread into the inputs of every resource of this node: `{ machine }`, or nothing on this machine. */
   get on(): OnMachine {
     return onMachine(this.machine);
@@ -103,6 +128,10 @@ export class LabNode extends pulumi.ComponentResource {
     this.nsName = opts.namespace ?? name;
     this.machine = opts.machine;
     this.namespace = new NetNamespace(name, { name: this.nsName, ...this.on }, { parent: this });
+    if (opts.filesystem) {
+      const binds = opts.filesystem === true ? [] : (opts.filesystem.binds ?? []);
+      this.filesystem = new NodeFilesystem(`${name}-fs`, { namespace: this.namespace.name, binds, ...this.on }, { parent: this });
+    }
     const entries = lab.hostEntries();
     if (entries) {
       // Every node's names, known once the whole lab is declared.
@@ -151,7 +180,7 @@ export class LabNode extends pulumi.ComponentResource {
     // Its files are written before it starts: they are its own, whether or not its command names them.
     const p = new Process(
       `${this.name}-${name}`,
-      { ...rest, namespace: this.namespace.name, command, hostname: hostname === true ? this.name : hostname, ...(afterNames.length ? { after: afterNames } : {}), ...this.on },
+      { ...(this.filesystem ? { filesystem: true } : {}), ...rest, namespace: this.namespace.name, command, hostname: hostname === true ? this.name : hostname, ...(afterNames.length ? { after: afterNames } : {}), ...this.on },
       { parent: this, ...resourceOptions, dependsOn: [...made, ...[resourceOptions.dependsOn ?? []].flat()] as pulumi.Input<pulumi.Resource>[] },
     );
     this.runs.set(name, p);

@@ -13,6 +13,7 @@
 import { z } from "zod";
 import { baseEnv } from "../kernel/env";
 import * as netns from "../kernel/netns";
+import * as nodefs from "../kernel/nodefs";
 import { argument, environment, nsname } from "./fields";
 import { Ctx, defineKind, InputsOf, noNamespace, Props, same } from "./kind";
 import { Need, pathsIn } from "../needs";
@@ -31,6 +32,8 @@ const inputs = {
   environment: environment.optional(),
   /** Any values: when they change, the Command is replaced (delete, then create again). */
   triggers: z.array(z.unknown()).optional(),
+  /** Run in the node's own filesystem view (a NodeFilesystem of the namespace) instead of the host's. */
+  filesystem: z.boolean().optional(),
 };
 type I = InputsOf<typeof inputs>;
 
@@ -40,7 +43,8 @@ async function runLine(c: Ctx, i: I, line: string[], phase: string): Promise<{ s
   const env = Object.entries({ ...baseEnv(), ...(i.environment ?? {}) }).map(([k, v]) => `${k}=${v}`);
   let stderr = "";
   // env -i: exactly that environment, not the provider's. A failure's message quotes its output.
-  const stdout = await c.x.run("ip", ["netns", "exec", i.namespace, "env", "-i", ...env, ...line], {
+  const [file, ...args] = i.filesystem ? nodefs.enterNode(i.namespace) : ["ip", "netns", "exec", i.namespace];
+  const stdout = await c.x.run(file, [...args, "env", "-i", ...env, ...line], {
     doing: `${phase} command \`${line.join(" ")}\` in ${i.namespace}`,
     onStderr: (t) => (stderr = t),
   });
@@ -55,7 +59,7 @@ export const command = defineKind({
     /** What it printed on its standard error (kept only when it succeeded: a failure's is in the error). */
     stderr: z.string(),
   },
-  replaceOn: ["namespace", "triggers"],
+  replaceOn: ["namespace", "triggers", "filesystem"],
   inPlace: ["create", "update", "delete", "environment"],
   // Without an update line, a new create line or environment is a new Command.
   alsoReplace: (olds: Props, news: Props) => (news.update ? [] : (["create", "environment"] as const).filter((k) => !same(olds[k], news[k]))),

@@ -10,6 +10,7 @@ import { baseEnv } from "../kernel/env";
 import * as netns from "../kernel/netns";
 import * as proc from "../kernel/proc";
 import { netnsPath } from "../kernel/ip";
+import * as nodefs from "../kernel/nodefs";
 import { createHash } from "crypto";
 import { absolutePath, argument, environment, hostname, nsname } from "./fields";
 import { Ctx, defineKind, InputsOf, noNamespace, Props } from "./kind";
@@ -47,6 +48,8 @@ const inputs = {
    * mounts stay inside). The pid recorded is the program's as seen from outside.
    */
   isolate: z.array(z.enum(["pid", "ipc", "mount"])).refine((l) => new Set(l).size === l.length, "isolate lists each namespace once").optional(),
+  /** It runs in the node's own filesystem view (a NodeFilesystem of the namespace): its /etc, /run, /tmp … instead of the host's. */
+  filesystem: z.boolean().optional(),
   /** A directory it needs (e.g. /run/bird): made before it starts, marked ours, removed with it. */
   runDir: absolutePath.refine((d) => d.split("/").filter(Boolean).length >= 2, "runDir must be at least two levels deep (it is removed with all it holds)").optional(),
 };
@@ -129,7 +132,8 @@ export function programOf(owned: Array<{ pid: number; startTime: number; ppid?: 
 
 /** Starts the program; it must still be running a second later. */
 async function start(c: Ctx, i: I, undo: Array<() => Promise<unknown>>): Promise<Props> {
-  const args = [`--net=${netnsPath(i.namespace)}`];
+  // In the node's own filesystem view, its directory is the node's (nsenter --wd), not the host's.
+  const args = i.filesystem ? nodefs.enterNode(i.namespace, i.cwd).slice(1, -1) : [`--net=${netnsPath(i.namespace)}`];
   await makeRunDir(c, i, undo);
   if (i.hostname) {
     await removeUts(c, i); // one a dead predecessor left mounted
@@ -141,7 +145,7 @@ async function start(c: Ctx, i: I, undo: Array<() => Promise<unknown>>): Promise
   }
   undo.push(() => c.x.removeFile(logOf(i), "/run")); // a failed start says what its log said, and leaves none
   const env = { ...baseEnv(), ...(i.env ?? {}), [proc.MARKER_ENV]: i.owner };
-  const started = await c.x.start("nsenter", [...args, "--", ...isolation(i), ...i.command], { env, cwd: i.cwd, logFile: logOf(i) });
+  const started = await c.x.start("nsenter", [...args, "--", ...isolation(i), ...i.command], { env, cwd: i.filesystem ? undefined : i.cwd, logFile: logOf(i) });
   undo.push(() => proc.stop(c.x, started, 0, i.owner, 1000));
   // In a PID namespace the program is unshare's child (PID 1 inside): its pid, as seen from here.
   const pid = i.isolate?.includes("pid") ? await childOf(c, started, i) : started;
@@ -160,14 +164,16 @@ export const processKind = defineKind({
   inputs,
   // (logFile is an input; its output is the path used, the default when unset.)
   outputs: { pid: z.number(), startTime: z.number() },
-  replaceOn: ["namespace", "command", "cwd", "env", "hostname", "logFile", "runDir", "isolate"],
+  replaceOn: ["namespace", "command", "cwd", "env", "hostname", "logFile", "runDir", "isolate", "filesystem"],
   inPlace: ["stopTimeout", "after"],
   // Unset, the log file is the default path, which the state records as an output.
   same: { logFile: (a, b, olds) => (a ?? logOf(olds as I)) === (b ?? logOf(olds as I)) },
-  refine: (i) =>
-    i.command[0].includes("/") && !i.command[0].startsWith("/") && !i.cwd
+  refine: (i) => [
+    ...(i.command[0].includes("/") && !i.command[0].startsWith("/") && !i.cwd
       ? [{ property: "command", reason: `command: "${i.command[0]}" is a relative path: give cwd, or an absolute path` }]
-      : [],
+      : []),
+    ...(i.filesystem && i.runDir ? [{ property: "runDir", reason: "runDir: a process in the node's own filesystem has the node's own /run (empty, and gone with the node): leave runDir out" }] : []),
+  ],
   // No namespace guard: a process outlives a namespace deleted by hand, and must still be ended.
   namespaces: () => [],
   title: (i) => `process ${i.command[0]}`,

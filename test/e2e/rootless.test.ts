@@ -218,6 +218,57 @@ d("labs without root: an ordinary user's sandbox", () => {
     }
   });
 
+  test("#31 item 2: nodes with filesystems of their own in the sandbox: two FRR routers as containers (their own /etc/frr, /run/frr; frr.conf bound read-only), OSPF through vtysh in the node, no change, destroy leaves no mount namespace; the host untouched", async () => {
+    const dir = path.join(u.home, "fslab");
+    const p = `nltg${Math.random().toString(36).slice(2, 5)}-`;
+    ok(["mkdir", "-p", path.join(dir, "node_modules")]);
+    // node_modules as npm install would leave them: netns-lab linked, its dependencies beside it.
+    ok(["sh", "-c", 'for e in "$1"/node_modules/*; do ln -s "$e" "$2/node_modules/"; done; ln -s "$1" "$2/node_modules/netns-lab"', "sh", u.clone, dir]);
+    const conf = (r: string, addr: string, id: string) => [`hostname ${r}`, "interface eth0", ` ip address ${addr}`, " ip ospf area 0", " ip ospf network point-to-point", "router ospf", ` ospf router-id ${id}`, ""].join("\n");
+    const daemon = (r: string, d0: string, after?: string) =>
+      `new Process("${r}-${d0}", { namespace: P + "${r}", filesystem: true, command: ["/usr/lib/frr/${d0}", "-f", "/etc/frr/frr.conf", "-u", "frr", "-g", "frr", "-A", "127.0.0.1"]${after ? `, after: ["${r}-${after}"]` : ""} });`;
+    const files: Record<string, string> = {
+      "Pulumi.yaml": "name: fslab\nruntime: nodejs\nmain: index.ts\n",
+      "package.json": JSON.stringify({ name: "fslab", private: true }),
+      "r1.conf": conf("r1", "10.85.0.1/30", "1.1.1.1"),
+      "r2.conf": conf("r2", "10.85.0.2/30", "2.2.2.2"),
+      "index.ts": [
+        `import { NetNamespace, NodeFilesystem, Process, VethLink } from "netns-lab";`,
+        `const P = "${p}";`,
+        ...["r1", "r2"].flatMap((r) => [daemon(r, "ospfd", "zebra"), daemon(r, "zebra")]),
+        ...["r1", "r2"].map((r) => `new NodeFilesystem("${r}-fs", { namespace: P + "${r}", binds: [{ source: __dirname + "/${r}.conf", target: "/etc/frr/frr.conf", readOnly: true }] });`),
+        `new VethLink("cable", { name: "eth0", namespace: P + "r1", peerName: "eth0", peerNamespace: P + "r2" });`,
+        `for (const r of ["r1", "r2"]) new NetNamespace(r, { name: P + r });`,
+      ].join("\n"),
+    };
+    for (const [f, text] of Object.entries(files)) ok(["tee", path.join(dir, f)], { input: text });
+    const stack = "fs";
+    ok(["bin/pulumi", "stack", "init", stack, "--cwd", dir]);
+    up.push([dir, undefined]);
+    const frrHost = () => spawnSync("sha256sum", ["--", ...fs.readdirSync("/etc/frr").map((f) => `/etc/frr/${f}`)], { encoding: "utf8" }).stdout;
+    const hostFrr = frrHost();
+    try {
+      ok(["bin/pulumi", "up", "--yes", "--skip-preview", "--cwd", dir]);
+      expect(inSandbox()).toEqual([`${p}r1`, `${p}r2`]);
+      let neighbours = "";
+      for (let i = 0; i < 60 && !/Full/.test(neighbours); i++) {
+        if (i) await new Promise((r) => setTimeout(r, 1000));
+        neighbours = u.run(["bin/netns-lab", "exec", `${p}r1`, "--cwd", dir, "--", "vtysh", "-c", "show ip ospf neighbor"]).stdout;
+      }
+      expect(neighbours).toMatch(/2\.2\.2\.2\s+\d+\s+Full/);
+      // The node's own FRR config directory: the bound frr.conf and FRR's vtysh.conf, not the host's files.
+      expect(ok(["bin/netns-lab", "exec", `${p}r2`, "--cwd", dir, "--", "ls", "/etc/frr"]).split("\n").filter(Boolean).sort()).toEqual(["frr.conf", "vtysh.conf"]);
+      ok(["bin/pulumi", "preview", "--expect-no-changes", "--cwd", dir]);
+      ok(["bin/pulumi", "destroy", "--yes", "--skip-preview", "--cwd", dir]);
+      expect(inSandbox()).toEqual([]);
+      expect(inSandboxRun(["sh", "-c", "ls -A /run/netns-lab/fs 2>/dev/null; grep -c netns-lab/fs /proc/self/mountinfo"]).stdout.trim()).toBe("0");
+      expect(host()).toEqual(before);
+      expect(frrHost()).toBe(hostFrr);
+    } finally {
+      spawnSync("pkill", ["-KILL", "-f", "^/usr/lib/frr/(zebra|ospfd) -f /etc/frr/frr.conf -u frr -g frr -A 127.0.0.1$"]); // only this test's (afterEach destroys the rest)
+    }
+  });
+
   test("a user's own program with one of every kind, raw (test/programs/inside): up, a ping across its NAT, no change, destroy", () => {
     const dir = path.join(u.home, "inside");
     ok(["mkdir", "-p", dir]);

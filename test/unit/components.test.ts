@@ -240,3 +240,21 @@ test("node.run takes `after`: ospfd after zebra, as a need the engine orders by;
   expect(byName("r1-ospfd").dependencies).toContain(byName("r1-zebra").urn);
   expect(byName("r1-zebra").dependencies).not.toContain(byName("r1-ospfd").urn);
 });
+
+test("#31 item 2: a node with `filesystem` gets a NodeFilesystem (its binds), its programs run in it, the description says so; a node without gets none", async () => {
+  registered.length = 0;
+  const { Lab } = await import("../../provider");
+  const lab = new Lab("fsl", { hosts: false, namespacePrefix: "fsl-" });
+  const r = lab.router("r1", { filesystem: { binds: [{ source: "/srv/lab/r1.conf", target: "/etc/frr/frr.conf", readOnly: true }] } });
+  const h = lab.host("h1");
+  r.run("zebra", ["/usr/lib/frr/zebra"]);
+  h.run("web", ["python3", "-m", "http.server"]);
+  await settled("h1-web");
+  expect(byName("r1-fs", "NodeFilesystem").inputs).toMatchObject({ namespace: "fsl-r1", binds: [{ source: "/srv/lab/r1.conf", target: "/etc/frr/frr.conf", readOnly: true }] });
+  expect(byName("r1-zebra").inputs.filesystem).toBe(true);
+  expect(byName("h1-web").inputs.filesystem).toBeUndefined();
+  expect(registered.filter((x) => x.type.endsWith(":NodeFilesystem")).map((x) => x.name)).toEqual(["r1-fs"]);
+  const d = lab.describe();
+  expect(d.nodes.find((n) => n.name === "r1")!.filesystem).toBe(true);
+  expect(d.nodes.find((n) => n.name === "h1")!.filesystem).toBeUndefined();
+});

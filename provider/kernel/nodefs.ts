@@ -1,0 +1,148 @@
+/**
+ * A node's own filesystem view: a persistent mount namespace, entered with the node's network
+ * namespace, in which the paths a container has to itself are the node's own. Kept by a bind mount
+ * of the namespace at /run/netns-lab/fs/<namespace>/mnt (as `ip netns` keeps network namespaces).
+ *
+ * Inside it, made in this order (each an argument array; binds are staged first, while the
+ * host's paths are still visible):
+ *   /sys        a sysfs of the node's network namespace (its interfaces, as `ip netns exec` gives)
+ *   /etc, /var  copy-on-write overlays of the host's: the node reads the host's files and writes its
+ *               own (upper directories under /run/netns-lab/fs/<namespace>/); the host's are never written
+ *   /tmp, /root empty (tmpfs), as a container's
+ *   /etc/frr    empty (a tmpfs, FRR's user's where there is one) but for a vtysh.conf saying
+ *               `service integrated-vtysh-config`, as FRR's image has: the node's FRR reads only its own
+ *               (the host's /etc/frr is FRR's user's, which a sandbox cannot read)
+ *   binds       containerlab's `host:path[:ro]`: the host's file or directory at `path`
+ *   /run        empty (a tmpfs), with /run/frr for FRR's user
+ * What runs in the node enters both namespaces: `nsenter --net=… --mount=… --`.
+ */
+import { Executor } from "./exec";
+import { netnsPath } from "./ip";
+
+export const FS_ROOT = "/run/netns-lab/fs";
+/** The node's directory: its marker (`owner`), the namespace's bind (`mnt`), the overlays' upper and work directories. */
+export const fsDir = (ns: string): string => `${FS_ROOT}/${ns}`;
+/** The file the node's mount namespace is bound to. */
+export const mountPath = (ns: string): string => `${fsDir(ns)}/mnt`;
+
+/** The host's directories the node sees copy-on-write. */
+export const OVERLAID = ["/etc", "/var"] as const;
+/** The directories the node has empty, of its own (besides /run, made last, and /etc/frr). */
+export const EMPTY: ReadonlyArray<[string, string]> = [["/tmp", "1777"], ["/root", "0700"]];
+
+export interface Bind {
+  /** The file or directory on the host (absolute). */
+  source: string;
+  /** Where the node sees it (absolute). */
+  target: string;
+  readOnly?: boolean;
+}
+
+/** The argument array that runs a command in the node: its network namespace and its filesystem view. */
+export function enterNode(ns: string, cwd?: string): string[] {
+  return ["nsenter", `--net=${netnsPath(ns)}`, `--mount=${mountPath(ns)}`, ...(cwd ? [`--wd=${cwd}`] : []), "--"];
+}
+
+/** Why a bind cannot be honoured (pure), or undefined. */
+export function bindProblem(b: Bind): string | undefined {
+  const t = b.target.replace(/\/+$/, "") || "/";
+  if (t === "/" || OVERLAID.includes(t as (typeof OVERLAID)[number]) || t === "/run" || t === "/sys" || t === "/proc") return `bind target ${b.target} is the node's whole ${t}: bind a file or a directory inside it`;
+  if (t.startsWith("/run/") || t.startsWith("/var/run/")) return `bind target ${b.target} is under /run, which is the node's own and empty: bind it elsewhere`;
+  if (t.startsWith("/proc/") || t.startsWith("/sys/") || t.startsWith("/dev/")) return `bind target ${b.target} is under ${t.split("/")[1] ? "/" + t.split("/")[1] : t}, which netns-lab does not bind into`;
+  return undefined;
+}
+
+/**
+ * The mount that holds `path` (the longest mount point above it) is shared: a mount namespace
+ * bound under it would propagate into itself (the kernel refuses). Pure: from /proc/self/mountinfo.
+ */
+export function underSharedMount(mountinfo: string, path: string): boolean {
+  let best = "";
+  let shared = false;
+  for (const l of mountinfo.split("\n").filter(Boolean)) {
+    const [fields] = l.split(" - ");
+    const at = fields.split(" ")[4];
+    const inside = at === "/" || path === at || path.startsWith(at + "/");
+    if (inside && at.length >= best.length) [best, shared] = [at, / shared:\d+/.test(fields)];
+  }
+  return shared;
+}
+
+/**
+ * Where FS_ROOT is under a shared mount (a host with systemd: / is shared), it is made a private
+ * mount of its own, once, as `ip netns` makes /run/netns a mount (and leaves it so). Elsewhere (this
+ * machine's /, the sandbox's /run) nothing is mounted.
+ */
+async function privateRoot(x: Executor): Promise<void> {
+  await x.run("mkdir", ["-p", FS_ROOT]);
+  if (!underSharedMount((await x.readFile("/proc/self/mountinfo")) ?? "", `${FS_ROOT}/x`)) return;
+  const mounted = ((await x.readFile("/proc/self/mountinfo")) ?? "").split("\n").some((l) => l.split(" ")[4] === FS_ROOT);
+  if (!mounted) await x.run("mount", ["--bind", FS_ROOT, FS_ROOT], { doing: `make ${FS_ROOT} a mount of its own` });
+  await x.run("mount", ["--make-private", FS_ROOT], { doing: `make ${FS_ROOT} private` });
+}
+
+/** Whether the node's mount namespace is there (its file is a bind of one, not a plain file). */
+export async function exists(x: Executor, ns: string): Promise<boolean> {
+  const [file, dir] = [await x.stat(mountPath(ns)), await x.stat(fsDir(ns))];
+  return !!file && !!dir && file.dev !== dir.dev;
+}
+
+/** The marker written in the node's directory, if any. */
+export async function markerOf(x: Executor, ns: string): Promise<string | undefined> {
+  return (await x.readFile(`${fsDir(ns)}/owner`).catch(() => undefined))?.trim() || undefined;
+}
+
+/** Makes the node's filesystem view; `undo` gets its removal first (a half-made one is removed). */
+export async function make(x: Executor, ns: string, mark: string, binds: Bind[], undo: Array<() => Promise<unknown>>): Promise<void> {
+  const dir = fsDir(ns);
+  await privateRoot(x);
+  await x.run("mkdir", ["-p", dir], { doing: `make ${dir}` });
+  undo.push(() => remove(x, ns));
+  await x.writeFile(`${dir}/owner`, `${mark}\n`, 0o644);
+  const parts = OVERLAID.map((d) => d.slice(1));
+  await x.run("mkdir", ["-p", "--", ...parts.flatMap((p) => [`${dir}/${p}/upper`, `${dir}/${p}/work`]), `${dir}/stage`]);
+  await x.writeFile(mountPath(ns), "");
+  await x.run("unshare", [`--mount=${mountPath(ns)}`, "--propagation", "private", "true"], { doing: `make the mount namespace of ${ns}` });
+  const inNode = (file: string, args: string[], doing: string) => x.run(enterNode(ns)[0], [...enterNode(ns).slice(1), file, ...args], { doing: `${doing} (node ${ns})` });
+  await inNode("mount", ["-t", "sysfs", "netns-lab-sys", "/sys"], "mount /sys");
+  // Staged while the host's paths are still visible: a source under /tmp, /root or /var is the host's.
+  const staged: Array<Bind & { at: string; isDir: boolean }> = [];
+  for (const [n, b] of binds.entries()) {
+    const info = await x.stat(b.source);
+    if (!info) throw new Error(`cannot bind ${b.source} into node ${ns} at ${b.target}: ${b.source} does not exist`);
+    const at = `${dir}/stage/${n}`;
+    await (info.isDirectory ? x.run("mkdir", ["-p", at]) : x.writeFile(at, ""));
+    await inNode("mount", ["--bind", b.source, at], `stage the bind of ${b.source}`);
+    staged.push({ ...b, at, isDir: info.isDirectory });
+  }
+  for (const [d, p] of OVERLAID.map((d) => [d, d.slice(1)] as const)) {
+    await inNode("mount", ["-t", "overlay", "-o", `lowerdir=${d},upperdir=${dir}/${p}/upper,workdir=${dir}/${p}/work`, `netns-lab-${p}`, d], `mount its own ${d}`);
+  }
+  for (const [d, mode] of EMPTY) await inNode("mount", ["-t", "tmpfs", "-o", `mode=${mode}`, `netns-lab-${d.slice(1)}`, d], `mount its own ${d}`);
+  await inNode("mkdir", ["-p", "/etc/frr"], "make /etc/frr");
+  await inNode("mount", ["-t", "tmpfs", "-o", "mode=0775", "netns-lab-frr", "/etc/frr"], "mount its own /etc/frr");
+  await x.writeFile(`${dir}/stage/vtysh.conf`, "service integrated-vtysh-config\n", 0o644);
+  await inNode("cp", [`${dir}/stage/vtysh.conf`, "/etc/frr/vtysh.conf"], "write /etc/frr/vtysh.conf");
+  await inNode("chown", ["-R", "frr:frr", "/etc/frr"], "give /etc/frr to FRR's user").catch(() => undefined); // no such user, or not mapped
+  for (const b of staged) {
+    const parent = b.target.slice(0, b.target.lastIndexOf("/")) || "/";
+    await inNode("mkdir", ["-p", "--", b.isDir ? b.target : parent], `make ${b.target}`);
+    if (!b.isDir) await inNode("touch", ["--", b.target], `make ${b.target}`);
+    await inNode("mount", ["--move", b.at, b.target], `bind ${b.source} at ${b.target}`);
+    if (b.readOnly) await inNode("mount", ["-o", "remount,bind,ro", b.target], `make ${b.target} read-only`);
+  }
+  await inNode("mount", ["-t", "tmpfs", "-o", "mode=0755", "netns-lab-run", "/run"], "mount its own /run");
+  await inNode("mkdir", ["-p", "/run/frr"], "make /run/frr");
+  await inNode("chown", ["frr:frr", "/run/frr"], "give /run/frr to FRR's user").catch(() => undefined); // no such user, or not mapped: FRR cannot run here anyway
+}
+
+/** Removes the node's filesystem view: the namespace's bind (it ends with the last process in it), then its directory. */
+export async function remove(x: Executor, ns: string): Promise<void> {
+  const dir = fsDir(ns);
+  if (await x.stat(mountPath(ns))) {
+    if (await exists(x, ns)) await x.run("umount", [mountPath(ns)], { doing: `release the mount namespace of ${ns}` });
+  }
+  // Staged binds a failed create left (mounts in the host's view are never under it: the staging was inside the node).
+  if (await x.stat(dir)) await x.run("rm", ["-rf", "--one-file-system", "--", dir], { doing: `remove ${dir}` });
+  await x.run("rmdir", [FS_ROOT]).catch(() => undefined); // the last node's: gone (another node's, or a mount point: stays)
+}

@@ -1,0 +1,163 @@
+// Issue 31, item 2: a node with a filesystem of its own (NodeFilesystem), against real namespaces:
+// what runs in it (a Command, a Process, netns-lab exec) writes its own /etc, /root, /tmp, /var,
+// /run and sees its binds; the host's files are never written; delete leaves no mount and no file.
+import { execFileSync, spawnSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { kinds as registry } from "../../provider/runtime";
+import { Props, Provider } from "../../provider/kinds/kind";
+import { fsDir, mountPath, underSharedMount } from "../../provider/kernel/nodefs";
+import { inNode } from "../../cli/there";
+import { removeNamespaces, uniquePrefix } from "../support/names";
+
+const kinds = registry as unknown as Record<string, Provider>;
+const owner = "itest/fs/res";
+let p: string;
+let work: string;
+const made: Array<[string, { id: string; outs: Props }]> = [];
+beforeEach(() => {
+  p = uniquePrefix();
+  work = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-nodefs-"));
+});
+afterEach(async () => {
+  for (const [kind, r] of made.splice(0).reverse()) await kinds[kind].delete(r.id, r.outs).catch(() => undefined);
+  removeNamespaces(p);
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+async function check(kind: string, news: Props) {
+  return kinds[kind].check({}, { owner, ...news });
+}
+async function make(kind: string, news: Props) {
+  const r = await check(kind, news);
+  expect(r.failures).toEqual([]);
+  const out = await kinds[kind].create(r.inputs);
+  made.push([kind, out]);
+  return out;
+}
+
+/** A digest of what a host path holds (every file's path and content, links as links), or "absent". */
+function digest(p0: string): string {
+  if (!fs.existsSync(p0)) return "absent";
+  const h = crypto.createHash("sha256");
+  const walk = (p1: string) => {
+    const st = fs.lstatSync(p1);
+    h.update(p1 + "\0" + st.mode + "\0");
+    if (st.isSymbolicLink()) h.update(fs.readlinkSync(p1));
+    else if (st.isFile()) h.update(fs.readFileSync(p1));
+    else if (st.isDirectory()) for (const e of fs.readdirSync(p1).sort()) walk(path.join(p1, e));
+  };
+  walk(p0);
+  return h.digest("hex");
+}
+const HOST_PATHS = ["/etc/frr", "/root/.bash_profile", "/tmp/config", "/etc/config", "/var/log/frr/netns-lab-fs-test.log"];
+
+describe("#31 item 2: a node with a filesystem of its own", () => {
+  test("its own /etc, /root, /tmp, /var and /run, its binds (one read-only), its /sys; a Command, a Process and netns-lab exec see it; the host's files untouched; delete leaves nothing", async () => {
+    const before = HOST_PATHS.map(digest);
+    const ns = (await make("NetNamespace", { name: `${p}r1`, owner: `${owner}-ns` })).id;
+    fs.writeFileSync(path.join(work, "daemons"), "zebra=yes\nospfd=yes\n");
+    fs.mkdirSync(path.join(work, "config"));
+    fs.writeFileSync(path.join(work, "config", "01-initial.sh"), "echo initial\n");
+    const nfs = await make("NodeFilesystem", {
+      namespace: ns,
+      binds: [
+        { source: path.join(work, "daemons"), target: "/etc/frr/daemons", readOnly: true },
+        { source: path.join(work, "config"), target: "/etc/config" },
+      ],
+    });
+    expect(nfs.outs.mountNamespace).toBe(mountPath(ns));
+    // As netlab's initial script writes: /root, /etc/frr, /var/log/frr, /tmp/config.
+    const script = [
+      "echo node > /root/.bash_profile",
+      "echo 'service integrated-vtysh-config' > /etc/frr/vtysh.conf",
+      "mkdir -p /var/log/frr && echo log > /var/log/frr/netns-lab-fs-test.log",
+      "echo hostname r1 > /tmp/config",
+      "cat /etc/frr/daemons /etc/config/01-initial.sh",
+      "ls /sys/class/net",
+      "echo written > /etc/config/out",
+      "ls -A /run",
+    ].join(" && ");
+    const cmd = await make("Command", { namespace: ns, create: ["sh", "-c", script], filesystem: true, owner: `${owner}-cmd` });
+    expect(cmd.outs.stdout).toBe(["zebra=yes", "ospfd=yes", "echo initial", "lo", "frr"].join("\n"));
+    // A bind that is not read-only writes through to the host's directory (as containerlab's does).
+    expect(fs.readFileSync(path.join(work, "config", "out"), "utf8")).toBe("written\n");
+    // The read-only bind is read-only in the node.
+    const ro = await check("Command", { namespace: ns, create: ["sh", "-c", "echo x > /etc/frr/daemons"], filesystem: true, owner: `${owner}-ro` });
+    await expect(kinds.Command.create(ro.inputs)).rejects.toThrow(/Read-only file system/);
+    // A Process in it: the same mount namespace as the node's; it reads what the Command wrote.
+    const proc = await make("Process", { namespace: ns, command: ["sh", "-c", "cat /tmp/config /root/.bash_profile; exec sleep 600"], filesystem: true, owner: `${owner}-proc` });
+    const inTheNode = execFileSync("nsenter", [`--mount=${mountPath(ns)}`, "readlink", "/proc/self/ns/mnt"], { encoding: "utf8" }).trim();
+    expect(fs.readlinkSync(`/proc/${proc.outs.pid}/ns/mnt`)).toBe(inTheNode);
+    expect(fs.readlinkSync(`/proc/${proc.outs.pid}/ns/mnt`)).not.toBe(fs.readlinkSync("/proc/self/ns/mnt"));
+    expect(fs.readFileSync(proc.outs.logFile as string, "utf8")).toBe("hostname r1\nnode\n");
+    // netns-lab exec: the same view.
+    const [file, args] = inNode({ name: "r1", role: "router", namespace: ns, interfaces: [], filesystem: true }, ["cat", "/etc/frr/vtysh.conf"]);
+    expect(spawnSync(file, args, { encoding: "utf8" }).stdout).toBe("service integrated-vtysh-config\n");
+    // The host's files were never written.
+    expect(HOST_PATHS.map(digest)).toEqual(before);
+    // read finds it; delete (processes first, as the engine orders) leaves no mount and no directory.
+    expect((await kinds.NodeFilesystem.read(nfs.id, nfs.outs)).props).toMatchObject({ mountNamespace: mountPath(ns) });
+    for (const [kind, r] of made.splice(1).reverse()) await kinds[kind].delete(r.id, r.outs);
+    expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(fsDir(ns));
+    expect(fs.existsSync(fsDir(ns))).toBe(false);
+    expect((await kinds.NodeFilesystem.read(nfs.id, nfs.outs)).props).toBeUndefined();
+    await kinds.NodeFilesystem.delete(nfs.id, nfs.outs); // idempotent
+    expect(HOST_PATHS.map(digest)).toEqual(before);
+  });
+
+  test("a bind whose source is missing fails the create and leaves nothing (rolled back)", async () => {
+    const ns = (await make("NetNamespace", { name: `${p}r2`, owner: `${owner}-ns2` })).id;
+    const r = await check("NodeFilesystem", { namespace: ns, binds: [{ source: path.join(work, "nope"), target: "/etc/frr/frr.conf" }] });
+    await expect(kinds.NodeFilesystem.create(r.inputs)).rejects.toThrow(/cannot bind .*nope into node .* at \/etc\/frr\/frr.conf: .*nope does not exist \(nothing was left behind/);
+    expect(fs.existsSync(fsDir(ns))).toBe(false);
+    expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(fsDir(ns));
+  });
+
+  test("one a killed run left is removed by the sweep of its stack (by its marker), another stack's is not", async () => {
+    const { sweep } = await import("../../provider/sweep");
+    const ns = (await make("NetNamespace", { name: `${p}r3`, owner: `${owner}-ns3` })).id;
+    const other = (await make("NetNamespace", { name: `${p}r4`, owner: "itest/other/ns4" })).id;
+    await make("NodeFilesystem", { namespace: ns });
+    await make("NodeFilesystem", { namespace: other, owner: "itest/other/fs4" });
+    await sweep("itest", "fs");
+    expect(fs.existsSync(fsDir(ns))).toBe(false);
+    expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(fsDir(ns));
+    expect(fs.existsSync(mountPath(other))).toBe(true);
+  });
+
+  test("a node whose namespace is not there: a clear error, nothing made", async () => {
+    const r = await check("NodeFilesystem", { namespace: `${p}none` });
+    await expect(kinds.NodeFilesystem.create(r.inputs)).rejects.toThrow(`network namespace "${p}none" does not exist; declare a NetNamespace named "${p}none"`);
+    expect(fs.existsSync(fsDir(`${p}none`))).toBe(false);
+  });
+});
+
+describe("#31 item 2: bad input to NodeFilesystem, refused by check naming the property", () => {
+  const cases: Array<[string, Props, string]> = [
+    ["a bind under /run (the node's own, empty)", { binds: [{ source: "/srv/x", target: "/run/frr/x" }] }, "binds.0.target: bind target /run/frr/x is under /run, which is the node's own and empty: bind it elsewhere"],
+    ["the whole /etc", { binds: [{ source: "/srv/x", target: "/etc" }] }, "binds.0.target: bind target /etc is the node's whole /etc: bind a file or a directory inside it"],
+    ["a relative source", { binds: [{ source: "x", target: "/etc/x" }] }, "binds.0.source:"],
+    ["an unknown field of a bind", { binds: [{ source: "/srv/x", target: "/etc/x", mode: "ro" }] }, 'binds.0: Unrecognized key: "mode"'],
+    ["one target twice", { binds: [{ source: "/srv/x", target: "/etc/x" }, { source: "/srv/y", target: "/etc/x/" }] }, "binds: /etc/x/ is bound twice"],
+  ];
+  test.each(cases)("%s", async (_what, extra, reason) => {
+    const r = await check("NodeFilesystem", { namespace: "r1", ...extra });
+    expect(r.failures.map((f) => f.reason).join("\n")).toContain(reason);
+  });
+});
+
+describe("#31 item 2: where the node's mount namespace can be bound (pure)", () => {
+  const info = (lines: string[]) => lines.map((l, n) => `${n + 20} 1 0:${n} / ${l} - ext4 /dev/vda rw`).join("\n");
+  const cases: Array<[string, string, boolean]> = [
+    ["/ private (this machine)", info(["/ rw,relatime", "/run/netns rw shared:1"]), false],
+    ["/ shared (systemd)", info(["/ rw shared:1", "/run rw shared:5"]), true],
+    ["/run shared, the root made private", info(["/ rw shared:1", "/run rw shared:5", "/run/netns-lab/fs rw"]), false],
+    ["only /run/netns shared: not above it", info(["/ rw", "/run/netns rw shared:1"]), false],
+  ];
+  test.each(cases)("%s", (_what, mountinfo, shared) => {
+    expect(underSharedMount(mountinfo, "/run/netns-lab/fs/x")).toBe(shared);
+  });
+});
