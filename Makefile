@@ -7,17 +7,18 @@ REPS ?= 3
 PULUMI := bin/pulumi
 JEST := node node_modules/.bin/jest
 
-.PHONY: help deps system-deps npm engine build up preview down test test-unit test-integration test-e2e test-rootless test-reliability test-programs test-conformance bench bench-scale bench-split bench-fixed docs pack sim-machines sim-machines-down clean
+.PHONY: help deps system-deps npm engine netlab build up preview down test test-unit test-integration test-e2e test-rootless test-reliability test-programs test-conformance bench bench-scale bench-split bench-fixed docs pack sim-machines sim-machines-down clean
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
-	@echo "  variables: LAB=curo|curo-nat|chain|ospf|fabric|split|clab (stack to use, default curo); FILE=x.clab.yml (LAB=clab: the containerlab file, default examples/clab/frr-ospf); NETNS_LAB_FAST=1 (fast mode, see README)"
+	@echo "  variables: LAB=curo|curo-nat|chain|ospf|fabric|split|clab|netlab (stack to use, default curo); FILE=x.clab.yml (LAB=clab: the containerlab file, default examples/clab/frr-ospf; LAB=netlab: the netlab topology, default examples/netlab/ospf-triangle.yml); NETNS_LAB_FAST=1 (fast mode, see README)"
 
-system-deps: ## install iproute2, ethtool, iputils-ping, util-linux, procps, libcap2-bin, nftables, tcpdump, bird2, frr, openssh, uidmap, patch (the engine's build) when missing (apt-get, as root; services not started)
+system-deps: ## install iproute2, ethtool, iputils-ping, util-linux, procps, libcap2-bin, nftables, tcpdump, bird2, frr, openssh, uidmap, patch (the engine's build), python3-venv (netlab's) when missing (apt-get, as root; services not started)
 	@missing=""; \
 	for pair in ip:iproute2 ethtool:ethtool ping:iputils-ping nsenter:util-linux unshare:util-linux ipcmk:util-linux ps:procps capsh:libcap2-bin nft:nftables tcpdump:tcpdump bird:bird2 ssh:openssh-client /usr/sbin/sshd:openssh-server newuidmap:uidmap /usr/lib/frr/zebra:frr patch:patch; do \
 	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; \
 	done; \
+	python3 -c 'import venv, ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  norc=""; [ -e /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; norc=1; }; \
@@ -40,13 +41,16 @@ npm: node_modules/.stamp node_modules/netns-lab ## install npm packages (npm ci)
 engine: npm ## build the Pulumi engine (CLI + Node.js language host) from Go modules; cached
 	@engine/build.sh >/dev/null
 
+netlab: system-deps ## install netlab (PyPI networklab, pinned) into a virtual environment of its own; cached beside the engine
+	@netlab/install.sh >/dev/null
+
 build: npm ## type-check everything and compile the library to dist/ (anew: no stale modules)
 	node node_modules/.bin/tsc -p tsconfig.json --noEmit
 	@# Compiled aside and swapped in, so a lab running meanwhile never sees a dist/ half gone.
 	rm -rf dist.new && node node_modules/.bin/tsc -p tsconfig.build.json --outDir dist.new
 	rm -rf dist.old && { [ ! -d dist ] || mv dist dist.old; } && mv dist.new dist && rm -rf dist.old
 
-deps: system-deps npm engine build
+deps: system-deps npm engine netlab build
 
 up: deps ## bring up the lab LAB (default curo; LAB=clab FILE=x.clab.yml: a containerlab file), verify every pair (fabric: 100 at random; waiting up to 60 s for routing to converge), then a ping
 	@$(PULUMI) stack select --create $(LAB) >/dev/null

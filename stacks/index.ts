@@ -1,8 +1,9 @@
 /**
  * The netns-lab project's program: one lab per stack, chosen by the stack's config
  * (Pulumi.<stack>.yaml):
- *   netns-lab:lab     curo | curo-nat | chain | ospf | fabric | split | clab  (default: the stack name if it is one of them)
- *   netns-lab:file    the containerlab topology file (clab; relative to the project; make up LAB=clab FILE=…)
+ *   netns-lab:lab     curo | curo-nat | chain | ospf | fabric | split | clab | netlab  (default: the stack name if it is one of them)
+ *   netns-lab:file    the containerlab topology file (clab) or netlab topology (netlab); relative to the project; make up LAB=clab FILE=…
+ *   netns-lab:device  netlab's -d (netlab): the device of nodes that name none
  *   netns-lab:strict  true (clab): refuse the file if any field cannot be honoured (default: a warning each)
  *   netns-lab:down    ["r1-r2", …] (ospf)            ring links to set down: OSPF reroutes
  *   netns-lab:isolate ["pid", "ipc", "mount"] (ospf)  each BIRD's own namespaces (default all three; [] for none)
@@ -22,7 +23,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { MachineOptions } from "netns-lab";
-import { containerlab } from "netns-lab";
+import { containerlab, netlab } from "netns-lab";
 import { chain } from "./chain";
 import { curo, CuroMode } from "./curo";
 import { curoNat } from "./curo-nat";
@@ -77,8 +78,16 @@ function build() {
       const last = withAddress.filter((n) => n !== from).pop();
       return { lab, from, to: last?.addresses()[0].split("/")[0] ?? "127.0.0.1" };
     }
+    case "netlab": {
+      const file = path.resolve(projectDir(), config.get("file") ?? "examples/netlab/ospf-triangle.yml");
+      const lab = netlab(file, { namespacePrefix: config.get("prefix"), device: config.get("device") });
+      const hosts = lab.nodes.filter((n) => n.role === "host" && n.addresses().length);
+      const from = hosts[0] ?? lab.nodes[0];
+      const last = hosts.filter((n) => n !== from).pop();
+      return { lab, from, to: last?.addresses()[0].split("/")[0] ?? "127.0.0.1" };
+    }
     default:
-      throw new Error(`unknown lab "${labName}": set netns-lab:lab to "curo", "curo-nat", "chain", "ospf", "fabric", "split" or "clab" (bin/pulumi config set lab curo)`);
+      throw new Error(`unknown lab "${labName}": set netns-lab:lab to "curo", "curo-nat", "chain", "ospf", "fabric", "split", "clab" or "netlab" (bin/pulumi config set lab curo)`);
   }
 }
 

@@ -3,3 +3,4 @@ export * from "./link";
 export * from "./node";
 export * from "./description";
 export * from "./containerlab";
+export * from "./netlab";

@@ -63,8 +63,9 @@ export interface Executor {
   privilegeProblem(): Promise<string | null>;
   /**
    * What the objects made through it live in, read without running a command: this boot (root's
-   * kernel), or this boot and the sandbox's holder (a user who is not root); "gone" when the sandbox
-   * does not run. A resource records it; a later `up` that finds another replaces the resource
+   * kernel: the boot id's first 8 hex digits), or this boot and the sandbox's holder (a user who is
+   * not root: 8 hex digits of their hash); "gone" when the sandbox does not run. Short: every
+   * resource's state carries it. A resource records it; a later `up` that finds another replaces the resource
    * (kinds/kind.ts). Absent for remote machines (reading it would need the machine during preview).
    */
   home?(): string;
@@ -107,7 +108,7 @@ function openIn(file: string, flags: string | number, mode?: number): number {
 /** This machine's own kernel, as this process sees it (root's labs). */
 export const host: Executor = {
   where: "local",
-  home: () => `boot ${bootId().slice(0, 8)}`,
+  home: () => bootId().slice(0, 8),
 
   async run(file, args, opts = {}) {
     const t0 = process.hrtime.bigint();

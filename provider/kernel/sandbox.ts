@@ -267,4 +267,5 @@ export function stopSandbox(dir = sandboxDir(), force = false): { stopped: boole
 }
 
 /** What a lab in the sandbox lives in: this boot and this holder (another after `sandbox stop` or a killed holder). */
-export const sandboxHome = (h: Holder | undefined): string => (h ? `boot ${bootId().slice(0, 8)} sandbox ${h.pid}.${h.start}` : "gone");
+export const sandboxHome = (h: Holder | undefined): string =>
+  h ? require("crypto").createHash("sha256").update(`${bootId()} ${h.pid} ${h.start} ${h.userns}`).digest("hex").slice(0, 8) : "gone";

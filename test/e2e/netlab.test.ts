@@ -1,0 +1,155 @@
+// Issue 31: a netlab topology of our own (netlab's format: three FRR routers in an OSPF triangle,
+// a Linux host on two of them) from a 3-line program in a user's project: netlab itself transforms
+// it (its addressing, its configurations), netns-lab runs it as namespaces. Up, every pair reaches
+// every other (verify), OSPF adjacencies Full in the node's own FRR; an edit of one link's OSPF
+// cost previews exactly the two routers on it (the rest keep their identity: r3's zebra keeps its
+// pid), applies in place, converges again; destroy leaves no namespace, daemon or mount; the host's
+// files and the user's topology directory are untouched.
+import { spawnSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { cleanupAfterAll, openStack, previewSteps, REPO } from "../support/engine";
+import { userProject } from "../support/project";
+import { namespaces, uniquePrefix } from "../support/names";
+import { FS_ROOT } from "../../provider/kernel/nodefs";
+import { netlabCommand } from "../../provider/components/netlab";
+
+jest.setTimeout(900_000);
+
+const ready = process.getuid?.() === 0 && fs.existsSync("/usr/lib/frr/zebra") && fs.existsSync(netlabCommand());
+const d = ready ? describe : describe.skip;
+
+function digest(p0: string): string {
+  if (!fs.existsSync(p0)) return "absent";
+  const h = crypto.createHash("sha256");
+  const walk = (p1: string) => {
+    const st = fs.lstatSync(p1);
+    h.update(`${p1}\0${st.mode}\0`);
+    if (st.isFile()) h.update(fs.readFileSync(p1));
+    else if (st.isDirectory()) for (const e of fs.readdirSync(p1).sort()) walk(path.join(p1, e));
+  };
+  walk(p0);
+  return h.digest("hex");
+}
+const HOST = ["/etc/frr", "/root/.bash_profile", "/tmp/config", "/etc/config", "/etc/hosts"];
+
+const topology = (name: string, r1r2: string) => `# OSPF triangle, two hosts (netns-lab's own test topology)
+name: ${name}
+defaults.device: frr
+module: [ ospf ]
+nodes:
+  r1:
+  r2:
+  r3:
+  h1:
+    device: linux
+  h2:
+    device: linux
+links:
+${r1r2}
+- r2-r3
+- r3-r1
+- h1-r1
+- h2-r3
+`;
+
+d("#31: a netlab topology as a lab", () => {
+  const prefix = uniquePrefix(); // "nlt…-": the lab's name is the prefix's stem, so namespaces are <name>-<node>
+  const name = prefix.replace(/-$/, "");
+  const lab = cleanupAfterAll(prefix);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-netlab-work-"));
+  const dir = userProject({
+    "Pulumi.yaml": "name: my-netlab\nruntime: nodejs\nmain: index.ts\n",
+    "package.json": JSON.stringify({ name: "my-netlab", private: true }),
+    "index.ts": [
+      `import { netlab } from "netns-lab";`,
+      `const lab = netlab("topo/topology.yml", { workDir: ${JSON.stringify(work)} });`,
+      `export const description = lab.describe();`,
+    ].join("\n"),
+    "topo/topology.yml": topology(name, "- r1-r2"),
+  });
+  afterAll(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+  const cli = (...args: string[]) => spawnSync("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), ...args], { cwd: dir, encoding: "utf8", timeout: 120_000, env: { ...process.env, ...envOf() } });
+  let envOf: () => Record<string, string> = () => ({});
+  /** The pid of zebra in a node (its network namespace's processes). */
+  const zebraOf = (node: string) =>
+    spawnSync("ip", ["netns", "pids", `${name}-${node}`], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).map(Number).find((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("/usr/lib/frr/zebra\0");
+      } catch {
+        return false;
+      }
+    });
+  const fullOn = async (node: string, want: number) => {
+    let out = "";
+    for (let i = 0; i < 90 && (out.match(/Full/g)?.length ?? 0) < want; i++) {
+      if (i) await new Promise((r) => setTimeout(r, 1000));
+      out = spawnSync("nsenter", [`--net=/run/netns/${name}-${node}`, `--mount=${FS_ROOT}/${name}-${node}/mnt`, "vtysh", "-c", "show ip ospf neighbor"], { encoding: "utf8" }).stdout;
+    }
+    return out.match(/Full/g)?.length ?? 0;
+  };
+
+  test("up, verify, OSPF Full; an edit previews and applies exactly its two routers; destroy leaves nothing; the host's files untouched", async () => {
+    const before = HOST.map(digest);
+    const topoDir = () => fs.readdirSync(path.join(dir, "topo")).sort();
+    const topoBefore = topoDir();
+    const t = lab.track(await openStack(dir, "dev", {}));
+    envOf = () => ({ PULUMI_BACKEND_URL: (t.stack.workspace as any).envVars.PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE: "" });
+    await t.stack.up();
+    expect(namespaces().filter((n) => n.startsWith(prefix)).sort()).toEqual(["h1", "h2", "r1", "r2", "r3"].map((n) => prefix + n));
+    expect(await fullOn("r2", 2)).toBe(2);
+    const verify = cli("verify", "--stack", "dev", "--wait", "60");
+    expect(verify.stdout).toMatch(/all as expected/);
+    // Names resolve in a node through netlab's hosts file, bound into its own /etc/hosts.
+    expect(cli("exec", "h1", "--stack", "dev", "--", "ping", "-c", "1", "-W", "2", "h2").status).toBe(0);
+    expect((await previewSteps(t.stack)).counts).toEqual({ same: expect.any(Number) });
+    const r3zebra = zebraOf("r3");
+    expect(r3zebra).toBeGreaterThan(0);
+
+    // The edit: one link's OSPF cost. netlab changes the configuration of r1 and r2 only.
+    fs.writeFileSync(path.join(dir, "topo", "topology.yml"), topology(name, "- r1:\n  r2:\n  ospf.cost: 20"));
+    const steps = await previewSteps(t.stack);
+    const touched = [...new Set(Object.entries(steps.byOp).filter(([op]) => op !== "same").flatMap(([, names]) => names))];
+    expect(touched.length).toBeGreaterThan(0);
+    expect(touched.filter((n) => !/^(r1|r2)-/.test(n))).toEqual([]);
+    expect(touched.some((n) => n.startsWith("r1-")) && touched.some((n) => n.startsWith("r2-"))).toBe(true);
+    await t.stack.up();
+    expect(zebraOf("r3")).toBe(r3zebra); // r3 kept its identity
+    expect(await fullOn("r2", 2)).toBe(2);
+    expect(spawnSync("nsenter", [`--net=/run/netns/${name}-r1`, `--mount=${FS_ROOT}/${name}-r1/mnt`, "vtysh", "-c", "show ip ospf interface eth1"], { encoding: "utf8" }).stdout).toMatch(/Cost: 20/);
+    expect(cli("verify", "--stack", "dev", "--wait", "60").stdout).toMatch(/all as expected/);
+    expect((await previewSteps(t.stack)).counts).toEqual({ same: expect.any(Number) });
+
+    await t.stack.destroy();
+    expect(namespaces().filter((n) => n.startsWith(prefix))).toEqual([]);
+    expect(spawnSync("pgrep", ["-f", "^/usr/lib/frr/zebra -f /etc/frr/frr.conf"], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).filter((p) => {
+      try {
+        return fs.readFileSync(`/proc/${p}/environ`, "utf8").includes(`NETNS_LAB_OWNER=my-netlab/`);
+      } catch {
+        return false;
+      }
+    })).toEqual([]);
+    expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(`${FS_ROOT}/${prefix}`);
+    expect(HOST.map(digest)).toEqual(before);
+    expect(topoDir()).toEqual(topoBefore); // netlab wrote in the stack's work directory, not beside the topology
+  });
+});
+
+describe("#31 item 6: what netns-lab cannot run is refused before anything is made, naming the node (pure)", () => {
+  const { netlabProblems } = require("../../provider/components/netlab") as typeof import("../../provider/components/netlab");
+  const node = (name: string, device: string, module: string[] = []) => ({ name, device, module });
+  const cases: Array<[string, Parameters<typeof netlabProblems>, string[]]> = [
+    ["frr and linux", [{ name: "t", nodes: { r1: node("r1", "frr", ["ospf"]), h1: node("h1", "linux") }, links: [] }, []], []],
+    ["a vendor device", [{ name: "t", nodes: { r1: node("r1", "eos") }, links: [] }, []], ["node r1: device eos is not supported (netns-lab runs frr and linux nodes)"]],
+    ["VLANs where the kernel lacks them", [{ name: "t", nodes: { r1: node("r1", "frr", ["vlan"]) }, links: [] }, ["vlan"]], ["node r1: module vlan needs 802.1q VLAN devices, which this kernel lacks (ip link add type vlan fails)"]],
+    ["VRFs where the kernel has them", [{ name: "t", nodes: { r1: node("r1", "frr", ["vrf"]) }, links: [] }, ["vlan"]], []],
+  ];
+  test.each(cases)("%s", (_what, args, problems) => {
+    expect(netlabProblems(...args)).toEqual(problems);
+  });
+});
