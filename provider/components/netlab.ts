@@ -54,21 +54,73 @@ export interface NetlabOptions {
   workDir?: string;
 }
 
-/** What netlab's JSON output holds that netns-lab reads (providers/clab, augment). */
+/** What netlab's JSON output holds that netns-lab reads (its transformed topology: `netlab create -o json`). */
 export interface NetlabTopology {
+  /** The lab's name (the topology's `name`, else its directory's). */
   name: string;
+  /** The modules the topology uses. */
   module?: string[];
+  /** Its nodes, by name. */
   nodes: Record<string, NetlabNode>;
-  links: Array<{ linkindex?: number; type?: string; bridge?: string; interfaces: Array<{ node: string; ifname: string; ipv4?: string | boolean; ipv6?: string | boolean }> }>;
+  /** Its links, each with the interfaces of its nodes. */
+  links: NetlabLink[];
 }
+
+/** One link of a transformed topology. */
+export interface NetlabLink {
+  /** Its number in the topology (1, 2, …). */
+  linkindex?: number;
+  /** netlab's link type: p2p, lan, stub … */
+  type?: string;
+  /** The bridge netlab would use for it (a LAN). */
+  bridge?: string;
+  /** Its ends: a node, the interface's name there, its addresses. */
+  interfaces: NetlabInterface[];
+}
+
+/** One interface of a node on a link (or the node's loopback). */
+export interface NetlabInterface {
+  /** The node (on a link's interface list). */
+  node?: string;
+  /** The interface's name in the node, e.g. eth1. */
+  ifname?: string;
+  /** Its IPv4 address (a CIDR), or true/false where netlab gives none. */
+  ipv4?: string | boolean;
+  /** Its IPv6 address (a CIDR), or true/false. */
+  ipv6?: string | boolean;
+}
+
+/** One node of a transformed topology. */
 export interface NetlabNode {
+  /** Its name. */
   name: string;
+  /** Its device: frr, linux, eos … */
   device: string;
+  /** Its role: router, host, bridge. */
   role?: string;
+  /** The modules it runs. */
   module?: string[];
-  loopback?: { ipv4?: string; ipv6?: string };
-  interfaces?: Array<{ ifname: string; ipv4?: string | boolean; ipv6?: string | boolean }>;
-  clab?: { binds?: Array<{ source: string; target: string; mode?: string }>; config_templates?: Array<{ source: string; target?: string; mode?: string }> };
+  /** Its loopback's addresses. */
+  loopback?: NetlabInterface;
+  /** Its interfaces. */
+  interfaces?: NetlabInterface[];
+  /** What netlab's containerlab provider would give its container. */
+  clab?: {
+    /** Files bound into it. */
+    binds?: NetlabFile[];
+    /** Its configuration, in order: `ns` scripts run in its namespace, `sh` ones in it at `target`. */
+    config_templates?: NetlabFile[];
+  };
+}
+
+/** A file netlab gives a node: a bind, or one of its configuration scripts. */
+export interface NetlabFile {
+  /** A bind: the file relative to the work directory; a script: its name in node_files/<node>/. */
+  source: string;
+  /** Where the node sees it. */
+  target?: string;
+  /** A bind: `ro`; a script: `ns` (run in the node's namespace on this machine), `sh` (run in the node) … */
+  mode?: string;
 }
 
 /** The devices netns-lab runs, and how. */
@@ -180,7 +232,7 @@ export function netlab(file: string, opts: NetlabOptions = {}): Lab {
     nodeDir.set(n.name, dir);
     const binds = (n.clab?.binds ?? []).map((b) => {
       const from = b.source === "node_files/-shared-hosts" ? hostsFile : b.source.startsWith(`node_files/${n.name}/`) ? path.join(dir, b.source.slice(`node_files/${n.name}/`.length)) : path.resolve(workDir, b.source);
-      return { source: from, target: b.target, ...(b.mode === "ro" ? { readOnly: true } : {}) };
+      return { source: from, target: b.target!, ...(b.mode === "ro" ? { readOnly: true } : {}) };
     });
     const role = n.device === "frr" || n.role === "router" ? "router" : "host";
     made.set(n.name, role === "router" ? lab.router(n.name, { forwarding: false, filesystem: { binds } }) : lab.host(n.name, { filesystem: { binds } }));
@@ -190,12 +242,12 @@ export function netlab(file: string, opts: NetlabOptions = {}): Lab {
   for (const [k, l] of t.links.entries()) {
     if (l.interfaces.length === 2) {
       const [a, b] = l.interfaces;
-      lab.link(made.get(a.node)!, made.get(b.node)!, { name: `${a.node}-${a.ifname}--${b.node}-${b.ifname}`, names: [a.ifname, b.ifname] });
+      lab.link(made.get(a.node!)!, made.get(b.node!)!, { name: `${a.node}-${a.ifname}--${b.node}-${b.ifname}`, names: [a.ifname!, b.ifname!] });
       continue;
     }
     const br = `lan${l.linkindex ?? k + 1}`;
     const sw = lab.lan(br, []);
-    for (const e of l.interfaces) lab.link(made.get(e.node)!, sw, { name: `${e.node}-${e.ifname}--${br}`, names: [e.ifname, `${br}-${e.node}`.slice(0, 15)], masters: [undefined, br] });
+    for (const e of l.interfaces) lab.link(made.get(e.node!)!, sw, { name: `${e.node}-${e.ifname}--${br}`, names: [e.ifname!, `${br}-${e.node}`.slice(0, 15)], masters: [undefined, br] });
   }
 
   for (const n of Object.values(t.nodes)) {
