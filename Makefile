@@ -7,7 +7,7 @@ REPS ?= 3
 PULUMI := bin/pulumi
 JEST := node node_modules/.bin/jest
 
-.PHONY: help deps system-deps npm engine netlab build up preview down test test-unit test-integration test-e2e test-rootless test-reliability test-programs test-conformance bench bench-scale bench-split bench-fixed docs pack sim-machines sim-machines-down clean
+.PHONY: help deps system-deps npm engine netlab build up preview down test test-unit test-integration test-e2e test-rootless test-reliability test-programs test-netlab test-conformance bench bench-scale bench-split bench-fixed docs pack sim-machines sim-machines-down clean
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -93,6 +93,9 @@ test-reliability: deps ## all of the reliability suites: 20 faults, 59 bad input
 
 test-programs: deps ## the corpus of user-style programs (test/programs): every parallelism, the 20-router chain at 1 too
 	$(call run-jest,test/e2e/programs.test.ts,NETNS_LAB_FULL=1)
+
+test-netlab: deps ## netlab topologies and nodes with filesystems of their own: all of their suites (make test runs netlab.test.ts and the sandbox's)
+	$(call run-jest,test/e2e/netlab.test.ts test/e2e/nodefs.test.ts test/integration/nodefs.test.ts,NETNS_LAB_FULL=1)
 
 test-conformance: deps ## every row of the conformance table: programs and CLI commands behave as with stock Pulumi
 	$(call run-jest,test/conformance,NETNS_LAB_FULL=1)
