@@ -87,6 +87,7 @@ describe("3: an owner change (stack rename, an aliases rename) re-marks every ki
     ["File", () => ({ path: `/run/netns-lab-tests/${p}/f.conf`, content: "x\n" })],
     ["VxlanLink", (a) => ({ name: "vx9", namespace: a, vni: 4000 + Math.floor(Math.random() * 10000), remote: "10.250.9.9" })],
     ["Command", (a) => ({ namespace: a, create: ["true"], delete: ["true"] })],
+    ["NodeFilesystem", (a) => ({ namespace: a })],
   ];
   test("every kind has a case", () => expect(cases.map((c) => c[0]).sort()).toEqual(Object.keys(registry).sort()));
   test.each(cases)("%s: after the owner changes, refresh finds it, the next preview is empty, and delete removes it", async (kind, fields) => {
@@ -118,6 +119,7 @@ describe("3: an owner change (stack rename, an aliases rename) re-marks every ki
       sh("ip", ["-n", a, "-d", "link", "show"]),
       sh("ip", ["netns", "exec", a, "nft", "list", "ruleset"]),
       fs.existsSync(`/etc/netns/${a}/hosts`) ? fs.readFileSync(`/etc/netns/${a}/hosts`, "utf8") : "",
+      fs.existsSync(`/run/netns-lab/fs/${a}/owner`) ? fs.readFileSync(`/run/netns-lab/fs/${a}/owner`, "utf8") : "",
     ].join("\n");
     expect(dump).not.toContain("itest/old/");
     expect(marked("NETNS_LAB_OWNER=itest/old/")).toBe(false);
