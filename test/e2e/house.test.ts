@@ -34,7 +34,7 @@ test("#20.13: bin/pulumi leaves PULUMI_HOME to the user (their ~/.pulumi), never
 test("#20.12: no scratch stack settings in the repository; the fabric stack is the small default the README names", () => {
   const stacks = execFileSync("git", ["ls-files", "Pulumi.*.yaml"], { cwd: REPO, encoding: "utf8" }).split("\n").filter(Boolean).sort();
   // One per lab of stacks/index.ts, nothing else (tests write theirs into their own directory: labsDir).
-  expect(stacks).toEqual(["Pulumi.chain.yaml", "Pulumi.clab.yaml", "Pulumi.curo-nat.yaml", "Pulumi.curo.yaml", "Pulumi.fabric.yaml", "Pulumi.ospf.yaml", "Pulumi.split.yaml"]);
+  expect(stacks).toEqual(["Pulumi.chain.yaml", "Pulumi.clab.yaml", "Pulumi.curo-nat.yaml", "Pulumi.curo.yaml", "Pulumi.fabric.yaml", "Pulumi.netlab.yaml", "Pulumi.ospf.yaml", "Pulumi.split.yaml"]);
   expect(fs.readFileSync(path.join(REPO, "Pulumi.fabric.yaml"), "utf8")).toMatch(/netns-lab:fabric: tiny/);
   expect(fs.readFileSync(path.join(REPO, "README.md"), "utf8")).toMatch(/`tiny` \(2x2x2, 10 namespaces, default\)/);
 });
