@@ -10,18 +10,9 @@ import * as os from "os";
 import * as path from "path";
 import { REPO } from "../support/engine";
 import { userProject } from "../support/project";
-import { namespaces, removeNamespaces, uniquePrefix } from "../support/names";
+import { markedPids, namespaces, removeNamespaces, uniquePrefix } from "../support/names";
 
 jest.setTimeout(600_000);
-
-const marked = (text: string): number[] =>
-  fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => {
-    try {
-      return fs.readFileSync(`/proc/${p}/environ`, "utf8").includes(text);
-    } catch {
-      return false;
-    }
-  });
 
 describe("#30 item 8: stack rename of a lab with processes and NAT", () => {
   const prefix = uniquePrefix();
@@ -52,7 +43,7 @@ describe("#30 item 8: stack rename of a lab with processes and NAT", () => {
   afterAll(() => {
     for (const s of ["after", "before"]) pulumi("destroy", "--yes", "--skip-preview", "--stack", s);
     removeNamespaces(prefix);
-    for (const p of marked(`NETNS_LAB_OWNER=renamed-lab/`)) spawnSync("kill", ["-KILL", String(p)]);
+    for (const p of markedPids("renamed-lab/")) spawnSync("kill", ["-KILL", String(p)]);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(state, { recursive: true, force: true });
   });
@@ -69,11 +60,11 @@ describe("#30 item 8: stack rename of a lab with processes and NAT", () => {
     expect(spawnSync("ip", ["netns", "exec", `${prefix}r`, "nft", "list", "ruleset"], { encoding: "utf8" }).stdout).toMatch(/masquerade/);
     // Markers name the stack: the up after the rename re-marks what it made under the old name (the
     // process is started again under the new one; the README says so).
-    expect(marked(`NETNS_LAB_OWNER=renamed-lab/after/sleeper`).length).toBe(1);
-    expect(marked(`NETNS_LAB_OWNER=renamed-lab/before/`)).toEqual([]);
+    expect(markedPids("renamed-lab/after/sleeper").length).toBe(1);
+    expect(markedPids("renamed-lab/before/")).toEqual([]);
     ok("destroy", "--yes", "--skip-preview", "--stack", "after");
     expect(namespaces().filter((n) => n.startsWith(prefix))).toEqual([]);
-    expect(marked(`NETNS_LAB_OWNER=renamed-lab/`)).toEqual([]);
+    expect(markedPids("renamed-lab/")).toEqual([]);
   });
 });
 
@@ -105,7 +96,15 @@ test("#30 item 11: a process with a testLab up is SIGKILLed (as jest-worker kill
     // The warden sweeps once its pipe closes: wait for that (bounded), not for a time.
     for (let i = 0; i < 600 && namespaces().some((n) => n.startsWith(prefix)); i++) await new Promise((r) => setTimeout(r, 100));
     expect(namespaces().filter((n) => n.startsWith(prefix))).toEqual([]);
-    expect(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith("netns-lab-testing-")).filter((d) => (fs.readFileSync(path.join(os.tmpdir(), d, "run.json"), "utf8").includes(prefix.replace(/-$/, ""))))).toEqual([]);
+    // Another run's directory may be coming or going meanwhile (no run.json yet, or removed): not this run's.
+    const record = (d: string) => {
+      try {
+        return fs.readFileSync(path.join(os.tmpdir(), d, "run.json"), "utf8");
+      } catch {
+        return "";
+      }
+    };
+    expect(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith("netns-lab-testing-")).filter((d) => record(d).includes(prefix.replace(/-$/, "")))).toEqual([]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -11,7 +11,8 @@ import * as os from "os";
 import * as path from "path";
 import { REPO } from "../support/engine";
 import { userProject } from "../support/project";
-import { namespaces, removeNamespaces, uniquePrefix } from "../support/names";
+import { frrContainersProgram } from "../support/frr-program";
+import { markedPids, namespaces, removeNamespaces, uniquePrefix } from "../support/names";
 import { FS_ROOT } from "../../provider/kernel/nodefs";
 
 jest.setTimeout(600_000);
@@ -33,37 +34,10 @@ function digest(dir: string): string {
   return h.digest("hex");
 }
 
-const marked = (text: string): number[] =>
-  fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => {
-    try {
-      return fs.readFileSync(`/proc/${p}/environ`, "utf8").includes(text);
-    } catch {
-      return false;
-    }
-  });
-
 d("#31 item 2: FRR routers with filesystems of their own, as containers", () => {
   const prefix = uniquePrefix();
   const state = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-nodefs-state-"));
-  const conf = (r: string, addr: string, id: string) =>
-    [`hostname ${r}`, `interface eth0`, ` ip address ${addr}`, ` ip ospf area 0`, ` ip ospf network point-to-point`, `router ospf`, ` ospf router-id ${id}`, ""].join("\n");
-  const daemon = (r: string, d0: string, after?: string) =>
-    `new Process("${r}-${d0}", { namespace: P + "${r}", filesystem: true, command: ["/usr/lib/frr/${d0}", "-f", "/etc/frr/frr.conf", "-u", "frr", "-g", "frr", "-A", "127.0.0.1"]${after ? `, after: ["${r}-${after}"]` : ""} });`;
-  const dir = userProject({
-    "Pulumi.yaml": "name: fs-lab\nruntime: nodejs\nmain: index.ts\n",
-    "package.json": JSON.stringify({ name: "fs-lab", private: true }),
-    "r1.conf": conf("r1", "10.84.0.1/30", "1.1.1.1"),
-    "r2.conf": conf("r2", "10.84.0.2/30", "2.2.2.2"),
-    // Daemons first, the namespaces last: the order of a program's lines does not matter.
-    "index.ts": [
-      `import { NetNamespace, NodeFilesystem, Process, VethLink } from "netns-lab";`,
-      `const P = "${prefix}";`,
-      ...["r1", "r2"].flatMap((r) => [daemon(r, "ospfd", "zebra"), daemon(r, "zebra")]),
-      ...["r1", "r2"].map((r) => `new NodeFilesystem("${r}-fs", { namespace: P + "${r}", binds: [{ source: __dirname + "/${r}.conf", target: "/etc/frr/frr.conf", readOnly: true }] });`),
-      `new VethLink("cable", { name: "eth0", namespace: P + "r1", peerName: "eth0", peerNamespace: P + "r2" });`,
-      `for (const r of ["r1", "r2"]) new NetNamespace(r, { name: P + r });`,
-    ].join("\n"),
-  });
+  const dir = userProject(frrContainersProgram({ project: "fs-lab", prefix, subnet: "10.84.0" }));
   const env = { ...process.env, PULUMI_BACKEND_URL: `file://${state}`, PULUMI_CONFIG_PASSPHRASE: "" };
   const pulumi = (...args: string[]) => spawnSync(path.join(REPO, "bin/pulumi"), [...args, "--cwd", dir, "--stack", "dev"], { encoding: "utf8", env, timeout: 300_000 });
   const ok = (...args: string[]) => {
@@ -75,7 +49,7 @@ d("#31 item 2: FRR routers with filesystems of their own, as containers", () => 
     spawnSync("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), command, node, "--stack", "dev", "--cwd", dir, "--", ...argv], { encoding: "utf8", env, timeout: 60_000 });
   afterAll(() => {
     pulumi("destroy", "--yes", "--skip-preview");
-    for (const p of marked("NETNS_LAB_OWNER=fs-lab/")) spawnSync("kill", ["-KILL", String(p)]);
+    for (const p of markedPids("fs-lab/")) spawnSync("kill", ["-KILL", String(p)]);
     removeNamespaces(prefix);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(state, { recursive: true, force: true });
@@ -102,7 +76,7 @@ d("#31 item 2: FRR routers with filesystems of their own, as containers", () => 
     ok("preview", "--expect-no-changes");
     ok("destroy", "--yes", "--skip-preview");
     expect(namespaces().filter((n) => n.startsWith(prefix))).toEqual([]);
-    expect(marked("NETNS_LAB_OWNER=fs-lab/")).toEqual([]);
+    expect(markedPids("fs-lab/")).toEqual([]);
     expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(`${FS_ROOT}/${prefix}`);
     expect(fs.existsSync(FS_ROOT) ? fs.readdirSync(FS_ROOT).filter((f) => f.startsWith(prefix)) : []).toEqual([]);
     expect(digest("/etc/frr")).toBe(hostFrr);

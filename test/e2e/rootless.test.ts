@@ -7,6 +7,7 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { frrContainersProgram } from "../support/frr-program";
 import { makeUser, processesOf, TestUser } from "../support/user";
 
 jest.setTimeout(900_000);
@@ -52,6 +53,27 @@ d("labs without root: an ordinary user's sandbox", () => {
     if (!fs.existsSync(rec)) return { status: 1, stdout: "" };
     const pid = JSON.parse(fs.readFileSync(rec, "utf8")).pid;
     return spawnSync("nsenter", ["-t", String(pid), "-m", ...argv], { encoding: "utf8" });
+  };
+  /**
+   * The mounts in the sandbox's own /run (its tmpfs and what is mounted on it), as "mount point
+   * (type)", but for its /run/netns (ip's). The host's mounts under /run, which the sandbox's mount
+   * namespace copied and its /run covers, are not its own: a leftover of the host's is the host's.
+   */
+  const sandboxRunMounts = (): string[] => {
+    const all = inSandboxRun(["cat", "/proc/self/mountinfo"]).stdout.split("\n").filter(Boolean).map((l) => {
+      const [fields, rest] = l.split(" - ");
+      const f = fields.split(" ");
+      return { id: f[0], parent: f[1], at: f[4], type: rest.split(" ")[0], source: rest.split(" ")[1] };
+    });
+    const run = all.filter((m) => m.at === "/run" && m.source === "netns-lab-run").pop();
+    if (!run) throw new Error("the sandbox has no /run of its own");
+    const mine = new Set([run.id]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const m of all) if (!mine.has(m.id) && mine.has(m.parent)) [grew] = [true, mine.add(m.id)];
+    }
+    const ips = (at: string) => at === "/run/netns" || at.startsWith("/run/netns/");
+    return all.filter((m) => m.id !== run.id && mine.has(m.id) && !ips(m.at)).map((m) => `${m.at} (${m.type})`);
   };
   /** The sandbox's namespaces. */
   const inSandbox = (): string[] => {
@@ -224,23 +246,7 @@ d("labs without root: an ordinary user's sandbox", () => {
     ok(["mkdir", "-p", path.join(dir, "node_modules")]);
     // node_modules as npm install would leave them: netns-lab linked, its dependencies beside it.
     ok(["sh", "-c", 'for e in "$1"/node_modules/*; do ln -s "$e" "$2/node_modules/"; done; ln -s "$1" "$2/node_modules/netns-lab"', "sh", u.clone, dir]);
-    const conf = (r: string, addr: string, id: string) => [`hostname ${r}`, "interface eth0", ` ip address ${addr}`, " ip ospf area 0", " ip ospf network point-to-point", "router ospf", ` ospf router-id ${id}`, ""].join("\n");
-    const daemon = (r: string, d0: string, after?: string) =>
-      `new Process("${r}-${d0}", { namespace: P + "${r}", filesystem: true, command: ["/usr/lib/frr/${d0}", "-f", "/etc/frr/frr.conf", "-u", "frr", "-g", "frr", "-A", "127.0.0.1"]${after ? `, after: ["${r}-${after}"]` : ""} });`;
-    const files: Record<string, string> = {
-      "Pulumi.yaml": "name: fslab\nruntime: nodejs\nmain: index.ts\n",
-      "package.json": JSON.stringify({ name: "fslab", private: true }),
-      "r1.conf": conf("r1", "10.85.0.1/30", "1.1.1.1"),
-      "r2.conf": conf("r2", "10.85.0.2/30", "2.2.2.2"),
-      "index.ts": [
-        `import { NetNamespace, NodeFilesystem, Process, VethLink } from "netns-lab";`,
-        `const P = "${p}";`,
-        ...["r1", "r2"].flatMap((r) => [daemon(r, "ospfd", "zebra"), daemon(r, "zebra")]),
-        ...["r1", "r2"].map((r) => `new NodeFilesystem("${r}-fs", { namespace: P + "${r}", binds: [{ source: __dirname + "/${r}.conf", target: "/etc/frr/frr.conf", readOnly: true }] });`),
-        `new VethLink("cable", { name: "eth0", namespace: P + "r1", peerName: "eth0", peerNamespace: P + "r2" });`,
-        `for (const r of ["r1", "r2"]) new NetNamespace(r, { name: P + r });`,
-      ].join("\n"),
-    };
+    const files = frrContainersProgram({ project: "fslab", prefix: p, subnet: "10.85.0" });
     for (const [f, text] of Object.entries(files)) ok(["tee", path.join(dir, f)], { input: text });
     const stack = "fs";
     ok(["bin/pulumi", "stack", "init", stack, "--cwd", dir]);
@@ -261,7 +267,8 @@ d("labs without root: an ordinary user's sandbox", () => {
       ok(["bin/pulumi", "preview", "--expect-no-changes", "--cwd", dir]);
       ok(["bin/pulumi", "destroy", "--yes", "--skip-preview", "--cwd", dir]);
       expect(inSandbox()).toEqual([]);
-      expect(inSandboxRun(["sh", "-c", "ls -A /run/netns-lab/fs 2>/dev/null; grep -c netns-lab/fs /proc/self/mountinfo"]).stdout.trim()).toBe("0");
+      expect(inSandboxRun(["ls", "-A", "/run/netns-lab"]).stdout.split("\n")).not.toContain("fs");
+      expect(sandboxRunMounts()).toEqual([]);
       expect(host()).toEqual(before);
       expect(frrHost()).toBe(hostFrr);
     } finally {

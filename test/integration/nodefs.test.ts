@@ -161,3 +161,36 @@ describe("#31 item 2: where the node's mount namespace can be bound (pure)", () 
     expect(underSharedMount(mountinfo, "/run/netns-lab/fs/x")).toBe(shared);
   });
 });
+
+describe("#31 item 2: a host whose / is shared (systemd's)", () => {
+  // The provider in a mount namespace of its own whose / is shared (unshare --propagation shared),
+  // as a systemd host's: FS_ROOT must be made a private mount of its own, once, however many nodes
+  // are made at once (each seeing it not yet a mount bound it again: two stacked binds).
+  test("twelve nodes at once: FS_ROOT bound once and private, each node there; after delete FS_ROOT stays one private mount (as ip netns leaves /run/netns)", () => {
+    const q = uniquePrefix();
+    const dist = path.join(__dirname, "..", "..", "dist", "provider");
+    const script = `
+      const { kinds } = require(${JSON.stringify(path.join(dist, "runtime.js"))});
+      const nodefs = require(${JSON.stringify(path.join(dist, "kernel", "nodefs.js"))});
+      const fs = require("fs");
+      const roots = () => fs.readFileSync("/proc/self/mountinfo", "utf8").split("\\n").filter((l) => l.split(" ")[4] === nodefs.FS_ROOT).map((l) => / shared:/.test(l.split(" - ")[0]) ? "shared" : "private");
+      (async () => {
+        const n = [...Array(12).keys()];
+        const shared = /shared:/.test(fs.readFileSync("/proc/self/mountinfo", "utf8").split("\\n").find((l) => l.split(" ")[4] === "/"));
+        const nss = await Promise.all(n.map(async (i) => kinds.NetNamespace.create((await kinds.NetNamespace.check({}, { name: "${q}" + i, owner: "itest/shr/ns" + i })).inputs)));
+        const made = await Promise.all(n.map(async (i) => kinds.NodeFilesystem.create((await kinds.NodeFilesystem.check({}, { namespace: "${q}" + i, owner: "itest/shr/fs" + i })).inputs)));
+        const there = await Promise.all(n.map((i) => nodefs.exists(require(${JSON.stringify(path.join(dist, "kernel", "exec.js"))}).local, "${q}" + i)));
+        const during = roots();
+        for (const m of made) await kinds.NodeFilesystem.delete(m.id, m.outs);
+        for (const m of nss) await kinds.NetNamespace.delete(m.id, m.outs);
+        console.log(JSON.stringify({ shared, there: there.every(Boolean), during, after: roots(), left: fs.readdirSync(nodefs.FS_ROOT) }));
+      })().catch((e) => { console.error(e); process.exit(1); });`;
+    try {
+      const r = spawnSync("unshare", ["--mount", "--propagation", "shared", process.execPath, "-e", script], { encoding: "utf8" });
+      expect(r.stderr).toBe("");
+      expect(JSON.parse(r.stdout)).toEqual({ shared: true, there: true, during: ["private"], after: ["private"], left: [] });
+    } finally {
+      removeNamespaces(q);
+    }
+  });
+});

@@ -24,8 +24,8 @@ module.exports = async () => {
   const before = globalThis.__KERNEL_BEFORE__;
   const after = snapshot();
   const leaked = (k) => after[k].filter((n) => !before[k].includes(n));
-  const [ns, veth, etc, procs] = [leaked("ns"), leaked("veth"), leaked("etcNetns"), leaked("processes")];
-  if (ns.length + veth.length + etc.length + procs.length + users.length === 0) return;
+  const [ns, veth, etc, procs, mounts] = [leaked("ns"), leaked("veth"), leaked("etcNetns"), leaked("processes"), leaked("mounts")];
+  if (ns.length + veth.length + etc.length + procs.length + mounts.length + users.length === 0) return;
   for (const p of procs) {
     try {
       process.kill(Number(p.split(" ")[0]), "SIGKILL");
@@ -36,5 +36,7 @@ module.exports = async () => {
   for (const n of ns.filter((n) => n.startsWith("nlt"))) execFileSync("ip", ["netns", "del", n]);
   for (const v of veth.filter((n) => n.startsWith("nlt"))) execFileSync("ip", ["link", "del", v]);
   for (const e of etc.filter((n) => n.startsWith("nlt"))) fs.rmSync(`/etc/netns/${e}`, { recursive: true, force: true });
-  throw new Error(`tests leaked: namespaces [${ns.join(", ")}], veth [${veth.join(", ")}], /etc/netns [${etc.join(", ")}], processes with our marker [${procs.join("; ")}], test users [${users.join(", ")}]`);
+  // Mounts of ours (a node's filesystem, FS_ROOT's own mount): a later sandbox copies them, covered, into its mount namespace.
+  for (const m of mounts.reverse()) require("child_process").spawnSync("umount", ["-l", m.replace(/ \(.*\)$/, "")]);
+  throw new Error(`tests leaked: namespaces [${ns.join(", ")}], veth [${veth.join(", ")}], /etc/netns [${etc.join(", ")}], processes with our marker [${procs.join("; ")}], mounts [${mounts.join(", ")}], test users [${users.join(", ")}]`);
 };

@@ -4,6 +4,7 @@
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
+import { markedProcesses } from "./kernel-snapshot";
 
 let counter = 0;
 
@@ -76,4 +77,9 @@ export function orphanPlugins(): string[] {
 export async function settledOrphans(): Promise<string[]> {
   for (let i = 0; i < 30 && orphanPlugins().length; i++) await new Promise((r) => setTimeout(r, 100));
   return orphanPlugins();
+}
+
+/** The pids of live processes netns-lab marked (NETNS_LAB_OWNER) for owners starting with `ownerPrefix`, e.g. "my-lab/". */
+export function markedPids(ownerPrefix: string): number[] {
+  return (markedProcesses() as string[]).map((l) => l.split(" ")).filter(([, owner]) => owner.startsWith(ownerPrefix)).map(([pid]) => Number(pid));
 }
