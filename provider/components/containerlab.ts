@@ -96,13 +96,7 @@ export function containerlab(file: string, opts: ContainerlabOptions = {}): Lab 
   for (const n of plan.nodes) {
     const node = made.get(n.name)!;
     const addAddresses = (pairs: Array<[string, string]>) => {
-      for (const [ifname, cidr] of pairs) {
-        const info = node.interfaces.find((x) => x.name === ifname);
-        if (!info) continue;
-        info.addresses = [...(info.addresses ?? (info.address ? [info.address] : [])), cidr];
-        info.address = info.addresses[0];
-        for (const link of lab.links) for (const e of link.ends) if (e.node === n.name && e.name === ifname) Object.assign(e, { address: info.address, addresses: info.addresses.length > 1 ? info.addresses : undefined });
-      }
+      for (const [ifname, cidr] of pairs) lab.noteAddresses(node, ifname, [cidr]);
     };
     let before: pulumi.Resource[] = [];
     if (n.frr) {

@@ -195,6 +195,21 @@ export class Lab extends pulumi.ComponentResource {
     else this.unreachable.push([a.name, b.name], ...(opts.oneWay ? [] : [[b.name, a.name] as [string, string]]));
   }
 
+  /**
+   * Addresses of a node's interface that something else configures (a containerlab exec line,
+   * FRR's configuration, netlab's scripts): recorded for the description (verify pings them), no
+   * resource made. Added to those the interface has; an interface the node lacks is skipped.
+   */
+  noteAddresses(node: LabNode, ifname: string, cidrs: string[]): void {
+    const info = node.interfaces.find((x) => x.name === ifname);
+    if (!info || !cidrs.length) return;
+    info.addresses = [...(info.addresses ?? (info.address ? [info.address] : [])), ...cidrs];
+    info.address = info.addresses[0];
+    for (const link of this.links) {
+      for (const e of link.ends) if (e.node === node.name && e.name === ifname) Object.assign(e, { address: info.address, addresses: info.addresses.length > 1 ? info.addresses : undefined });
+    }
+  }
+
   /** Name -> addresses (without prefix length) of every node that has one, loopbacks first. */
   hostEntries(): Record<string, string[]> {
     const entries: Record<string, string[]> = {};

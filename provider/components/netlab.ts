@@ -255,13 +255,7 @@ export function netlab(file: string, opts: NetlabOptions = {}): Lab {
     const hash = nodeHash.get(n.name)!;
     // Addresses for the lab's description (verify pings them): netlab's, which its scripts configure.
     const cidrs = (i: { ipv4?: string | boolean; ipv6?: string | boolean }) => [i.ipv4, i.ipv6].filter((a): a is string => typeof a === "string");
-    for (const i of n.interfaces ?? []) {
-      const info = node.interfaces.find((x) => x.name === i.ifname);
-      if (!info || !cidrs(i).length) continue;
-      info.addresses = cidrs(i);
-      info.address = info.addresses[0];
-      for (const link of lab.links) for (const e of link.ends) if (e.node === n.name && e.name === i.ifname) Object.assign(e, { address: info.address, addresses: info.addresses.length > 1 ? info.addresses : undefined });
-    }
+    for (const i of n.interfaces ?? []) if (i.ifname) lab.noteAddresses(node, i.ifname, cidrs(i));
     if (n.loopback && cidrs(n.loopback).length) node.interfaces.push({ name: "lo", peer: "", addresses: cidrs(n.loopback), address: cidrs(n.loopback)[0] });
 
     let before: pulumi.Resource[] = [];

@@ -219,7 +219,7 @@ export function defineKind<S extends Shape, O extends Props>(def: KindDef<S, O>)
       // Made in a kernel or a sandbox that is gone (a reboot, `sandbox stop --force`, a killed
       // holder): nothing of it is left, so it is made again rather than reported unchanged.
       const home = homeOf(news);
-      if (typeof olds.home === "string" && home !== undefined && olds.home !== home && same(olds.machine, news.machine)) replaces.push("home");
+      if (typeof olds.home === "string" && home !== undefined && olds.home !== home) replaces.push("home");
       const updates: string[] = [...def.inPlace, "owner"].filter((k) => !unchanged(k, olds, news, true));
       // A stack written by an older release: its next up stores this release's provider line.
       if (providerChanged(olds, news)) updates.push("__provider");
