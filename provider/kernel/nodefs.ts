@@ -12,7 +12,8 @@
  *   /etc/frr    empty (a tmpfs, FRR's user's where there is one) but for a vtysh.conf saying
  *               `service integrated-vtysh-config`, as FRR's image has: the node's FRR reads only its own
  *               (the host's /etc/frr is FRR's user's, which a sandbox cannot read)
- *   binds       containerlab's `host:path[:ro]`: the host's file or directory at `path`
+ *   binds       containerlab's `host:path[:ro]`: the host's file or directory at `path` (its mount
+ *               point made in the node's own trees; elsewhere it must exist on the host already)
  *   /run        empty (a tmpfs), with /run/frr for FRR's user
  * What runs in the node enters both namespaces: `nsenter --net=… --mount=… --`.
  */
@@ -50,6 +51,11 @@ export function bindProblem(b: Bind): string | undefined {
   if (t.startsWith("/run/") || t.startsWith("/var/run/")) return `bind target ${b.target} is under /run, which is the node's own and empty: bind it elsewhere`;
   if (t.startsWith("/proc/") || t.startsWith("/sys/") || t.startsWith("/dev/")) return `bind target ${b.target} is under ${t.split("/")[1] ? "/" + t.split("/")[1] : t}, which netns-lab does not bind into`;
   return undefined;
+}
+
+/** Whether the node's own trees hold `target` (copy-on-write or empty): a mount point made there writes nothing of the host's. */
+export function inOwnTree(target: string): boolean {
+  return [...OVERLAID, ...EMPTY.map(([d]) => d)].some((d) => target.startsWith(`${d}/`));
 }
 
 /**
@@ -100,28 +106,60 @@ export async function markerOf(x: Executor, ns: string): Promise<string | undefi
   return (await x.readFile(`${fsDir(ns)}/owner`).catch(() => undefined))?.trim() || undefined;
 }
 
+/** The CPUs of a list such as /sys/devices/system/cpu/online's ("0-3,6"), in order (pure). */
+export function cpuList(text: string): number[] {
+  return text.trim().split(",").filter(Boolean).flatMap((part) => {
+    const [a, b] = part.split("-").map(Number);
+    return Number.isInteger(a) ? [...Array((Number.isInteger(b) ? b : a) - a + 1).keys()].map((k) => a + k) : [];
+  });
+}
+
 /**
- * `unshare --mount=FILE`: a new mount namespace, bound at FILE. In a sandbox (a user namespace),
- * util-linux 2.38's unshare fails now and then with "Invalid argument" (3 to 6 of 12 made at once;
- * never as root here; made one at a time, it still fails). Likely its child binding the namespace
- * before the parent is in it (the current namespace onto itself, which the kernel refuses): not
- * proven. Such a failure makes nothing, so it is tried again (5 times at most); any other failure
- * is said at once. test/integration/nodefs-sandbox.test.ts makes 12 at once in a sandbox.
+ * `unshare --mount=FILE`: a new mount namespace, bound at FILE. The kernel lets a mount namespace
+ * be bound only from an older one: from a namespace whose id is smaller (its loop check). Linux
+ * 6.18 gives namespaces ids from per-CPU batches, so a namespace made on one CPU can have a smaller
+ * id than one made earlier on another: the bind then fails, "Invalid argument", every time on that
+ * CPU (here, with 2 CPUs: 40 of 40 from one, 0 of 40 from the other, in a mount namespace of its
+ * own; never from the host's first namespace, the oldest). So a refused one is made again on each
+ * CPU in turn (`taskset -c N`): on the CPU whose batch holds the binding namespace's id, a later id
+ * is larger. Nothing is made by a refused one. Any other failure is said at once.
+ * test/integration/nodefs*.test.ts make 12 at once as root, in a sandbox and under a shared /.
  */
 async function persistentMountNamespace(x: Executor, ns: string): Promise<void> {
-  for (let n = 1; ; n++) {
-    try {
-      await x.run("unshare", [`--mount=${mountPath(ns)}`, "--propagation", "private", "true"], { doing: `make the mount namespace of ${ns}` });
-      return;
-    } catch (e) {
-      if (n >= 5 || !/Invalid argument/.test((e as Error).message)) throw e;
+  const unshare = ["unshare", `--mount=${mountPath(ns)}`, "--propagation", "private", "true"];
+  const doing = `make the mount namespace of ${ns}`;
+  try {
+    await x.run(unshare[0], unshare.slice(1), { doing });
+    return;
+  } catch (e) {
+    if (!/Invalid argument/.test((e as Error).message)) throw e;
+    const cpus = cpuList((await x.readFile("/sys/devices/system/cpu/online")) ?? "");
+    for (const [k, cpu] of cpus.entries()) {
+      try {
+        await x.run("taskset", ["-c", String(cpu), ...unshare], { doing: `${doing} (on CPU ${cpu})` });
+        return;
+      } catch (e2) {
+        if (k === cpus.length - 1 || !/Invalid argument/.test((e2 as Error).message)) throw e2;
+      }
     }
+    throw e;
   }
 }
 
 /** Makes the node's filesystem view; `undo` gets its removal first (a half-made one is removed). */
 export async function make(x: Executor, ns: string, mark: string, binds: Bind[], undo: Array<() => Promise<unknown>>): Promise<void> {
   const dir = fsDir(ns);
+  // Each bind checked before anything is made.
+  for (const b of binds) {
+    const info = await x.stat(b.source);
+    if (!info) throw new Error(`cannot bind ${b.source} into node ${ns} at ${b.target}: ${b.source} does not exist`);
+    // Outside the node's own trees the mount point is the host's: it must be there already (made, it would be made on the host).
+    const at = inOwnTree(b.target) ? undefined : await x.stat(b.target);
+    if (!inOwnTree(b.target) && (!at || at.isDirectory !== info.isDirectory)) {
+      const what = at ? `${b.target} on this machine is ${at.isDirectory ? "a directory" : "a file"} and ${b.source} is not` : `${b.target} does not exist on this machine`;
+      throw new Error(`cannot bind ${b.source} into node ${ns} at ${b.target}: ${what}; outside the node's own /etc, /var, /tmp and /root netns-lab makes no mount point (it would be made on this machine): bind it under one of those, or at a path this machine has`);
+    }
+  }
   await privateRoot(x);
   await x.run("mkdir", ["-p", dir], { doing: `make ${dir}` });
   undo.push(() => remove(x, ns));
@@ -135,8 +173,7 @@ export async function make(x: Executor, ns: string, mark: string, binds: Bind[],
   // Staged while the host's paths are still visible: a source under /tmp, /root or /var is the host's.
   const staged: Array<Bind & { at: string; isDir: boolean }> = [];
   for (const [n, b] of binds.entries()) {
-    const info = await x.stat(b.source);
-    if (!info) throw new Error(`cannot bind ${b.source} into node ${ns} at ${b.target}: ${b.source} does not exist`);
+    const info = (await x.stat(b.source))!;
     const at = `${dir}/stage/${n}`;
     await (info.isDirectory ? x.run("mkdir", ["-p", at]) : x.writeFile(at, ""));
     await inNode("mount", ["--bind", b.source, at], `stage the bind of ${b.source}`);

@@ -108,12 +108,38 @@ describe("#31 item 2: a node with a filesystem of its own", () => {
     expect(HOST_PATHS.map(digest)).toEqual(before);
   });
 
-  test("a bind whose source is missing fails the create and leaves nothing (rolled back)", async () => {
+  test("a bind whose source is missing fails the create before anything is made", async () => {
     const ns = (await make("NetNamespace", { name: `${p}r2`, owner: `${owner}-ns2` })).id;
     const r = await check("NodeFilesystem", { namespace: ns, binds: [{ source: path.join(work, "nope"), target: "/etc/frr/frr.conf" }] });
-    await expect(kinds.NodeFilesystem.create(r.inputs)).rejects.toThrow(/cannot bind .*nope into node .* at \/etc\/frr\/frr.conf: .*nope does not exist \(nothing was left behind/);
+    await expect(kinds.NodeFilesystem.create(r.inputs)).rejects.toThrow(/cannot bind .*nope into node .* at \/etc\/frr\/frr.conf: .*nope does not exist$/);
     expect(fs.existsSync(fsDir(ns))).toBe(false);
     expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(fsDir(ns));
+  });
+
+  // Outside the node's own /etc, /var, /tmp, /root a mount point would be made on the host: refused
+  // unless the host has the path already (found when /srv/site appeared on the host: a test's bind).
+  const outside: Array<[string, (w: string) => { source: string; target: string }, RegExp | undefined]> = [
+    ["a directory at a path the host lacks", (w) => ({ source: w, target: `/nlt-none-${process.pid}/site` }), /at \/nlt-none-\d+\/site: \/nlt-none-\d+\/site does not exist on this machine; outside the node's own \/etc, \/var, \/tmp and \/root netns-lab makes no mount point/],
+    ["a file onto a directory of the host", (w) => ({ source: path.join(w, "f"), target: "/srv" }), /at \/srv: \/srv on this machine is a directory and .*\/f is not/],
+    ["a directory onto one the host has (/mnt)", (w) => ({ source: w, target: "/mnt" }), undefined],
+    ["a directory under /var the host lacks (the node's own copy)", (w) => ({ source: w, target: `/var/nlt-${process.pid}/site` }), undefined],
+  ];
+  test.each(outside)("a bind target outside the node's own trees: %s", async (_what, bind, refused) => {
+    fs.writeFileSync(path.join(work, "f"), "x\n");
+    const ns = (await make("NetNamespace", { name: `${p}o`, owner: `${owner}-nso` })).id;
+    const r = await check("NodeFilesystem", { namespace: ns, binds: [bind(work)] });
+    expect(r.failures).toEqual([]);
+    const roots = fs.readdirSync("/").sort();
+    if (refused) {
+      await expect(kinds.NodeFilesystem.create(r.inputs)).rejects.toThrow(refused);
+      expect(fs.existsSync(fsDir(ns))).toBe(false);
+    } else {
+      const out = await kinds.NodeFilesystem.create(r.inputs);
+      made.push(["NodeFilesystem", out]);
+      expect(spawnSync("nsenter", [`--net=/run/netns/${ns}`, `--mount=${mountPath(ns)}`, "--", "cat", `${bind(work).target}/f`], { encoding: "utf8" }).stdout).toBe("x\n");
+    }
+    expect(fs.readdirSync("/").sort()).toEqual(roots);
+    expect(fs.existsSync(`/var/nlt-${process.pid}`)).toBe(false);
   });
 
   test("one a killed run left is removed by the sweep of its stack (by its marker), another stack's is not", async () => {
@@ -165,7 +191,9 @@ describe("#31 item 2: where the node's mount namespace can be bound (pure)", () 
 describe("#31 item 2: a host whose / is shared (systemd's)", () => {
   // The provider in a mount namespace of its own whose / is shared (unshare --propagation shared),
   // as a systemd host's: FS_ROOT must be made a private mount of its own, once, however many nodes
-  // are made at once (each seeing it not yet a mount bound it again: two stacked binds).
+  // are made at once (each seeing it not yet a mount bound it again: two stacked binds). Were it
+  // left shared, unshare --mount=FILE's bind of the new namespace would propagate into that very
+  // namespace (it sets the new namespace's propagation only after): the kernel refuses, EINVAL.
   test("twelve nodes at once: FS_ROOT bound once and private, each node there; after delete FS_ROOT stays one private mount (as ip netns leaves /run/netns)", () => {
     const q = uniquePrefix();
     const dist = path.join(__dirname, "..", "..", "dist", "provider");
@@ -173,6 +201,10 @@ describe("#31 item 2: a host whose / is shared (systemd's)", () => {
       const { kinds } = require(${JSON.stringify(path.join(dist, "runtime.js"))});
       const nodefs = require(${JSON.stringify(path.join(dist, "kernel", "nodefs.js"))});
       const fs = require("fs");
+      // Its own /run/netns-lab (a tmpfs: shared, as a mount under a shared / is): the host's runs,
+      // which make and remove FS_ROOT there meanwhile, do not reach it (a directory removed in the host
+      // would take this namespace's mount of it along).
+      require("child_process").execFileSync("mount", ["-t", "tmpfs", "-o", "mode=0755", "nlt-shared", "/run/netns-lab"]);
       const roots = () => fs.readFileSync("/proc/self/mountinfo", "utf8").split("\\n").filter((l) => l.split(" ")[4] === nodefs.FS_ROOT).map((l) => / shared:/.test(l.split(" - ")[0]) ? "shared" : "private");
       (async () => {
         const n = [...Array(12).keys()];
