@@ -50,7 +50,9 @@ describe("fabric sizes", () => {
 describe("the tiny fabric under mocks", () => {
   beforeAll(async () => {
     fabric(fabricSize("tiny"));
-    await new Promise((r) => setTimeout(r, 200)); // registrations are asynchronous
+    // Registrations are asynchronous: wait for the runtime's queue of them to drain, as its disconnect does (not for a time).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
   });
   const of = (kind: string) => registered.filter((r) => r.type === `pulumi-nodejs:dynamic/netns-lab:${kind}`);
   const table = (name: string) => of("RouteTable").find((r) => r.name === `${name}-routes`)!.inputs.routes;

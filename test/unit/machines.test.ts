@@ -28,7 +28,9 @@ const m2 = { host: "10.250.0.2", privateKeyFile: "/k/id", hostKey: "ssh-ed25519 
 describe("the split lab under mocks", () => {
   beforeAll(async () => {
     split({ m1, m2 });
-    await new Promise((r) => setTimeout(r, 200));
+    // Registrations are asynchronous: wait for the runtime's queue of them to drain, as its disconnect does (not for a time).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
   });
   const custom = () => registered.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/netns-lab:"));
   const hostOf = (r: Registered) => r.inputs.machine?.host;
