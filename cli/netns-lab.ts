@@ -4,6 +4,7 @@
  *
  *   netns-lab graph  [--format mermaid|dot|svg] [--preview]
  *   netns-lab verify [--expect A!B …]
+ *   netns-lab validate [-- netlab validate's options]
  *   netns-lab exec   <node> [-- command …]
  *   netns-lab status
  *   netns-lab logs    <node> [name]
@@ -26,6 +27,7 @@ import { status } from "./status";
 import { node, nodeExecutor, renderMatrix, verify } from "./verify";
 import { captureCommand, inNode, inProcess } from "./there";
 import { init } from "./init";
+import { validateCommand, validateProblem } from "./validate";
 import { ensureHolder, sandboxStatus, sandboxWanted, stopSandbox, subordinateIdsAdvice } from "../provider/kernel/sandbox";
 
 export { parseArgs, UsageError };
@@ -36,6 +38,7 @@ const HELP: Record<string, string> = {
 Commands:
   graph    the topology as Mermaid, Graphviz DOT or SVG
   verify   every node pings every other node's addresses; prints a matrix
+  validate a netlab topology's own validate: tests, run by netlab itself in the lab
   exec     run a command (default: a shell) inside a node's namespace
   status   nodes, interfaces, addresses and processes, live, and every resource that differs from the stack
   logs     the log of a process the lab runs in a node
@@ -61,6 +64,13 @@ each other come from the lab (its description's expectUnreachable) and from --ex
 or a network). --wait retries until all is as expected, for up to SECONDS (a routing protocol
 converging). --sample N checks N pairs picked at random (the same ones on every run) and the
 first node with the last, and lists them: for large labs.`,
+  validate: `netns-lab validate [--stack NAME] [-- netlab validate's options…]
+
+For a lab made from a netlab topology (netlab()): runs the topology's validate: tests with netlab
+itself (netlab validate: its test plugins, its wait times, its report) in the lab's netlab work
+directory. netlab's docker exec to a node runs the command in the node, as netns-lab exec does.
+Exit status netlab's: 0 all passed, 1 a test failed, 3 warnings only. After --, netlab's own
+options, e.g. -- --test adj, -- --list.`,
   exec: `netns-lab exec <node> [--process NAME] [-- command [args…]] [--stack NAME]
 
 Runs the command inside the node's network namespace (default: $SHELL or /bin/bash) and exits
@@ -146,6 +156,16 @@ const commands: Record<string, (o: Options) => Promise<number>> = {
     }
     console.log(renderMatrix(lab, r));
     return r.unexpected.length ? 1 : 0;
+  },
+  async validate(o) {
+    requireRoot("validate");
+    const lab = await deployedLab(o);
+    const problem = validateProblem(lab);
+    if (problem) throw new UsageError(problem);
+    const c = validateCommand(lab, o.rest[0] === "--" ? o.rest.slice(1) : o.rest);
+    const r = spawnSync(c.file, c.args, { cwd: c.cwd, env: c.env, stdio: "inherit" });
+    if (r.error) throw new UsageError(`could not run netlab (${c.file}): ${r.error.message}; make deps installs it`);
+    return r.status ?? 1;
   },
   async exec(o) {
     requireRoot("exec");

@@ -56,13 +56,13 @@ export function captureCommand(n: Node, iface: string, write?: string): { comman
  * output has closed (what it started in the background and left holding it is waited for too, as
  * a shell's `$(…)` does). After `timeoutMs` its whole process group is SIGKILLed (the command and
  * whatever it started) and what it printed so far is the result. Never rejects; input the command
- * does not read is dropped.
+ * does not read is dropped. `where`: its working directory and environment (default this process's).
  */
-export function collect(file: string, args: string[], input?: string, timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
+export function collect(file: string, args: string[], input?: string, timeoutMs = 60_000, where: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     // Its own process group, killed whole at the timeout: a command that left a child in the
     // background holding its output open (sh -c "server &") would otherwise never close.
-    const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"], detached: true });
+    const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"], detached: true, ...where });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));

@@ -46,6 +46,7 @@
 import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import { collect, inNode } from "../cli/there";
+import { validateCommand } from "../cli/validate";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -94,6 +95,16 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** What a lab's netlab tests gave (`TestLab.validate`). */
+export interface ValidateResult {
+  /** Every test passed (netlab's exit code 0). */
+  passed: boolean;
+  /** netlab validate's exit code. */
+  code: number;
+  /** Its report (standard output and standard error). */
+  output: string;
+}
+
 /** A lab that is up (`testLab` resolved): its outputs, a way into its nodes, and its end. */
 export interface TestLab {
   /** The stack's outputs, as plain values. */
@@ -110,6 +121,13 @@ export interface TestLab {
    * standard input (what it does not read is dropped); it is killed after `timeoutMs` (60 s).
    */
   exec(node: string, argv: string[], opts?: { input?: string; timeoutMs?: number }): Promise<ExecResult>;
+  /**
+   * A lab made from a netlab topology: its `validate:` tests, run by netlab itself (as `netns-lab
+   * validate`). `passed`: netlab's exit code was 0 (1: a test failed; 3: warnings only); `output`
+   * is netlab's report. `args`: netlab validate's own options (`["--test", "adj"]`). Rejects for a
+   * lab not made by netlab().
+   */
+  validate(args?: string[], opts?: { timeoutMs?: number }): Promise<ValidateResult>;
   /** Destroys the lab and leaves nothing (idempotent). */
   destroy(): Promise<void>;
 }
@@ -255,6 +273,13 @@ export async function testLab(program: TestLabProgram, opts: TestLabOptions = {}
       const n = lab?.nodes.find((x) => x.name === node) ?? ({ name: node, namespace: node, interfaces: [] } as unknown as LabDescription["nodes"][number]);
       const [file, args] = inNode(n, argv);
       return collect(file, args, o.input, o.timeoutMs);
+    },
+    async validate(args = [], o = {}) {
+      const lab = t.lab ?? description;
+      if (!lab) throw new Error("validate: the program returned no Lab (return the netlab() lab)");
+      const c = validateCommand(lab, args);
+      const r = await collect(c.file, c.args, undefined, o.timeoutMs ?? 600_000, { cwd: c.cwd, env: c.env });
+      return { passed: r.code === 0, code: r.code, output: r.stdout + r.stderr };
     },
     async destroy() {
       if (destroyed) return;

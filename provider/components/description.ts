@@ -94,6 +94,11 @@ export interface LabDescription {
   }>;
   /** Pairs [from, to] where `from` must NOT reach `to`: a node's name, or a network (CIDR). */
   expectUnreachable?: Array<[string, string]>;
+  /** A lab made from a netlab topology (`netlab()`): where netlab wrote its files (`netns-lab validate` runs netlab's tests there). */
+  netlab?: {
+    /** netlab's work directory: its snapshot, its JSON topology, the nodes' files. */
+    workDir: string;
+  };
 }
 
 /** Every address of an interface, whichever of the two fields holds them. */

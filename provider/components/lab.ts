@@ -54,6 +54,8 @@ export class Lab extends pulumi.ComponentResource {
   /** Its cables, in the order declared (LAN member cables included). */
   readonly links: Link[] = [];
   private readonly unreachable: Array<[string, string]> = [];
+  /** Set by `netlab()`: netlab's work directory, recorded in the description for `netns-lab validate`. */
+  netlabWorkDir?: string;
   /** Prepended to every node's namespace name (interface names live inside namespaces and need none). */
   readonly namespacePrefix: string;
   /** Per-interface address overrides, by interface name: what a lab program chose, changed from config. */
@@ -232,6 +234,7 @@ export class Lab extends pulumi.ComponentResource {
     return {
       name: this.name,
       ...(this.unreachable.length ? { expectUnreachable: this.unreachable } : {}),
+      ...(this.netlabWorkDir ? { netlab: { workDir: this.netlabWorkDir } } : {}),
       nodes: this.nodes.map((n) => ({
         name: n.name, role: n.role, namespace: n.nsName, interfaces: n.interfaces, ...(n.machine ? { machine: n.machine } : {}), ...(n.filesystem ? { filesystem: true } : {}),
         ...(n.natRules.length ? { nat: n.natRules } : {}), ...(n.processes.length ? { processes: n.processes } : {}),

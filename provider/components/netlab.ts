@@ -98,6 +98,8 @@ export interface NetlabNode {
   device: string;
   /** Its role: router, host, bridge. */
   role?: string;
+  /** Its container's name under netlab's clab provider (`clab-<lab>-<node>`): the host netlab's tests reach it by. */
+  hostname?: string;
   /** The modules it runs. */
   module?: string[];
   /** Its loopback's addresses. */
@@ -207,6 +209,7 @@ export function netlab(file: string, opts: NetlabOptions = {}): Lab {
   }
   const name = opts.name ?? t.name;
   const lab = new Lab(name, { ...opts.resourceOptions, hosts: false, namespacePrefix: opts.namespacePrefix ?? `${name}-` });
+  lab.netlabWorkDir = workDir;
 
   // The lab's hosts file, bound into every node: rewritten in place (the same file, so every bind sees it).
   const shared = path.join(workDir, "node_files", "-shared-hosts");

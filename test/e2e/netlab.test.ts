@@ -1,7 +1,8 @@
 // Issue 31: a netlab topology of our own (netlab's format: three FRR routers in an OSPF triangle,
 // a Linux host on two of them) from a 3-line program in a user's project: netlab itself transforms
 // it (its addressing, its configurations), netns-lab runs it as namespaces. Up, every pair reaches
-// every other (verify), OSPF adjacencies Full in the node's own FRR; an edit of one link's OSPF
+// every other (verify), OSPF adjacencies Full in the node's own FRR, the topology's validate tests
+// pass through netns-lab validate (netlab's own plugins) and a failing one fails it; an edit of one link's OSPF
 // cost previews exactly the two routers on it (the rest keep their identity: r3's zebra keeps its
 // pid), applies in place, converges again; destroy leaves no namespace, daemon or mount; the host's
 // files and the user's topology directory are untouched.
@@ -53,6 +54,20 @@ ${r1r2}
 - r3-r1
 - h1-r1
 - h2-r3
+validate:
+  adj:
+    description: r2 has two OSPF neighbours in state Full
+    wait: 60
+    nodes: [ r2 ]
+    show:
+      frr: ip ospf neighbor json
+    valid:
+      frr: len([s for n in neighbors.values() for s in n if 'Full' in (s.get('nbrState') or s.get('state') or '')]) == 2
+  ping:
+    description: h1 reaches h2 across the routers
+    wait: 60
+    nodes: [ h1 ]
+    plugin: ping('h2')
 `;
 
 d("#31: a netlab topology as a lab", () => {
@@ -107,6 +122,16 @@ d("#31: a netlab topology as a lab", () => {
     expect(verify.stdout).toMatch(/all as expected/);
     // Names resolve in a node through netlab's hosts file, bound into its own /etc/hosts.
     expect(cli("exec", "h1", "--stack", "dev", "--", "ping", "-c", "1", "-W", "2", "h2").status).toBe(0);
+    // The topology's own validate tests, by netlab itself: a show/valid test in r2's FRR (vtysh, JSON), its ping plugin in h1.
+    // (Its ospf_neighbor plugin asks FRR for "show ip ospf vrf default neighbor ID detail json", which Debian's FRR 8.4 refuses.)
+    const validate = cli("validate", "--stack", "dev");
+    expect(validate.stderr + validate.stdout).toMatch(/adj[\s\S]*PASS[\s\S]*ping[\s\S]*PASS/);
+    expect(validate.status).toBe(0);
+    // A test that fails (netlab's --source: tests of another file; no wait): exit 1, the test named.
+    fs.writeFileSync(path.join(work, "far.yml"), "far:\n  description: h1 reaches an address no node has\n  nodes: [ h1 ]\n  plugin: ping('192.0.2.1')\n");
+    const far = cli("validate", "--stack", "dev", "--", "--skip-wait", "--source", path.join(work, "far.yml"));
+    expect(far.status).toBe(1);
+    expect(far.stderr + far.stdout).toMatch(/far[\s\S]*FAIL/);
     expect((await previewSteps(t.stack)).counts).toEqual({ same: expect.any(Number) });
     const r3zebra = zebraOf("r3");
     expect(r3zebra).toBeGreaterThan(0);
@@ -123,6 +148,7 @@ d("#31: a netlab topology as a lab", () => {
     expect(await fullOn("r2", 2)).toBe(2);
     expect(spawnSync("nsenter", [`--net=/run/netns/${name}-r1`, `--mount=${FS_ROOT}/${name}-r1/mnt`, "vtysh", "-c", "show ip ospf interface eth1"], { encoding: "utf8" }).stdout).toMatch(/Cost: 20/);
     expect(cli("verify", "--stack", "dev", "--wait", "60").stdout).toMatch(/all as expected/);
+    expect(cli("validate", "--stack", "dev").status).toBe(0); // green again after the edit
     expect((await previewSteps(t.stack)).counts).toEqual({ same: expect.any(Number) });
 
     await t.stack.destroy();

@@ -1,0 +1,95 @@
+// Issue 31 item 4, the pure parts of netns-lab validate: which labs can be validated, the command
+// it runs (netlab's validate in the work directory, our docker first on PATH, each container by
+// netlab's name for it mapped to the argument array that enters its node), and our docker itself.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type { LabDescription } from "../../provider/components/description";
+import { validateCommand, validateProblem } from "../../cli/validate";
+
+const SHIM = path.join(__dirname, "..", "..", "netlab", "bin", "docker");
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-validate-"));
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+const lab = (netlab?: { workDir: string }): LabDescription => ({
+  name: "t",
+  nodes: [
+    { name: "r1", role: "router", namespace: "t-r1", interfaces: [], filesystem: true },
+    { name: "h1", role: "host", namespace: "t-h1", interfaces: [] },
+  ],
+  links: [],
+  ...(netlab ? { netlab } : {}),
+});
+
+describe("which labs can be validated", () => {
+  const cases: Array<[string, () => LabDescription, RegExp | undefined]> = [
+    ["a lab not made by netlab()", () => lab(), /was not made from a netlab topology \(netlab\(\)\): it has no validate tests; netns-lab verify pings every node/],
+    ["a work directory netlab has not written", () => lab({ workDir: path.join(work, "none") }), /has no netlab.snapshot.pickle: run pulumi up/],
+    ["a work directory with netlab's snapshot", () => lab({ workDir: work }), undefined],
+  ];
+  beforeAll(() => {
+    fs.writeFileSync(path.join(work, "netlab.snapshot.pickle"), "");
+    fs.writeFileSync(path.join(work, "netlab.json"), JSON.stringify({ name: "t", nodes: { r1: { name: "r1", device: "frr", hostname: "clab-t-r1" }, h1: { name: "h1", device: "linux", hostname: "clab-t-h1" } }, links: [] }));
+  });
+  test.each(cases)("%s", (_what, l, problem) => {
+    const p = validateProblem(l());
+    if (problem) expect(p).toMatch(problem);
+    else expect(p).toBeUndefined();
+  });
+
+  test("the command: netlab validate with netlab's own options, in the work directory; our docker first on PATH; each container entering its node", () => {
+    // As root sees it (no sandbox: a user's would be started to enter it; the unit tests start none).
+    const saved = process.env.NETNS_LAB_SANDBOX;
+    process.env.NETNS_LAB_SANDBOX = "0";
+    let c: ReturnType<typeof validateCommand>;
+    try {
+      c = validateCommand(lab({ workDir: work }), ["--test", "adj"], { PATH: "/usr/bin:/bin", NETNS_LAB_NETLAB: "/opt/netlab" });
+    } finally {
+      if (saved === undefined) delete process.env.NETNS_LAB_SANDBOX;
+      else process.env.NETNS_LAB_SANDBOX = saved;
+    }
+    expect([c.file, c.args, c.cwd]).toEqual(["/opt/netlab", ["validate", "--test", "adj"], work]);
+    expect(c.env.PATH!.split(":")[0]).toBe(path.dirname(SHIM));
+    expect(c.env.PATH!.split(":").slice(-2)).toEqual(["/usr/bin", "/bin"]);
+    expect(JSON.parse(c.env.NETNS_LAB_DOCKER_NODES!)).toEqual({
+      "clab-t-r1": ["nsenter", "--net=/run/netns/t-r1", "--mount=/run/netns-lab/fs/t-r1/mnt", "--"],
+      "clab-t-h1": ["ip", "netns", "exec", "t-h1"],
+    });
+  });
+});
+
+describe("netlab/bin/docker: docker exec into a node, nothing else", () => {
+  const nodes = JSON.stringify({ "clab-t-r1": ["echo", "in-r1"] });
+  const docker = (args: string[], env: Record<string, string> = { NETNS_LAB_DOCKER_NODES: nodes }) =>
+    spawnSync(SHIM, args, { encoding: "utf8", env: { PATH: process.env.PATH!, ...env } });
+  const cases: Array<[string, string[], Record<string, string> | undefined, number, string, RegExp | undefined]> = [
+    ["docker exec: the command after the node's argument array, as given", ["exec", "clab-t-r1", "bash", "-c", "vtysh -c 'show ip ospf neighbor json'"], undefined, 0, "in-r1 bash -c vtysh -c 'show ip ospf neighbor json'\n", undefined],
+    ["docker exec -it (netlab at a terminal): the same", ["exec", "-it", "clab-t-r1", "bash", "-c", "true"], undefined, 0, "in-r1 bash -c true\n", undefined],
+    ["a container that is no node of the lab", ["exec", "clab-t-r9", "bash"], undefined, 125, "", /no node of the lab is the container "clab-t-r9" \(the lab's: clab-t-r1\)/],
+    ["any other docker command", ["ps"], undefined, 125, "", /only "docker exec" is served \(netlab asked for "docker ps"\)/],
+    ["outside netns-lab validate", ["exec", "clab-t-r1", "true"], {}, 125, "", /NETNS_LAB_DOCKER_NODES is not set: it runs only under netns-lab validate/],
+  ];
+  test.each(cases)("%s", (_what, args, env, code, stdout, stderr) => {
+    const r = docker(args, env);
+    expect(r.status).toBe(code);
+    expect(r.stdout).toBe(stdout);
+    if (stderr) expect(r.stderr).toMatch(stderr);
+    else expect(r.stderr).toBe("");
+  });
+  test("the node's command's exit status is docker's", () => {
+    expect(docker(["exec", "x", "sh", "-c", "exit 7"], { NETNS_LAB_DOCKER_NODES: JSON.stringify({ x: ["env"] }) }).status).toBe(7);
+  });
+});
+
+describe("the CPUs a refused mount namespace is made again on (kernel/nodefs.ts cpuList)", () => {
+  const { cpuList } = require("../../provider/kernel/nodefs") as typeof import("../../provider/kernel/nodefs");
+  test.each([
+    ["0-1\n", [0, 1]],
+    ["0", [0]],
+    ["0-3,6,8-9", [0, 1, 2, 3, 6, 8, 9]],
+    ["", []],
+  ])("%j", (text, cpus) => {
+    expect(cpuList(text)).toEqual(cpus);
+  });
+});
