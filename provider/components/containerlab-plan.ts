@@ -6,6 +6,7 @@
  */
 import * as path from "path";
 import { load } from "js-yaml";
+import { bindProblem } from "../kernel/nodefs";
 
 /** A bound file: where it is on this machine, where the node would see it. */
 export interface ClabBind {
@@ -31,7 +32,7 @@ export interface ClabNode {
   exec: string[][];
   /** Its environment (merged key by key). */
   env: Record<string, string>;
-  /** Its bound files. */
+  /** Its bound files that are honoured: an FRR node's FRR files; a plain node's, held by a filesystem of its own. */
   binds: ClabBind[];
   /** Its cmd, as words (plain linux nodes). */
   cmd?: string[];
@@ -202,10 +203,27 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
         cmd = undefined;
       }
     }
+    // A plain node's binds: its own filesystem view holds them (NodeFilesystem), where the kernel
+    // object can take them; an FRR node's own three are FRR's (its config); its others: not yet.
+    const honoured: ClabBind[] = [];
     for (const b of binds) {
-      if (frr && (b.path === "/etc/frr/frr.conf" || b.path === "/etc/frr/daemons" || b.path === "/etc/frr/vtysh.conf")) continue;
-      warn(`node ${nodeName}: binds: ${b.path}: a namespace has no filesystem of its own (only an FRR node's /etc/frr/frr.conf and /etc/frr/daemons are used): ignored`);
+      if (frr && (b.path === "/etc/frr/frr.conf" || b.path === "/etc/frr/daemons" || b.path === "/etc/frr/vtysh.conf")) {
+        honoured.push(b);
+        continue;
+      }
+      if (frr) {
+        warn(`node ${nodeName}: binds: ${b.path}: an FRR node runs this machine's FRR in a pathspace of its own, without a filesystem of its own (only /etc/frr/frr.conf and /etc/frr/daemons are used): ignored`);
+        continue;
+      }
+      if (kind === "bridge") {
+        warn(`node ${nodeName}: binds: ${b.path}: a bridge runs nothing to see it: ignored`);
+        continue;
+      }
+      const problem = bindProblem({ source: b.host, target: b.path });
+      if (problem) warn(`node ${nodeName}: binds: ${problem}: ignored`);
+      else honoured.push(b);
     }
+    binds.splice(0, binds.length, ...honoured);
     if (kind === "bridge" && exec.length) warn(`node ${nodeName}: exec: a bridge runs no commands: ignored`);
     nodes.push({ name: nodeName, kind: kind as ClabNode["kind"], ...(image ? { image } : {}), frr, exec: kind === "bridge" ? [] : exec, env, binds, ...(cmd ? { cmd } : {}) });
   }

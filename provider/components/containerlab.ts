@@ -24,7 +24,10 @@
  *   bound `frr.conf`; a change to either restarts them. Its run directory goes with it.
  * - Addresses an `exec` line (`ip address add CIDR dev IF`) or the FRR config (`interface IF` /
  *   ` ip address CIDR`) gives are the node's in the lab's description (verify pings them).
- * Everything else (cpu, memory, ports, mgmt-ipv4, healthcheck, a bind other than FRR's, an image's
+ * - `binds` of a plain node (`host:path[:ro]`): the node gets a filesystem of its own (NodeFilesystem:
+ *   its own /etc, /var, /tmp, /root, /run, copy-on-write or empty) holding them as bind mounts; its
+ *   exec lines and cmd run in that view. An FRR node's binds are its frr.conf and daemons file.
+ * Everything else (cpu, memory, ports, mgmt-ipv4, healthcheck, an FRR node's other binds, an image's
  * own filesystem, `host`/`dummy`/`macvlan` links …) is one warning naming it, never dropped
  * silently; `strict: true` makes them errors. Relative paths resolve against the file.
  */
@@ -77,8 +80,13 @@ export function containerlab(file: string, opts: ContainerlabOptions = {}): Lab 
   for (const w of plan.warnings) pulumi.log.warn(`${file}: ${w}`, lab);
 
   const made = new Map<string, LabNode>();
+  for (const n of plan.nodes.filter((x) => !x.frr && x.binds.length)) {
+    for (const b of n.binds) if (!fs.existsSync(b.host)) throw new Error(`${file}: node ${n.name}: bound ${b.host} does not exist (binds: ${b.path})`);
+  }
   for (const n of plan.nodes) {
-    made.set(n.name, n.kind === "bridge" ? lab.lan(n.name, []) : n.frr ? lab.router(n.name) : lab.host(n.name));
+    // A plain node with binds: a filesystem of its own holding them (its exec lines and cmd see them).
+    const filesystem = !n.frr && n.binds.length ? { binds: n.binds.map((b) => ({ source: b.host, target: b.path, ...(b.readOnly ? { readOnly: true } : {}) })) } : undefined;
+    made.set(n.name, n.kind === "bridge" ? lab.lan(n.name, []) : n.frr ? lab.router(n.name) : lab.host(n.name, filesystem ? { filesystem } : {}));
   }
   for (const l of plan.links) {
     const [a, b] = l.ends;
@@ -141,7 +149,11 @@ export function containerlab(file: string, opts: ContainerlabOptions = {}): Lab 
       before.push(node.run("cmd", n.cmd, { env: n.env }));
     }
     n.exec.forEach((argv, k) => {
-      const c: pulumi.Resource = new Command(`${n.name}-exec-${k + 1}`, { namespace: node.namespace.name, create: argv, environment: n.env, ...node.on }, { parent: node, dependsOn: before });
+      const c: pulumi.Resource = new Command(
+        `${n.name}-exec-${k + 1}`,
+        { namespace: node.namespace.name, create: argv, environment: n.env, ...(node.filesystem ? { filesystem: true } : {}), ...node.on },
+        { parent: node, dependsOn: [...before, ...(node.filesystem ? [node.filesystem] : [])] },
+      );
       before = [c];
     });
     addAddresses(execAddresses(n.exec));

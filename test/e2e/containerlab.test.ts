@@ -68,6 +68,55 @@ describe("two linux nodes and a cable (two-nodes.clab.yml)", () => {
   });
 });
 
+describe("#31 item 2: a plain node's binds (a file of our own, containerlab's format), held by a filesystem of its own", () => {
+  const prefix = uniquePrefix();
+  const lab = cleanupAfterAll(prefix);
+  let dir = "";
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-clab-binds-"));
+    fs.mkdirSync(path.join(dir, "site"));
+    fs.writeFileSync(path.join(dir, "site", "index.html"), `<p>${prefix}</p>\n`);
+    fs.writeFileSync(path.join(dir, "app.conf"), "port = 8080\n");
+    fs.writeFileSync(path.join(dir, "web.clab.yml"), [
+      "name: web",
+      "topology:",
+      "  nodes:",
+      "    web:",
+      "      kind: linux",
+      "      image: nginx:alpine",
+      "      binds:",
+      "        - site:/var/www/site:ro",
+      "        - app.conf:/etc/app.conf",
+      "      exec:",
+      // Where the bind is seen: in the node's own /tmp (the host's /tmp never gets it).
+      `        - cp /var/www/site/index.html /tmp/${prefix}index.html`,
+      "    peer:",
+      "      kind: linux",
+      "  links:",
+      '    - endpoints: ["web:eth1", "peer:eth1"]',
+      "",
+    ].join("\n"));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test("up: the exec line sees the bound directory; it is read-only there; the host's /tmp untouched; destroy leaves no namespace and no mount", async () => {
+    const t = lab.track(await openStack(labsDir(), `clabbind-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "web.clab.yml"), "netns-lab:prefix": prefix }));
+    await t.stack.up(quiet);
+    const inWeb = (...argv: string[]) => spawnSync("nsenter", [`--net=/run/netns/${prefix}web`, `--mount=/run/netns-lab/fs/${prefix}web/mnt`, "--", ...argv], { encoding: "utf8" });
+    expect(inWeb("cat", `/tmp/${prefix}index.html`).stdout).toBe(`<p>${prefix}</p>\n`);
+    expect(inWeb("cat", "/etc/app.conf").stdout).toBe("port = 8080\n");
+    expect(inWeb("touch", "/var/www/site/new").stderr).toMatch(/Read-only file system/);
+    expect(fs.existsSync(`/tmp/${prefix}index.html`)).toBe(false);
+    expect(fs.existsSync("/var/www/site")).toBe(false); // its mount point made in the node's own /var
+    // peer has no binds: no filesystem of its own.
+    expect(fs.existsSync(`/run/netns-lab/fs/${prefix}peer`)).toBe(false);
+    await t.stack.preview({ ...quiet, expectNoChanges: true });
+    await t.stack.destroy(quiet);
+    expect(ours(prefix)).toEqual([]);
+    expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(`/run/netns-lab/fs/${prefix}`);
+  });
+});
+
 describe("hosts on a bridge (bridge.clab.yml): a group, defaults, env in exec, the extended link form", () => {
   const prefix = uniquePrefix();
   const lab = cleanupAfterAll(prefix);

@@ -58,6 +58,16 @@ test.each([
   expect(p.nodes[0].frr).toBe(frr);
 });
 
+// #31 item 2: a plain node's binds are honoured (a filesystem of its own holds them): no warning.
+test("a plain node's binds: kept, resolved against the file, :ro read-only; no warning", () => {
+  const p = inline("name: t\ntopology:\n  nodes:\n    r:\n      kind: linux\n      binds: [\"data:/data\", \"/srv/x.conf:/etc/x.conf:ro\"]\n");
+  expect(p.warnings).toEqual([]);
+  expect(p.nodes[0].binds).toEqual([
+    { host: "/labs/data", path: "/data", readOnly: false },
+    { host: "/srv/x.conf", path: "/etc/x.conf", readOnly: true },
+  ]);
+});
+
 // Each field or form netns-lab cannot honour: its own warning, naming it.
 test.each([
   ["cpu", "    r:\n      kind: linux\n      cpu: 2\n", "node r: cpu: not supported (a namespace, not a container): ignored"],
@@ -65,7 +75,10 @@ test.each([
   ["ports", "    r:\n      kind: linux\n      ports: [\"80:8080\"]\n", "node r: ports: not supported (a namespace, not a container): ignored"],
   ["mgmt-ipv4", "    r:\n      kind: linux\n      mgmt-ipv4: 172.20.20.5\n", "node r: mgmt-ipv4: not supported (a namespace, not a container): ignored"],
   ["healthcheck", "    r:\n      kind: linux\n      healthcheck: {test: [CMD, true]}\n", "node r: healthcheck: not supported (a namespace, not a container): ignored"],
-  ["a bind that is not FRR's", "    r:\n      kind: linux\n      binds: [\"data:/data\"]\n", "node r: binds: /data: a namespace has no filesystem of its own (only an FRR node's /etc/frr/frr.conf and /etc/frr/daemons are used): ignored"],
+  ["a plain node's bind under /run (the node's own, empty)", "    r:\n      kind: linux\n      binds: [\"data:/run/data\"]\n", "node r: binds: bind target /run/data is under /run, which is the node's own and empty: bind it elsewhere: ignored"],
+  ["a plain node's bind of its whole /etc", "    r:\n      kind: linux\n      binds: [\"data:/etc\"]\n", "node r: binds: bind target /etc is the node's whole /etc: bind a file or a directory inside it: ignored"],
+  ["an FRR node's bind that is not FRR's", "    r:\n      kind: linux\n      image: frrouting/frr:v8.4.0\n      binds: [\"data:/data\"]\n", "node r: binds: /data: an FRR node runs this machine's FRR in a pathspace of its own, without a filesystem of its own (only /etc/frr/frr.conf and /etc/frr/daemons are used): ignored"],
+  ["a bridge's bind", "    r:\n      kind: bridge\n      binds: [\"data:/data\"]\n", "node r: binds: /data: a bridge runs nothing to see it: ignored"],
   ["cmd of an FRR node", "    r:\n      kind: linux\n      image: frrouting/frr:v8.4.0\n      cmd: sleep 1\n", "node r: cmd: an FRR node runs FRR's daemons (from its bound daemons file): ignored"],
   ["exec on a bridge", "    r:\n      kind: bridge\n      exec: [\"true\"]\n", "node r: exec: a bridge runs no commands: ignored"],
 ])("%s: one warning naming it", (_name, nodeYaml, warning) => {
