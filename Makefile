@@ -7,7 +7,7 @@ REPS ?= 3
 PULUMI := bin/pulumi
 JEST := node node_modules/.bin/jest
 
-.PHONY: help deps system-deps npm engine netlab build up preview down test test-unit test-integration test-e2e test-rootless test-reliability test-programs test-netlab test-conformance bench bench-scale bench-split bench-fixed docs pack sim-machines sim-machines-down clean
+.PHONY: help deps system-deps npm engine netlab build up preview down test test-unit test-integration test-e2e test-rootless test-reliability test-programs test-netlab test-conformance bench bench-scale bench-split bench-fixed bench-netlab docs pack sim-machines sim-machines-down clean
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -124,6 +124,9 @@ pack: build ## the npm package: netns-lab-<version>.tgz here (npm install ./netn
 
 bench-fixed: deps ## the fixed cost: a no-change up of a 3-node lab against an empty TypeScript program, and the engine knobs tried (REPS=3)
 	node bench/fixed.js --reps $(REPS)
+
+bench-netlab: deps ## a netlab topology of netlab's published benchmark's shape (300 Linux hosts, 6 FRR routers, OSPF): netlab create, our up, validate, destroy; and the 3-router example (HOSTS=300)
+	node bench/netlab.js --hosts $(or $(HOSTS),300)
 
 bench-scale: deps ## the fabric lab at ~100, 300 and 1,000 namespaces in fast mode (SCALE_SIZES=small,medium,large; ~10 min)
 	node bench/scale.js --sizes $(SCALE_SIZES)
