@@ -74,16 +74,21 @@ d("#31: a netlab topology as a lab", () => {
   const prefix = uniquePrefix(); // "nlt…-": the lab's name is the prefix's stem, so namespaces are <name>-<node>
   const name = prefix.replace(/-$/, "");
   const lab = cleanupAfterAll(prefix);
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-netlab-work-"));
-  const dir = userProject({
-    "Pulumi.yaml": "name: my-netlab\nruntime: nodejs\nmain: index.ts\n",
-    "package.json": JSON.stringify({ name: "my-netlab", private: true }),
-    "index.ts": [
-      `import { netlab } from "netns-lab";`,
-      `const lab = netlab("topo/topology.yml", { workDir: ${JSON.stringify(work)} });`,
-      `export const description = lab.describe();`,
-    ].join("\n"),
-    "topo/topology.yml": topology(name, "- r1-r2"),
+  // Made in beforeAll, not here: a skipped block's body still runs (to collect its tests) but its afterAll does not.
+  let work = "";
+  let dir = "";
+  beforeAll(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-netlab-work-"));
+    dir = userProject({
+      "Pulumi.yaml": "name: my-netlab\nruntime: nodejs\nmain: index.ts\n",
+      "package.json": JSON.stringify({ name: "my-netlab", private: true }),
+      "index.ts": [
+        `import { netlab } from "netns-lab";`,
+        `const lab = netlab("topo/topology.yml", { workDir: ${JSON.stringify(work)} });`,
+        `export const description = lab.describe();`,
+      ].join("\n"),
+      "topo/topology.yml": topology(name, "- r1-r2"),
+    });
   });
   afterAll(() => {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -36,9 +36,15 @@ function digest(dir: string): string {
 
 d("#31 item 2: FRR routers with filesystems of their own, as containers", () => {
   const prefix = uniquePrefix();
-  const state = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-nodefs-state-"));
-  const dir = userProject(frrContainersProgram({ project: "fs-lab", prefix, subnet: "10.84.0" }));
-  const env = { ...process.env, PULUMI_BACKEND_URL: `file://${state}`, PULUMI_CONFIG_PASSPHRASE: "" };
+  // Made in beforeAll, not here: a skipped block's body still runs (to collect its tests) but its afterAll does not.
+  let state = "";
+  let dir = "";
+  let env: NodeJS.ProcessEnv = {};
+  beforeAll(() => {
+    state = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-nodefs-state-"));
+    dir = userProject(frrContainersProgram({ project: "fs-lab", prefix, subnet: "10.84.0" }));
+    env = { ...process.env, PULUMI_BACKEND_URL: `file://${state}`, PULUMI_CONFIG_PASSPHRASE: "" };
+  });
   const pulumi = (...args: string[]) => spawnSync(path.join(REPO, "bin/pulumi"), [...args, "--cwd", dir, "--stack", "dev"], { encoding: "utf8", env, timeout: 300_000 });
   const ok = (...args: string[]) => {
     const r = pulumi(...args);
