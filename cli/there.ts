@@ -19,7 +19,7 @@ type Node = LabDescription["nodes"][number];
 /** `command` in the node's namespace: [program, args]; `tty` asks ssh for a terminal. */
 export function inNode(n: Node, command: string[], tty = false): [string, string[]] {
   // A node with a filesystem of its own: its network namespace and its mount namespace (kernel/nodefs.ts).
-  const here = n.filesystem ? [...enterNode(n.namespace), ...command] : ["ip", "netns", "exec", n.namespace, ...command];
+  const here = n.filesystem ? [...enterNode(n.namespace, { uts: !!n.hostname }), ...command] : ["ip", "netns", "exec", n.namespace, ...command];
   if (!n.machine) {
     const local = [...hereArgv(), ...here];
     return [local[0], local.slice(1)];

@@ -84,8 +84,8 @@ export function containerlab(file: string, opts: ContainerlabOptions = {}): Lab 
     for (const b of n.binds) if (!fs.existsSync(b.host)) throw new Error(`${file}: node ${n.name}: bound ${b.host} does not exist (binds: ${b.path})`);
   }
   for (const n of plan.nodes) {
-    // A plain node with binds: a filesystem of its own holding them (its exec lines and cmd see them).
-    const filesystem = !n.frr && n.binds.length ? { binds: n.binds.map((b) => ({ source: b.host, target: b.path, ...(b.readOnly ? { readOnly: true } : {}) })) } : undefined;
+    // A plain node with binds: a filesystem of its own holding them (its exec lines and cmd see them), and its name as host name (a container's).
+    const filesystem = !n.frr && n.binds.length ? { binds: n.binds.map((b) => ({ source: b.host, target: b.path, ...(b.readOnly ? { readOnly: true } : {}) })), hostname: true as const } : undefined;
     made.set(n.name, n.kind === "bridge" ? lab.lan(n.name, []) : n.frr ? lab.router(n.name) : lab.host(n.name, filesystem ? { filesystem } : {}));
   }
   for (const l of plan.links) {

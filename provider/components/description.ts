@@ -75,6 +75,8 @@ export interface LabDescription {
     machine?: MachineInfo;
     /** It has a filesystem view of its own (NodeFilesystem): what runs in it enters that too. */
     filesystem?: boolean;
+    /** Its own host name (with its filesystem view: a UTS namespace, entered with it). */
+    hostname?: string;
   }>;
   /** Its cables. */
   links: Array<{

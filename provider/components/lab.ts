@@ -236,7 +236,7 @@ export class Lab extends pulumi.ComponentResource {
       ...(this.unreachable.length ? { expectUnreachable: this.unreachable } : {}),
       ...(this.netlabWorkDir ? { netlab: { workDir: this.netlabWorkDir } } : {}),
       nodes: this.nodes.map((n) => ({
-        name: n.name, role: n.role, namespace: n.nsName, interfaces: n.interfaces, ...(n.machine ? { machine: n.machine } : {}), ...(n.filesystem ? { filesystem: true } : {}),
+        name: n.name, role: n.role, namespace: n.nsName, interfaces: n.interfaces, ...(n.machine ? { machine: n.machine } : {}), ...(n.filesystem ? { filesystem: true } : {}), ...(n.hostname ? { hostname: n.hostname } : {}),
         ...(n.natRules.length ? { nat: n.natRules } : {}), ...(n.processes.length ? { processes: n.processes } : {}),
       })),
       links: this.links.map((l) => ({

@@ -53,6 +53,8 @@ export interface NodeOptions {
 export interface NodeFilesystemOptions {
   /** Files or directories of this machine the node sees at paths of its own. */
   binds?: FilesystemBind[];
+  /** A host name of its own, as a container has (`true`: the node's name); default: this machine's. */
+  hostname?: string | true;
 }
 
 /** One bind of a node's filesystem view (containerlab's `host:path[:ro]`). */
@@ -100,6 +102,8 @@ export class LabNode extends pulumi.ComponentResource {
   readonly machine?: MachineInfo;
   /** Its own filesystem view (NodeFilesystem), if it has one. */
   readonly filesystem?: NodeFilesystem;
+  /** Its own host name (its filesystem view's), if it has one. */
+  readonly hostname?: string;
   /** Spread into the inputs of every resource of this node: `{ machine }`, or nothing on this machine. */
   get on(): OnMachine {
     return onMachine(this.machine);
@@ -130,7 +134,9 @@ export class LabNode extends pulumi.ComponentResource {
     this.namespace = new NetNamespace(name, { name: this.nsName, ...this.on }, { parent: this });
     if (opts.filesystem) {
       const binds = opts.filesystem === true ? [] : (opts.filesystem.binds ?? []);
-      this.filesystem = new NodeFilesystem(`${name}-fs`, { namespace: this.namespace.name, binds, ...this.on }, { parent: this });
+      const h = opts.filesystem === true ? undefined : opts.filesystem.hostname;
+      this.hostname = h === true ? name : h;
+      this.filesystem = new NodeFilesystem(`${name}-fs`, { namespace: this.namespace.name, binds, ...(this.hostname ? { hostname: this.hostname } : {}), ...this.on }, { parent: this });
     }
     const entries = lab.hostEntries();
     if (entries) {

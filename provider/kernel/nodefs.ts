@@ -15,7 +15,9 @@
  *   binds       containerlab's `host:path[:ro]`: the host's file or directory at `path` (its mount
  *               point made in the node's own trees; elsewhere it must exist on the host already)
  *   /run        empty (a tmpfs), with /run/frr for FRR's user
- * What runs in the node enters both namespaces: `nsenter --net=… --mount=… --`.
+ * With a host name (a container's: its node's name), also a UTS namespace of its own, kept by a bind
+ * at /run/netns-lab/fs/<namespace>/uts, its host name set.
+ * What runs in the node enters them all: `nsenter --net=… --mount=… [--uts=…] --`.
  */
 import { Executor } from "./exec";
 import { netnsPath } from "./ip";
@@ -25,6 +27,8 @@ export const FS_ROOT = "/run/netns-lab/fs";
 export const fsDir = (ns: string): string => `${FS_ROOT}/${ns}`;
 /** The file the node's mount namespace is bound to. */
 export const mountPath = (ns: string): string => `${fsDir(ns)}/mnt`;
+/** The file the node's UTS namespace (its host name) is bound to, when it has one. */
+export const utsPath = (ns: string): string => `${fsDir(ns)}/uts`;
 
 /** The host's directories the node sees copy-on-write. */
 export const OVERLAID = ["/etc", "/var"] as const;
@@ -39,9 +43,18 @@ export interface Bind {
   readOnly?: boolean;
 }
 
-/** The argument array that runs a command in the node: its network namespace and its filesystem view. */
-export function enterNode(ns: string, cwd?: string): string[] {
-  return ["nsenter", `--net=${netnsPath(ns)}`, `--mount=${mountPath(ns)}`, ...(cwd ? [`--wd=${cwd}`] : []), "--"];
+/**
+ * The argument array that runs a command in the node: its network namespace, its filesystem view
+ * and, when `uts` (the node has a host name of its own), its UTS namespace.
+ */
+export function enterNode(ns: string, opts: { cwd?: string; uts?: boolean } = {}): string[] {
+  return ["nsenter", `--net=${netnsPath(ns)}`, `--mount=${mountPath(ns)}`, ...(opts.uts ? [`--uts=${utsPath(ns)}`] : []), ...(opts.cwd ? [`--wd=${opts.cwd}`] : []), "--"];
+}
+
+/** Whether the node has a host name of its own: its UTS namespace's file is a bind of one (a node made before netns-lab gave them has none). */
+export async function hasUts(x: Executor, ns: string): Promise<boolean> {
+  const [file, dir] = [await x.stat(utsPath(ns)), await x.stat(fsDir(ns))];
+  return !!file && !!dir && file.dev !== dir.dev;
 }
 
 /** Why a bind cannot be honoured (pure), or undefined. */
@@ -147,7 +160,7 @@ async function persistentMountNamespace(x: Executor, ns: string): Promise<void> 
 }
 
 /** Makes the node's filesystem view; `undo` gets its removal first (a half-made one is removed). */
-export async function make(x: Executor, ns: string, mark: string, binds: Bind[], undo: Array<() => Promise<unknown>>): Promise<void> {
+export async function make(x: Executor, ns: string, mark: string, binds: Bind[], undo: Array<() => Promise<unknown>>, hostname?: string): Promise<void> {
   const dir = fsDir(ns);
   // Each bind checked before anything is made.
   for (const b of binds) {
@@ -198,6 +211,11 @@ export async function make(x: Executor, ns: string, mark: string, binds: Bind[],
   await inNode("mount", ["-t", "tmpfs", "-o", "mode=0755", "netns-lab-run", "/run"], "mount its own /run");
   await inNode("mkdir", ["-p", "/run/frr"], "make /run/frr");
   await inNode("chown", ["frr:frr", "/run/frr"], "give /run/frr to FRR's user").catch(() => undefined); // no such user, or not mapped: FRR cannot run here anyway
+  if (hostname) {
+    // A UTS namespace kept by a bind (no loop check for these), its host name set inside it.
+    await x.writeFile(utsPath(ns), "");
+    await x.run("unshare", [`--uts=${utsPath(ns)}`, "hostname", hostname], { doing: `give node ${ns} the host name ${hostname}` });
+  }
 }
 
 /** Removes the node's filesystem view: the namespace's bind (it ends with the last process in it), then its directory. */
@@ -206,6 +224,7 @@ export async function remove(x: Executor, ns: string): Promise<void> {
   if (await x.stat(mountPath(ns))) {
     if (await exists(x, ns)) await x.run("umount", [mountPath(ns)], { doing: `release the mount namespace of ${ns}` });
   }
+  if (await hasUts(x, ns)) await x.run("umount", [utsPath(ns)], { doing: `release the UTS namespace of ${ns}` });
   // Staged binds a failed create left (mounts in the host's view are never under it: the staging was inside the node).
   if (await x.stat(dir)) await x.run("rm", ["-rf", "--one-file-system", "--", dir], { doing: `remove ${dir}` });
   await x.run("rmdir", [FS_ROOT]).catch(() => undefined); // the last node's: gone (another node's, or a mount point: stays)

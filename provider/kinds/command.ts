@@ -43,7 +43,7 @@ async function runLine(c: Ctx, i: I, line: string[], phase: string): Promise<{ s
   const env = Object.entries({ ...baseEnv(), ...(i.environment ?? {}) }).map(([k, v]) => `${k}=${v}`);
   let stderr = "";
   // env -i: exactly that environment, not the provider's. A failure's message quotes its output.
-  const [file, ...args] = i.filesystem ? nodefs.enterNode(i.namespace) : ["ip", "netns", "exec", i.namespace];
+  const [file, ...args] = i.filesystem ? nodefs.enterNode(i.namespace, { uts: await nodefs.hasUts(c.x, i.namespace) }) : ["ip", "netns", "exec", i.namespace];
   const stdout = await c.x.run(file, [...args, "env", "-i", ...env, ...line], {
     doing: `${phase} command \`${line.join(" ")}\` in ${i.namespace}`,
     onStderr: (t) => (stderr = t),

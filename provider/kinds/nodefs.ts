@@ -3,14 +3,14 @@
  * /etc, /root and /var (copy-on-write over the host's), an empty /tmp and /run, its own /sys, and
  * containerlab-style binds. What runs in the node with `filesystem: true` (Process, Command) or
  * through `netns-lab exec` sees it; the host's files are never written. Marked by its directory's
- * `owner` file. Any change replaces it (a mount namespace cannot be re-made in place): the node's
+ * `owner` file. With `hostname`, also a host name of its own (a UTS namespace). Any change replaces it (a mount namespace cannot be re-made in place): the node's
  * processes start again in the new one.
  */
 import { z } from "zod";
 import { KernelError } from "../kernel/exec";
 import * as netns from "../kernel/netns";
 import * as nodefs from "../kernel/nodefs";
-import { absolutePath, nsname } from "./fields";
+import { absolutePath, hostname, nsname } from "./fields";
 import { defineKind, noNamespace } from "./kind";
 
 const bind = z
@@ -34,12 +34,14 @@ export const nodeFilesystem = defineKind({
     namespace: nsname,
     /** Files and directories of this machine the node sees at paths of its own. */
     binds: z.array(bind).default([]),
+    /** A host name of its own, as a container has (a UTS namespace entered with the others); default: this machine's. */
+    hostname: hostname.optional(),
   },
   outputs: {
     /** The file its mount namespace is bound to (what `nsenter --mount=` takes). */
     mountNamespace: z.string(),
   },
-  replaceOn: ["namespace", "binds"],
+  replaceOn: ["namespace", "binds", "hostname"],
   inPlace: [],
   refine: (i) => {
     const seen = new Set<string>();
@@ -60,7 +62,7 @@ export const nodeFilesystem = defineKind({
   async create(c, i, undo) {
     if (!(await netns.exists(c.x, i.namespace))) throw new Error(noNamespace(`the filesystem of node ${i.namespace}`, i.namespace));
     if (await c.x.stat(nodefs.fsDir(i.namespace))) throw new KernelError(`${nodefs.fsDir(i.namespace)} exists`, "exists", [], "");
-    await nodefs.make(c.x, i.namespace, c.mark, i.binds, undo);
+    await nodefs.make(c.x, i.namespace, c.mark, i.binds, undo, i.hostname);
     return { mountNamespace: nodefs.mountPath(i.namespace) };
   },
 
@@ -71,7 +73,7 @@ export const nodeFilesystem = defineKind({
 
   async adopt(c, i, undo) {
     await nodefs.remove(c.x, i.namespace); // what an interrupted create left: made again whole
-    await nodefs.make(c.x, i.namespace, c.mark, i.binds, undo);
+    await nodefs.make(c.x, i.namespace, c.mark, i.binds, undo, i.hostname);
     return { mountNamespace: nodefs.mountPath(i.namespace) };
   },
 

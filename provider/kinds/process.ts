@@ -133,7 +133,9 @@ export function programOf(owned: Array<{ pid: number; startTime: number; ppid?: 
 /** Starts the program; it must still be running a second later. */
 async function start(c: Ctx, i: I, undo: Array<() => Promise<unknown>>): Promise<Props> {
   // In the node's own filesystem view, its directory is the node's (nsenter --wd), not the host's.
-  const args = i.filesystem ? nodefs.enterNode(i.namespace, i.cwd).slice(1, -1) : [`--net=${netnsPath(i.namespace)}`];
+  // Its own host name (below) or else the node's, if the node has one.
+  const uts = !!i.filesystem && !i.hostname && (await nodefs.hasUts(c.x, i.namespace));
+  const args = i.filesystem ? nodefs.enterNode(i.namespace, { cwd: i.cwd, uts }).slice(1, -1) : [`--net=${netnsPath(i.namespace)}`];
   await makeRunDir(c, i, undo);
   if (i.hostname) {
     await removeUts(c, i); // one a dead predecessor left mounted

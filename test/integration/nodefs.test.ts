@@ -108,6 +108,29 @@ describe("#31 item 2: a node with a filesystem of its own", () => {
     expect(HOST_PATHS.map(digest)).toEqual(before);
   });
 
+  // Found running netlab's IS-IS topology: FRR 8.4 tells its peers the system's host name, not its
+  // configured one (every router was "vm"), and netlab's isis_neighbor test looks for "r1".
+  test("a host name of its own: a Command, a Process and netns-lab exec see it, the host's is unchanged; a Process's own wins; delete leaves no mount", async () => {
+    const host = os.hostname();
+    const ns = (await make("NetNamespace", { name: `${p}h`, owner: `${owner}-nsh` })).id;
+    const bad = await check("NodeFilesystem", { namespace: ns, hostname: "no spaces" });
+    expect(bad.failures.map((f: { property: string }) => f.property)).toEqual(["hostname"]);
+    const nfs = await make("NodeFilesystem", { namespace: ns, hostname: "r7" });
+    const cmd = await make("Command", { namespace: ns, create: ["hostname"], filesystem: true, owner: `${owner}-hcmd` });
+    expect(cmd.outs.stdout).toBe("r7");
+    const proc = await make("Process", { namespace: ns, command: ["sh", "-c", "hostname; exec sleep 600"], filesystem: true, owner: `${owner}-hproc` });
+    const own = await make("Process", { namespace: ns, command: ["sh", "-c", "hostname; exec sleep 600"], filesystem: true, hostname: "mine", owner: `${owner}-hown` });
+    const [file, args] = inNode({ name: "r7", role: "router", namespace: ns, interfaces: [], filesystem: true, hostname: "r7" }, ["hostname"]);
+    expect(spawnSync(file, args, { encoding: "utf8" }).stdout).toBe("r7\n");
+    expect(fs.readFileSync(proc.outs.logFile as string, "utf8")).toBe("r7\n");
+    expect(fs.readFileSync(own.outs.logFile as string, "utf8")).toBe("mine\n");
+    expect(os.hostname()).toBe(host);
+    for (const [kind, r] of made.splice(1).reverse()) await kinds[kind].delete(r.id, r.outs);
+    expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(fsDir(ns));
+    expect(fs.existsSync(fsDir(ns))).toBe(false);
+    expect(nfs.outs.mountNamespace).toBe(mountPath(ns));
+  });
+
   test("a bind whose source is missing fails the create before anything is made", async () => {
     const ns = (await make("NetNamespace", { name: `${p}r2`, owner: `${owner}-ns2` })).id;
     const r = await check("NodeFilesystem", { namespace: ns, binds: [{ source: path.join(work, "nope"), target: "/etc/frr/frr.conf" }] });
