@@ -181,6 +181,11 @@ export class Lab extends pulumi.ComponentResource {
     const across = (a.machine?.name ?? "") !== (b.machine?.name ?? "");
     // A VNI is unique among a machine's VXLAN devices: derived from the ends' namespaces, which are.
     if (this.links.some((l) => l.linkName === name)) throw new Error(`lab ${this.name}: two cables are named "${name}": give one another name (the link option name)`);
+    // No two cables of a lab claim one interface: so a cable may take over an interface name another
+    // cable of this stack held (one this update removes: a link moved, or renumbered by netlab).
+    for (const [node, ifname] of [[a, names[0]], [b, names[1]]] as const) {
+      if (node.interfaces.some((i) => i.name === ifname)) throw new Error(`lab ${this.name}: ${node.name} has two interfaces named "${ifname}" (cable "${name}" and another): give one another name`);
+    }
     const l = new Link(name, a, b, { ...o, names, namedEnds: o.names !== undefined, addresses: [pick(0), pick(1)], ...(across ? { vni: this.vniFor(`${a.nsName}/${names[0]}:${b.nsName}/${names[1]}`) } : {}) }, { parent: this });
     this.links.push(l);
     this.ctx.touch();

@@ -97,7 +97,9 @@ export class Link extends pulumi.ComponentResource {
       this.veth = new VethLink(name, {
         name: an, namespace: a.namespace.name, peerName: bn, peerNamespace: b.namespace.name,
         mtu: o.mtu, offload: o.offload, up: o.up, master: o.masters?.[0], peerMaster: o.masters?.[1],
-        ...(o.macs?.[0] ? { mac: o.macs[0] } : {}), ...(o.macs?.[1] ? { peerMac: o.macs[1] } : {}), ...a.on,
+        ...(o.macs?.[0] ? { mac: o.macs[0] } : {}), ...(o.macs?.[1] ? { peerMac: o.macs[1] } : {}),
+        // The lab checked that no other cable of it has these ends: one of this stack's there is a cable removed in this update.
+        supersede: true, ...a.on,
       }, { parent: this });
     } else {
       // Ends on different machines: a VXLAN device at each end, over the machines' own network.
@@ -115,6 +117,7 @@ export class Link extends pulumi.ComponentResource {
     }
     const device = (side: 0 | 1) => (this.veth ? (side === 0 ? this.veth.name : this.veth.peerName) : this.tunnel![side].name);
     const cable = (side: 0 | 1): pulumi.Resource => this.veth ?? this.tunnel![side];
+    const ifindex = (side: 0 | 1) => (this.veth ? (side === 0 ? this.veth.ifindex : this.veth.peerIfindex) : this.tunnel![side].ifindex);
     const lists = [addressList(o.addresses?.[0]), addressList(o.addresses?.[1])];
     const end = (node: LabNode, ifname: string, peer: LabNode, addrs: string[]): LinkEnd => ({
       node: node.name, name: ifname, peer: peer.name, ...(addrs.length ? { address: addrs[0] } : {}), ...(addrs.length > 1 ? { addresses: addrs } : {}),
@@ -130,14 +133,14 @@ export class Link extends pulumi.ComponentResource {
       const ifname = side === 0 ? an : bn;
       lists[side].forEach((address, n) => {
         const [rname, ropts] = part(node, ifname, `-addr${n === 0 ? "" : `-${n + 1}`}`);
-        const ip = new IpAddress(rname, { namespace: node.namespace.name, device: dev, address, ...node.on }, ropts);
+        const ip = new IpAddress(rname, { namespace: node.namespace.name, device: dev, ifindex: ifindex(side as 0 | 1), address, ...node.on }, ropts);
         this.addresses.push(ip);
         a.addressResources.push(ip);
         b.addressResources.push(ip);
       });
       if (o.shaping) {
         const [rname, ropts] = part(node, ifname, "-shaping");
-        this.shaping.push(new TrafficShaping(rname, { ...o.shaping, namespace: node.namespace.name, device: dev, ...node.on }, ropts));
+        this.shaping.push(new TrafficShaping(rname, { ...o.shaping, namespace: node.namespace.name, device: dev, ifindex: ifindex(side as 0 | 1), ...node.on }, ropts));
       }
     });
     this.registerOutputs({});

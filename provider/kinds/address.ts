@@ -1,4 +1,5 @@
 /** IpAddress: one IPv4 or IPv6 address (CIDR) on a device in a namespace. Every change replaces. */
+import { z } from "zod";
 import * as addr from "../kernel/addr";
 import { KernelError } from "../kernel/exec";
 import * as link from "../kernel/link";
@@ -15,10 +16,17 @@ export const address = defineKind({
     device: ifname,
     /** Address with prefix length, IPv4 or IPv6: "192.168.1.2/24", "fd00::2/64". */
     address: cidr,
+    /**
+     * The device's ifindex, from its cable's outputs: a device made anew (a cable moved or renumbered,
+     * taking over its interface name) has another, and this is made again on it. Unset: not compared.
+     */
+    ifindex: z.number().int().positive().optional(),
   },
   outputs: {},
-  replaceOn: ["namespace", "device", "address"],
+  replaceOn: ["namespace", "device", "address", "ifindex"],
   inPlace: [],
+  // A state of an older release has none: not a change (it was the same device).
+  same: { ifindex: (a, b) => a === undefined || b === undefined || a === b },
   namespaces: (i) => [i.namespace],
   makes: ["address", "in"],
   provides: (i) => [{ kind: "address", ns: i.namespace, dev: i.device, cidr: i.address }, { kind: "in", ns: i.namespace }],

@@ -116,6 +116,14 @@ export interface KindDef<S extends Shape, O extends Props> {
   remark: "update" | "replace" | "unmarked" | ((c: Ctx, olds: InputsOf<S> & Partial<O>, news: InputsOf<S>) => Promise<void>);
   /** Converges an object of ours, left by an interrupted run, to the inputs. */
   adopt?(c: Ctx, i: InputsOf<S>, undo: Undo): Promise<Props>;
+  /**
+   * Removes what another resource of this stack made in the object's place, then makes the object:
+   * only for inputs with `supersede: true`, which a component sets when it has checked that no two
+   * of its resources claim one name — so the other resource is one the same update removes or
+   * replaces (the engine deletes removed resources last, after the creates). Its own delete then
+   * finds the place taken by another marker and leaves it alone.
+   */
+  supersede?(c: Ctx, i: InputsOf<S>, undo: Undo): Promise<Props>;
   /** The object as the kernel has it, or undefined when it is gone (or not ours any more). */
   read(c: Ctx, props: InputsOf<S> & Partial<O>): Promise<Props | undefined>;
   update(c: Ctx, olds: InputsOf<S> & Partial<O>, news: InputsOf<S>): Promise<Props>;
@@ -243,6 +251,10 @@ export function defineKind<S extends Shape, O extends Props>(def: KindDef<S, O>)
           if (!(e instanceof KernelError && e.kind === "exists") || !def.found || !def.adopt) throw e;
           const f = await def.found(c, i, "create");
           const cl = claim(f ? f.marker : null, c.owner);
+          if (cl === "stack" && def.supersede && (i as Props).supersede === true) {
+            outs = await def.supersede(c, i, undo);
+            return { id: def.id(i), outs: { ...i, ...outs, home: homeOf(i) } };
+          }
           if (cl !== "ours") {
             refuse(cl, { what: f?.what ?? def.title(i), where: f?.where, found: f?.marker, hint: f?.hint });
             throw e; // nothing there after all: the kernel's own words

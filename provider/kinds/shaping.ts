@@ -3,6 +3,7 @@
  * `delay`, `jitter`, `loss` (a kernel without sch_netem says so, and nothing is left half made).
  * Ours carry the root handle 4e4c:.
  */
+import { z } from "zod";
 import { KernelError } from "../kernel/exec";
 import { inNamespace } from "../needs";
 import * as link from "../kernel/link";
@@ -15,6 +16,11 @@ const inputs = {
   namespace: nsname,
   /** The interface whose root qdisc it is. */
   device: ifname,
+  /**
+   * The device's ifindex, from its cable's outputs: a device made anew (a cable moved or renumbered,
+   * taking over its interface name) has another, and this is made again on it. Unset: not compared.
+   */
+  ifindex: z.number().int().positive().optional(),
   /** Rate limit (tbf), e.g. "10mbit". */
   rate: rate.optional(),
   /** tbf bucket size (default 32kbit). */
@@ -47,9 +53,13 @@ async function apply(c: Ctx, i: I): Promise<void> {
 export const trafficShaping = defineKind({
   inputs,
   outputs: {},
-  replaceOn: ["namespace", "device"],
+  replaceOn: ["namespace", "device", "ifindex"],
   inPlace: ["rate", "burst", "latency", "delay", "jitter", "loss"],
-  same: Object.fromEntries(["rate", "burst", "latency", "delay", "jitter", "loss"].map((k) => [k, (a: unknown, b: unknown) => a === b])),
+  same: {
+    ...Object.fromEntries(["rate", "burst", "latency", "delay", "jitter", "loss"].map((k) => [k, (a: unknown, b: unknown) => a === b])),
+    // A state of an older release has none: not a change (it was the same device).
+    ifindex: (a: unknown, b: unknown) => a === undefined || b === undefined || a === b,
+  },
   refine: (i) => [
     ...(i.rate || i.delay || i.loss !== undefined ? [] : [{ property: "rate", reason: "rate: give at least one of rate, delay or loss" }]),
     ...(i.jitter && !i.delay ? [{ property: "jitter", reason: "jitter: jitter varies a delay: give delay too" }] : []),

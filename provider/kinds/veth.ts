@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { KernelError } from "../kernel/exec";
 import { inNamespace } from "../needs";
+import { claim, refuse } from "../ownership";
 import * as pending from "./pending";
 import * as link from "../kernel/link";
 import { ifname, mac, mtu, nsname } from "./fields";
@@ -43,6 +44,13 @@ const inputs = {
   master: ifname.optional(),
   /** The bridge (in `peerNamespace`) the other end is a port of; unset: not managed. */
   peerMaster: ifname.optional(),
+  /**
+   * An end's name taken by another resource of this stack is taken over (that pair is removed
+   * first) instead of refused: for components that check that no two of their cables claim one
+   * interface, so the other is a cable the same update removes (a link moved or renumbered). Not
+   * part of the pair's identity. Unset: refused (ClaimedError).
+   */
+  supersede: z.boolean().optional(),
 };
 type I = InputsOf<typeof inputs>;
 
@@ -156,8 +164,9 @@ export const veth = defineKind({
     operstate: z.string(),
   },
   replaceOn: ["name", "namespace", "peerName", "peerNamespace"],
-  inPlace: ["mtu", "mac", "peerMac", "offload", "up", "master", "peerMaster"],
+  inPlace: ["mtu", "mac", "peerMac", "offload", "up", "master", "peerMaster", "supersede"],
   same: {
+    supersede: () => true, // how a create meets a name taken, not a property of the pair
     mac: (a, b) => sameMac(a, b),
     peerMac: (a, b) => sameMac(a, b),
     offload: (a, b) => sameOffload(a, b),
@@ -204,6 +213,22 @@ export const veth = defineKind({
     // moved peer) and make the pair again, once.
     const survivor = ends(i).find((_, n) => links[n]?.ifalias === c.mark)!;
     await link.del(c.x, survivor.ns, survivor.dev);
+    return make(c, i, undo);
+  },
+
+  async supersede(c, i, undo) {
+    // Each end that is there: another cable of this stack's (checked again: never a stranger's).
+    const links = await showEnds(c, i);
+    for (const [n, e] of ends(i).entries()) {
+      const l = links[n];
+      if (!l) continue;
+      const cl = claim(l.ifalias, c.owner);
+      if (cl === "foreign") refuse(cl, { what: `interface "${e.dev}"`, where: `in namespace "${e.ns}"`, found: l.ifalias });
+      // Deleting one end deletes its pair: the second end may be gone with the first.
+      await link.del(c.x, e.ns, e.dev).catch((err) => {
+        if (!(err instanceof KernelError && err.kind === "no-device")) throw err;
+      });
+    }
     return make(c, i, undo);
   },
 

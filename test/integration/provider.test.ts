@@ -237,6 +237,29 @@ describe("ownership and adoption, the same for every kind", () => {
     expect(err.message).toMatch(/interface "x" already exists in namespace ".*", made by another resource of this stack \(itest\/stack\/one\)/);
   });
 
+  test("#31: with supersede, a cable takes over interface names other cables of this stack held (removed in the same update), never a stranger's; their deletes leave it alone", async () => {
+    const [a, b, c] = [await mkns("a"), await mkns("b"), await mkns("c")];
+    // Two old cables: a/eth1-b/eth1 and c/eth1-b/eth2. The new one: a/eth1-c/eth1 (both names taken).
+    const one = await kinds.VethLink.create(await check("VethLink", { name: "eth1", namespace: a, peerName: "eth1", peerNamespace: b, owner: "itest/stack/one" }));
+    const two = await kinds.VethLink.create(await check("VethLink", { name: "eth1", namespace: c, peerName: "eth2", peerNamespace: b, owner: "itest/stack/two" }));
+    const want = { name: "eth1", namespace: a, peerName: "eth1", peerNamespace: c, owner: "itest/stack/new" };
+    // Without supersede: refused, nothing changed.
+    await expect(kinds.VethLink.create(await check("VethLink", want))).rejects.toThrow(/made by another resource of this stack/);
+    expect(linkJson(b, "eth1").ifalias).toBe("netns-lab:itest/stack/one");
+    const made = await kinds.VethLink.create(await check("VethLink", { ...want, supersede: true }));
+    expect([linkJson(a, "eth1").ifalias, linkJson(c, "eth1").ifalias]).toEqual(["netns-lab:itest/stack/new", "netns-lab:itest/stack/new"]);
+    expect(sh("ip", ["-n", b, "-o", "link", "show"])).not.toMatch(/eth[12]/); // the old pairs went whole
+    // The old cables' deletes (the engine's, at the end of the update) find the names another's: left alone.
+    await kinds.VethLink.delete(one.id, one.outs);
+    await kinds.VethLink.delete(two.id, two.outs);
+    expect((await kinds.VethLink.read(made.id, made.outs)).props).toMatchObject({ up: true });
+    // A stranger's interface is never taken over.
+    sh("ip", ["-n", b, "link", "add", "eth9", "type", "veth", "peer", "name", "x9"]);
+    const stranger = await kinds.VethLink.create(await check("VethLink", { name: "eth9", namespace: b, peerName: "eth9", peerNamespace: a, owner: "itest/stack/third", supersede: true })).catch((e) => e);
+    expect(stranger.message).toMatch(/is not owned by this stack/);
+    expect(linkJson(b, "eth9").ifalias).toBeUndefined();
+  });
+
   test("half a pair of ours (the other end moved away by hand) is removed and the pair made again", async () => {
     const a = await mkns("a");
     const b = await mkns("b");

@@ -258,3 +258,13 @@ test("#31 item 2: a node with `filesystem` gets a NodeFilesystem (its binds), it
   expect(d.nodes.find((n) => n.name === "r1")!.filesystem).toBe(true);
   expect(d.nodes.find((n) => n.name === "h1")!.filesystem).toBeUndefined();
 });
+
+test("#31: two cables claiming one interface of a node are refused at once, naming both (so a cable may take over a name another cable of the stack held)", async () => {
+  const { Lab } = await import("../../provider");
+  const lab = new Lab("dupif", { hosts: false });
+  const [a, b, c] = [lab.host("a"), lab.host("b"), lab.host("c")];
+  lab.link(a, b, { name: "one", names: ["eth1", "eth1"] });
+  expect(() => lab.link(a, c, { name: "two", names: ["eth1", "eth1"] })).toThrow('lab dupif: a has two interfaces named "eth1" (cable "two" and another): give one another name');
+  expect(() => lab.link(c, b, { name: "three", names: ["eth2", "eth1"] })).toThrow('lab dupif: b has two interfaces named "eth1"');
+  expect(() => lab.link(a, c, { name: "four", names: ["eth2", "eth2"] })).not.toThrow();
+});

@@ -53,6 +53,19 @@ describe("other kinds", () => {
     expect((await kinds.IpAddress.diff("x", a, { ...a, address: "10.0.0.2/24" })).replaces).toEqual(["address"]);
     expect((await kinds.IpAddress.diff("x", a, { ...a })).changes).toBe(false);
   });
+  // A cable made anew (a link moved or renumbered took over the interface name) has another ifindex.
+  const ifindexCases: Array<[string, number | undefined, unknown, string[]]> = [
+    ["the same device", 7, 7, []],
+    ["a device made anew", 7, 9, ["ifindex"]],
+    ["not known yet (preview of a new cable)", 7, "04da6b54-80e4-46f7-96ec-b56ff0331ba9", ["ifindex"]],
+    ["a state of an older release (none recorded)", undefined, 9, []],
+  ];
+  test.each(ifindexCases)("IpAddress and TrafficShaping, ifindex: %s", async (_what, old, now, replaces) => {
+    const a = { namespace: "a", device: "d", address: "10.0.0.1/24", owner };
+    expect((await kinds.IpAddress.diff("x", { ...a, ifindex: old }, { ...a, ifindex: now })).replaces).toEqual(replaces);
+    const t = { namespace: "a", device: "d", rate: "10mbit", owner };
+    expect((await kinds.TrafficShaping.diff("x", { ...t, ifindex: old }, { ...t, ifindex: now })).replaces).toEqual(replaces);
+  });
   test("IpForwarding: flags update in place, unmanaged flags are ignored", async () => {
     const f = { namespace: "r", ipv4: true, owner, previous: { ipv4: false } };
     expect(await kinds.IpForwarding.diff("r", f, { namespace: "r", ipv4: false, owner })).toEqual({ changes: true, replaces: [], updates: ["ipv4"], deleteBeforeReplace: true });
