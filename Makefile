@@ -52,11 +52,11 @@ build: npm ## type-check everything and compile the library to dist/ (anew: no s
 
 deps: system-deps npm engine netlab build
 
-up: deps ## bring up the lab LAB (default curo; LAB=clab FILE=x.clab.yml: a containerlab file), verify every pair (fabric: 100 at random; waiting up to 60 s for routing to converge), then a ping
+up: deps ## bring up the lab LAB (default curo; LAB=clab FILE=x.clab.yml: a containerlab file; LAB=netlab FILE=x.yml: a netlab topology), verify every pair (fabric: 100 at random; waiting up to 60 s for routing to converge; netlab: the topology's own validate tests instead), then a ping
 	@$(PULUMI) stack select --create $(LAB) >/dev/null
 	$(if $(FILE),$(PULUMI) config set netns-lab:file $(abspath $(FILE)) --stack $(LAB),)
 	$(PULUMI) up --yes --skip-preview --stack $(LAB)
-	bin/netns-lab verify --stack $(LAB) --wait 60 $(if $(filter fabric,$(LAB)),--sample 100,)
+	$(if $(filter netlab,$(LAB)),bin/netns-lab validate --stack $(LAB),bin/netns-lab verify --stack $(LAB) --wait 60 $(if $(filter fabric,$(LAB)),--sample 100,))
 	@from=$$($(PULUMI) stack output pingFrom --stack $(LAB)); to=$$($(PULUMI) stack output pingTo --stack $(LAB)); \
 	echo "+ bin/netns-lab exec $$from -- ping -c 3 -W 1 $$to"; bin/netns-lab exec $$from --stack $(LAB) -- ping -c 3 -W 1 $$to
 

@@ -31,7 +31,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ensureHolder, sandboxWanted, subordinateIdsAdvice } from "../kernel/sandbox";
-import { Command } from "../resources";
+import { Command, VethLink, VxlanLink } from "../resources";
 import { frrDaemons } from "./containerlab-plan";
 import { Lab } from "./lab";
 import { LabNode } from "./node";
@@ -238,7 +238,7 @@ export function netlab(file: string, opts: NetlabOptions = {}): Lab {
       return { source: from, target: b.target!, ...(b.mode === "ro" ? { readOnly: true } : {}) };
     });
     const role = n.device === "frr" || n.role === "router" ? "router" : "host";
-    made.set(n.name, role === "router" ? lab.router(n.name, { forwarding: false, filesystem: { binds } }) : lab.host(n.name, { filesystem: { binds } }));
+    made.set(n.name, role === "router" ? lab.router(n.name, { forwarding: false, filesystem: { binds, hostname: true } }) : lab.host(n.name, { filesystem: { binds, hostname: true } }));
   }
 
   // Links: two interfaces a veth pair; one, or more than two, a LAN (a bridge node) with a port each.
@@ -262,16 +262,26 @@ export function netlab(file: string, opts: NetlabOptions = {}): Lab {
     if (n.loopback && cidrs(n.loopback).length) node.interfaces.push({ name: "lo", peer: "", addresses: cidrs(n.loopback), address: cidrs(n.loopback)[0] });
 
     let before: pulumi.Resource[] = [];
+    // The daemons' identities: their configuration (vtysh scripts, not saved: netlab's `do write`
+    // writes nothing from `vtysh -f`) is applied again to a daemon started anew.
+    const daemonIds: pulumi.Input<unknown>[] = [];
     if (n.device === "frr") {
       const daemonsFile = path.join(nodeDir.get(n.name)!, "daemons");
       const daemons = frrDaemons(fs.existsSync(daemonsFile) ? fs.readFileSync(daemonsFile, "utf8") : undefined);
       let first = true;
       for (const d of daemons) {
         // As FRR's image runs them: its own /etc/frr and /run/frr (the node's), FRR's user.
-        before.push(node.run(d, [`${FRR_BIN}/${d}`, "-f", "/etc/frr/frr.conf", "-u", "frr", "-g", "frr", "-A", "127.0.0.1"], { env: { NETNS_LAB_NETLAB_CONFIG: hash }, ...(first ? {} : { after: "zebra" }) }));
+        const p = node.run(d, [`${FRR_BIN}/${d}`, "-f", "/etc/frr/frr.conf", "-u", "frr", "-g", "frr", "-A", "127.0.0.1"], { env: { NETNS_LAB_NETLAB_CONFIG: hash }, ...(first ? {} : { after: "zebra" }) });
+        before.push(p);
+        daemonIds.push(pulumi.interpolate`${p.pid}@${p.startTime}`);
         first = false;
       }
     }
+    // The cables' identities too: a cable made anew (a link moved, or renumbered by netlab, taking
+    // over an interface name) has lost what the scripts set on it (addresses, a host's routes).
+    const cableIds = node.linkResources.map((r) =>
+      r instanceof VethLink ? pulumi.interpolate`${r.ifindex}/${r.peerIfindex}` : r instanceof VxlanLink ? pulumi.interpolate`${r.ifindex}` : "",
+    );
     // netlab's configuration, in its order: a script that fails fails `up`, quoting its output.
     for (const c of n.clab?.config_templates ?? []) {
       let create: string[] | undefined;
@@ -281,7 +291,7 @@ export function netlab(file: string, opts: NetlabOptions = {}): Lab {
       if (!create) continue;
       const cmd: pulumi.Resource = new Command(
         `${n.name}-netlab-${c.source}`,
-        { namespace: node.namespace.name, create, triggers: [hash], ...(inNode ? { filesystem: true } : {}), ...node.on },
+        { namespace: node.namespace.name, create, triggers: [hash, ...daemonIds, ...cableIds], ...(inNode ? { filesystem: true } : {}), ...node.on },
         { parent: node, dependsOn: [...before, ...(node.filesystem ? [node.filesystem] : [])] },
       );
       before = [cmd];

@@ -4,8 +4,12 @@
 // every other (verify), OSPF adjacencies Full in the node's own FRR, the topology's validate tests
 // pass through netns-lab validate (netlab's own plugins) and a failing one fails it; an edit of one link's OSPF
 // cost previews exactly the two routers on it (the rest keep their identity: r3's zebra keeps its
-// pid), applies in place, converges again; destroy leaves no namespace, daemon or mount; the host's
+// pid), applies in place, converges again; a link removed (netlab renumbers the interfaces after it)
+// applies too; each node has its own host name; a daemon killed comes back
+// with netlab's configuration (refresh, up); destroy leaves no namespace, daemon or mount; the host's
 // files and the user's topology directory are untouched.
+// Behind `make test-netlab` (NETNS_LAB_FULL=1): BGP (IBGP and EBGP) over IS-IS, dual stack, validated
+// by netlab's own bgp_neighbor, bgp_prefix, isis_neighbor and ping plugins; an AS edit.
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -36,7 +40,7 @@ function digest(p0: string): string {
 }
 const HOST = ["/etc/frr", "/root/.bash_profile", "/tmp/config", "/etc/config", "/etc/hosts"];
 
-const topology = (name: string, r1r2: string) => `# OSPF triangle, two hosts (netns-lab's own test topology)
+const topology = (name: string, r1r2: string, r3r1 = "- r3-r1") => `# OSPF triangle, two hosts (netns-lab's own test topology)
 name: ${name}
 defaults.device: frr
 module: [ ospf ]
@@ -51,7 +55,7 @@ nodes:
 links:
 ${r1r2}
 - r2-r3
-- r3-r1
+${r3r1}
 - h1-r1
 - h2-r3
 validate:
@@ -96,15 +100,16 @@ d("#31: a netlab topology as a lab", () => {
   });
   const cli = (...args: string[]) => spawnSync("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), ...args], { cwd: dir, encoding: "utf8", timeout: 120_000, env: { ...process.env, ...envOf() } });
   let envOf: () => Record<string, string> = () => ({});
-  /** The pid of zebra in a node (its network namespace's processes). */
-  const zebraOf = (node: string) =>
+  /** The pid of an FRR daemon in a node (its network namespace's processes). */
+  const daemonOf = (node: string, daemon: string) =>
     spawnSync("ip", ["netns", "pids", `${name}-${node}`], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).map(Number).find((pid) => {
       try {
-        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("/usr/lib/frr/zebra\0");
+        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith(`/usr/lib/frr/${daemon}\0`);
       } catch {
         return false;
       }
     });
+  const zebraOf = (node: string) => daemonOf(node, "zebra");
   const fullOn = async (node: string, want: number) => {
     let out = "";
     for (let i = 0; i < 90 && (out.match(/Full/g)?.length ?? 0) < want; i++) {
@@ -140,6 +145,21 @@ d("#31: a netlab topology as a lab", () => {
     expect((await previewSteps(t.stack)).counts).toEqual({ same: expect.any(Number) });
     const r3zebra = zebraOf("r3");
     expect(r3zebra).toBeGreaterThan(0);
+    // Each node has its own host name (as in netlab's containers: FRR tells its peers the system's, not its configured one).
+    expect(cli("exec", "r2", "--stack", "dev", "--", "hostname").stdout.trim()).toBe("r2");
+    expect(fs.readFileSync("/proc/sys/kernel/hostname", "utf8").trim()).toBe(os.hostname());
+
+    // A daemon that dies: refresh notices, up starts it anew and netlab's configuration (vtysh scripts, not
+    // saved in frr.conf) goes into it again, so r1 is OSPF's again.
+    const r1ospfd = daemonOf("r1", "ospfd")!;
+    expect(r1ospfd).toBeGreaterThan(0);
+    process.kill(r1ospfd, "SIGKILL");
+    await t.stack.refresh();
+    await t.stack.up();
+    expect(daemonOf("r1", "ospfd")).not.toBe(r1ospfd);
+    expect(zebraOf("r3")).toBe(r3zebra);
+    expect(await fullOn("r1", 2)).toBe(2); // r1's own new ospfd (r2 would still list the old one as Full until its dead interval)
+    expect((await previewSteps(t.stack)).counts).toEqual({ same: expect.any(Number) });
 
     // The edit: one link's OSPF cost. netlab changes the configuration of r1 and r2 only.
     fs.writeFileSync(path.join(dir, "topo", "topology.yml"), topology(name, "- r1:\n  r2:\n  ospf.cost: 20"));
@@ -156,6 +176,19 @@ d("#31: a netlab topology as a lab", () => {
     expect(cli("validate", "--stack", "dev").status).toBe(0); // green again after the edit
     expect((await previewSteps(t.stack)).counts).toEqual({ same: expect.any(Number) });
 
+    // A link removed: netlab numbers interfaces in link order, so h1's link becomes r1's eth2 and
+    // h2's r3's eth2, names the removed cable held until the engine deletes it, after the creates.
+    fs.writeFileSync(path.join(dir, "topo", "topology.yml"), topology(name, "- r1:\n  r2:\n  ospf.cost: 20", ""));
+    const removal = await previewSteps(t.stack);
+    expect(removal.byOp.delete ?? []).toContain("r3-eth2--r1-eth2");
+    expect(removal.byOp.create ?? []).toEqual(expect.arrayContaining(["h1-eth1--r1-eth2", "h2-eth1--r3-eth2"]));
+    await t.stack.up();
+    expect(spawnSync("ip", ["-n", `${name}-r1`, "-o", "link", "show", "eth3"], { encoding: "utf8" }).status).not.toBe(0);
+    expect(await fullOn("r2", 2)).toBe(2);
+    expect(cli("verify", "--stack", "dev", "--wait", "60").stdout).toMatch(/all as expected/);
+    expect(cli("validate", "--stack", "dev").status).toBe(0);
+    expect((await previewSteps(t.stack)).counts).toEqual({ same: expect.any(Number) });
+
     await t.stack.destroy();
     expect(namespaces().filter((n) => n.startsWith(prefix))).toEqual([]);
     expect(spawnSync("pgrep", ["-f", "^/usr/lib/frr/zebra -f /etc/frr/frr.conf"], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).filter((p) => {
@@ -168,6 +201,154 @@ d("#31: a netlab topology as a lab", () => {
     expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(`${FS_ROOT}/${prefix}`);
     expect(HOST.map(digest)).toEqual(before);
     expect(topoDir()).toEqual(topoBefore); // netlab wrote in the stack's work directory, not beside the topology
+  });
+});
+
+const full = ready && process.env.NETNS_LAB_FULL === "1";
+(full ? describe : describe.skip)("#31: BGP over IS-IS, dual stack, by netlab's own plugins", () => {
+  const prefix = uniquePrefix();
+  const name = prefix.replace(/-$/, "");
+  const lab = cleanupAfterAll(prefix);
+  // AS 65001 (a1, a2: IS-IS inside, IBGP between loopbacks), AS 65002 (b1); a host behind a1 and one behind b1.
+  const topology = (bAs: number) => `# BGP over IS-IS, dual stack (netns-lab's own test topology)
+name: ${name}
+defaults.device: frr
+module: [ isis, bgp ]
+addressing:
+  loopback:
+    ipv6: 2001:db8:0::/48
+  lan:
+    ipv6: 2001:db8:1::/48
+  p2p:
+    ipv6: 2001:db8:2::/48
+nodes:
+  a1:
+    bgp.as: 65001
+  a2:
+    bgp.as: 65001
+  b1:
+    bgp.as: ${bAs}
+    module: [ bgp ]
+  h1:
+    device: linux
+  h2:
+    device: linux
+links:
+- a1-a2
+- a2-b1
+- h1-a1
+- h2-b1
+validate:
+  isis:
+    description: a2 has a1 as its IS-IS neighbour (by a1's host name)
+    wait: 60
+    nodes: [ a2 ]
+    plugin: isis_neighbor('a1')
+  ibgp:
+    description: the IBGP session a1-a2 is up
+    wait: 60
+    nodes: [ a1 ]
+    plugin: bgp_neighbor(node.bgp.neighbors, 'a2')
+  ebgp:
+    description: the EBGP session a2-b1 is up
+    wait: 60
+    nodes: [ a2 ]
+    plugin: bgp_neighbor(node.bgp.neighbors, 'b1')
+  ebgp6:
+    description: the IPv6 EBGP session a2-b1 is up
+    wait: 60
+    nodes: [ a2 ]
+    plugin: bgp_neighbor(node.bgp.neighbors, 'b1', af='ipv6')
+  prefix:
+    description: a1 has b1's loopback from BGP
+    wait: 60
+    nodes: [ a1 ]
+    plugin: bgp_prefix(nodes.b1.loopback.ipv4)
+  ping:
+    description: h1 reaches h2
+    wait: 60
+    nodes: [ h1 ]
+    plugin: ping('h2')
+  ping6:
+    description: h1 reaches h2 over IPv6
+    wait: 60
+    nodes: [ h1 ]
+    plugin: ping('h2', af='ipv6')
+`;
+  let work = "";
+  let dir = "";
+  beforeAll(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-netlab-work-"));
+    dir = userProject({
+      "Pulumi.yaml": "name: my-bgp\nruntime: nodejs\nmain: index.ts\n",
+      "package.json": JSON.stringify({ name: "my-bgp", private: true }),
+      "index.ts": [`import { netlab } from "netns-lab";`, `export const description = netlab("topology.yml", { workDir: ${JSON.stringify(work)} }).describe();`].join("\n"),
+      "topology.yml": topology(65002),
+    });
+  });
+  afterAll(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+  let envOf: () => Record<string, string> = () => ({});
+  const cli = (...args: string[]) => spawnSync("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), ...args], { cwd: dir, encoding: "utf8", timeout: 300_000, env: { ...process.env, ...envOf() } });
+  const daemonOf = (node: string, daemon: string) =>
+    spawnSync("ip", ["netns", "pids", `${name}-${node}`], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).map(Number).find((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith(`/usr/lib/frr/${daemon}\0`);
+      } catch {
+        return false;
+      }
+    });
+  const TESTS = ["isis", "ibgp", "ebgp", "ebgp6", "prefix", "ping", "ping6"];
+  /** netlab validate's report: each test's block ("[name] description", then "[PASS]"/"[FAIL]" lines) passed. */
+  const green = () => {
+    const v = cli("validate", "--stack", "dev");
+    const out = v.stdout + v.stderr;
+    const verdict = (t: string) => {
+      const block = out.split(/\n\s*\n/).find((b) => b.startsWith(`[${t}]`));
+      return block && /\[PASS\]\s+Test succeeded/.test(block) && !/\[FAIL\]/.test(block) ? "PASS" : block ?? "absent";
+    };
+    expect(TESTS.map((t) => `${t}: ${verdict(t)}`)).toEqual(TESTS.map((t) => `${t}: PASS`));
+    expect(out).toMatch(new RegExp(`Tests passed: ${TESTS.length}`));
+    expect(v.status).toBe(0);
+  };
+
+  test("up: every test of netlab's passes, hosts by name; an AS edit previews and applies only a2 and b1; a daemon killed comes back configured; destroy leaves nothing", async () => {
+    const t = lab.track(await openStack(dir, "dev", {}));
+    envOf = () => ({ PULUMI_BACKEND_URL: (t.stack.workspace as any).envVars.PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE: "" });
+    await t.stack.up();
+    expect(namespaces().filter((n) => n.startsWith(prefix)).sort()).toEqual(["a1", "a2", "b1", "h1", "h2"].map((n) => prefix + n));
+    expect(cli("exec", "a1", "--stack", "dev", "--", "hostname").stdout.trim()).toBe("a1");
+    green();
+
+    // b1 moves to another AS: netlab changes a2's and b1's configurations, nothing else.
+    const a1zebra = daemonOf("a1", "zebra");
+    fs.writeFileSync(path.join(dir, "topology.yml"), topology(65003));
+    const steps = await previewSteps(t.stack);
+    const touched = [...new Set(Object.entries(steps.byOp).filter(([op]) => op !== "same").flatMap(([, names]) => names))];
+    expect(touched.filter((n) => !/^(a2|b1)-/.test(n))).toEqual([]);
+    expect(touched.some((n) => n.startsWith("a2-")) && touched.some((n) => n.startsWith("b1-"))).toBe(true);
+    await t.stack.up();
+    expect(daemonOf("a1", "zebra")).toBe(a1zebra);
+    green();
+
+    // b1's bgpd dies: refresh, up; its configuration is applied again.
+    process.kill(daemonOf("b1", "bgpd")!, "SIGKILL");
+    await t.stack.refresh();
+    await t.stack.up();
+    green();
+
+    await t.stack.destroy();
+    expect(namespaces().filter((n) => n.startsWith(prefix))).toEqual([]);
+    expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(`${FS_ROOT}/${prefix}`);
+    expect(spawnSync("pgrep", ["-f", "^/usr/lib/frr/"], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).filter((p) => {
+      try {
+        return fs.readFileSync(`/proc/${p}/environ`, "utf8").includes("NETNS_LAB_OWNER=my-bgp/");
+      } catch {
+        return false;
+      }
+    })).toEqual([]);
   });
 });
 
