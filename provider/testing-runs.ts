@@ -4,6 +4,7 @@
  * process's runs the moment it ends. Only this user's own directories are trusted (private.ts).
  */
 import { ChildProcess, spawn } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -62,4 +63,52 @@ export function startWarden(): void {
   warden.unref();
   (warden.stdin as unknown as { unref?(): void }).unref?.();
   warden.stdin!.on("error", () => undefined);
+}
+
+/**
+ * A unique prefix (#30 item 14): `t` + 7 random base-36 characters and a dash, reserved by making the
+ * lab's work directory under `nodeModules` exclusively (a name another lab of this project took, in
+ * any process, is drawn again) and checked against the namespaces that exist here (another
+ * project's lab). `random` and `namespaces` are the draw and the look (tests give their own).
+ */
+export function reservePrefix(
+  nodeModules: string,
+  random: () => bigint = () => crypto.randomBytes(8).readBigUInt64BE(),
+  namespaces: () => string[] = namespacesHere,
+): { prefix: string; workDir: string } {
+  for (;;) {
+    const prefix = `t${(random() % BigInt(36 ** 7)).toString(36).padStart(7, "0")}-`;
+    if (namespaces().some((ns) => ns.startsWith(prefix))) continue;
+    const workDir = workDirFor(nodeModules, prefix, false);
+    if (workDir) return { prefix, workDir };
+  }
+}
+
+/** The node_modules that holds this package and @pulumi/pulumi: the one above it when installed, else the checkout's own. */
+export const nodeModulesOf = (root: string): string => (path.basename(path.dirname(root)) === "node_modules" ? path.dirname(root) : path.join(root, "node_modules"));
+
+/**
+ * A directory for the stack's workspace from which the engine's dynamic-provider process finds this
+ * package and @pulumi/pulumi as the program does: under the nearest node_modules that holds them.
+ * Made exclusively unless `reuse`: undefined when it exists.
+ */
+export function workDirFor(nodeModules: string, prefix: string, reuse = true): string | undefined {
+  const dir = path.join(nodeModules, ".cache", "netns-lab-testing", prefix.replace(/-$/, ""));
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  try {
+    fs.mkdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    if (!reuse) return undefined;
+  }
+  return dir;
+}
+
+/** The namespaces of this machine that this process can see (root's /run/netns; none in a sandbox it does not enter). */
+function namespacesHere(): string[] {
+  try {
+    return fs.readdirSync("/run/netns");
+  } catch {
+    return [];
+  }
 }

@@ -44,7 +44,6 @@
  * root, and for any other user in the user's sandbox.
  */
 import { execFileSync } from "child_process";
-import * as crypto from "crypto";
 import { collect, inNode } from "../cli/there";
 import { validateCommand } from "../cli/validate";
 import * as fs from "fs";
@@ -56,7 +55,7 @@ import type { LabDescription } from "./components/description";
 import { startTime } from "./kernel/sandbox";
 import { resetRegistry } from "./registry";
 import { sweep } from "./sweep";
-import { Run, startWarden, sweepLeftovers } from "./testing-runs";
+import { nodeModulesOf, reservePrefix, Run, startWarden, sweepLeftovers, workDirFor } from "./testing-runs";
 import { writePrivate } from "./private";
 
 /** The package's root (…/node_modules/netns-lab, or a checkout). */
@@ -160,52 +159,11 @@ function installHandlers(): void {
   }
 }
 
-/**
- * A unique prefix: `t` + 7 random base-36 characters and a dash, reserved by making the lab's work
- * directory exclusively (a name another lab of this project took is drawn again) and checked against
- * the namespaces that exist here (another project's lab).
- */
-function uniquePrefix(): { prefix: string; workDir: string } {
-  for (;;) {
-    const n = crypto.randomBytes(8).readBigUInt64BE() % BigInt(36 ** 7);
-    const prefix = `t${n.toString(36).padStart(7, "0")}-`;
-    if (namespacesHere().some((ns) => ns.startsWith(prefix))) continue;
-    const workDir = workDirFor(prefix, false);
-    if (workDir) return { prefix, workDir };
-  }
-}
-
 let engine: string | undefined;
 function engineRoot(given?: string): string {
   engine ??= given ?? process.env.NETNS_LAB_ENGINE_ROOT ?? execFileSync(path.join(ROOT, "engine", "build.sh"), { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
   return engine;
 }
-
-/**
- * A directory for the stack's workspace from which the engine's dynamic-provider process finds this
- * package and @pulumi/pulumi as the program does: under the nearest node_modules that holds them.
- */
-function workDirFor(prefix: string, reuse = true): string | undefined {
-  const nm = path.basename(path.dirname(ROOT)) === "node_modules" ? path.dirname(ROOT) : path.join(ROOT, "node_modules");
-  const dir = path.join(nm, ".cache", "netns-lab-testing", prefix.replace(/-$/, ""));
-  fs.mkdirSync(path.dirname(dir), { recursive: true });
-  try {
-    fs.mkdirSync(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-    if (!reuse) return undefined;
-  }
-  return dir;
-}
-
-/** The namespaces of this machine that this process can see (root's /run/netns; none in a sandbox it does not enter). */
-const namespacesHere = (): string[] => {
-  try {
-    return fs.readdirSync("/run/netns");
-  } catch {
-    return [];
-  }
-};
 
 /** One lab's `up` at a time in this process (see the module's comment): the tail of the queue. */
 let queue: Promise<unknown> = Promise.resolve();
@@ -221,7 +179,7 @@ export async function testLab(program: TestLabProgram, opts: TestLabOptions = {}
   if (opts.prefix !== undefined && !/^[a-z0-9][a-z0-9-]{0,15}$/.test(opts.prefix)) throw new Error(`testLab: prefix "${opts.prefix}" must be 1-16 of a-z, 0-9 and - (namespace names must stay short)`);
   installHandlers();
   await sweepLeftovers();
-  const { prefix, workDir } = opts.prefix !== undefined ? { prefix: opts.prefix, workDir: workDirFor(opts.prefix)! } : uniquePrefix();
+  const { prefix, workDir } = opts.prefix !== undefined ? { prefix: opts.prefix, workDir: workDirFor(nodeModulesOf(ROOT), opts.prefix)! } : reservePrefix(nodeModulesOf(ROOT));
   const stackName = prefix.replace(/-$/, "");
 
   // mkdtemp: mode 0700, this user's own; the sweep of killed runs trusts no other (see sweepLeftovers).

@@ -74,41 +74,59 @@ validate:
     plugin: ping('h2')
 `;
 
+/** A user's project (a 3-line program, netlab's topology at `topo`) and a netlab work directory of
+ * the stack's, made in beforeAll (a skipped block's body still runs to collect its tests, its
+ * afterAll does not) and removed after. */
+function netlabProject(project: string, topo: string, text: () => string): { dir: string; work: string } {
+  const p = { dir: "", work: "" };
+  beforeAll(() => {
+    p.work = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-netlab-work-"));
+    p.dir = userProject({
+      "Pulumi.yaml": `name: ${project}\nruntime: nodejs\nmain: index.ts\n`,
+      "package.json": JSON.stringify({ name: project, private: true }),
+      "index.ts": [
+        `import { netlab } from "netns-lab";`,
+        `const lab = netlab(${JSON.stringify(topo)}, { workDir: ${JSON.stringify(p.work)} });`,
+        `export const description = lab.describe();`,
+      ].join("\n"),
+      [topo]: text(),
+    });
+  });
+  afterAll(() => {
+    fs.rmSync(p.dir, { recursive: true, force: true });
+    fs.rmSync(p.work, { recursive: true, force: true });
+  });
+  return p;
+}
+
+/** The pid of an FRR daemon in a network namespace. */
+const daemonIn = (ns: string, daemon: string) =>
+  spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).map(Number).find((pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith(`/usr/lib/frr/${daemon}\0`);
+    } catch {
+      return false;
+    }
+  });
+
+/** FRR daemons a project's labs run still. */
+const frrOf = (project: string) =>
+  spawnSync("pgrep", ["-f", "^/usr/lib/frr/"], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).filter((p) => {
+    try {
+      return fs.readFileSync(`/proc/${p}/environ`, "utf8").includes(`NETNS_LAB_OWNER=${project}/`);
+    } catch {
+      return false;
+    }
+  });
+
 d("#31: a netlab topology as a lab", () => {
   const prefix = uniquePrefix(); // "nlt…-": the lab's name is the prefix's stem, so namespaces are <name>-<node>
   const name = prefix.replace(/-$/, "");
   const lab = cleanupAfterAll(prefix);
-  // Made in beforeAll, not here: a skipped block's body still runs (to collect its tests) but its afterAll does not.
-  let work = "";
-  let dir = "";
-  beforeAll(() => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-netlab-work-"));
-    dir = userProject({
-      "Pulumi.yaml": "name: my-netlab\nruntime: nodejs\nmain: index.ts\n",
-      "package.json": JSON.stringify({ name: "my-netlab", private: true }),
-      "index.ts": [
-        `import { netlab } from "netns-lab";`,
-        `const lab = netlab("topo/topology.yml", { workDir: ${JSON.stringify(work)} });`,
-        `export const description = lab.describe();`,
-      ].join("\n"),
-      "topo/topology.yml": topology(name, "- r1-r2"),
-    });
-  });
-  afterAll(() => {
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.rmSync(work, { recursive: true, force: true });
-  });
-  const cli = (...args: string[]) => spawnSync("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), ...args], { cwd: dir, encoding: "utf8", timeout: 120_000, env: { ...process.env, ...envOf() } });
+  const project = netlabProject("my-netlab", "topo/topology.yml", () => topology(name, "- r1-r2"));
+  const cli = (...args: string[]) => spawnSync("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), ...args], { cwd: project.dir, encoding: "utf8", timeout: 120_000, env: { ...process.env, ...envOf() } });
   let envOf: () => Record<string, string> = () => ({});
-  /** The pid of an FRR daemon in a node (its network namespace's processes). */
-  const daemonOf = (node: string, daemon: string) =>
-    spawnSync("ip", ["netns", "pids", `${name}-${node}`], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).map(Number).find((pid) => {
-      try {
-        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith(`/usr/lib/frr/${daemon}\0`);
-      } catch {
-        return false;
-      }
-    });
+  const daemonOf = (node: string, daemon: string) => daemonIn(`${name}-${node}`, daemon);
   const zebraOf = (node: string) => daemonOf(node, "zebra");
   const fullOn = async (node: string, want: number) => {
     let out = "";
@@ -121,9 +139,9 @@ d("#31: a netlab topology as a lab", () => {
 
   test("up, verify, OSPF Full; an edit previews and applies exactly its two routers; destroy leaves nothing; the host's files untouched", async () => {
     const before = HOST.map(digest);
-    const topoDir = () => fs.readdirSync(path.join(dir, "topo")).sort();
+    const topoDir = () => fs.readdirSync(path.join(project.dir, "topo")).sort();
     const topoBefore = topoDir();
-    const t = lab.track(await openStack(dir, "dev", {}));
+    const t = lab.track(await openStack(project.dir, "dev", {}));
     envOf = () => ({ PULUMI_BACKEND_URL: (t.stack.workspace as any).envVars.PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE: "" });
     await t.stack.up();
     expect(namespaces().filter((n) => n.startsWith(prefix)).sort()).toEqual(["h1", "h2", "r1", "r2", "r3"].map((n) => prefix + n));
@@ -138,8 +156,8 @@ d("#31: a netlab topology as a lab", () => {
     expect(validate.stderr + validate.stdout).toMatch(/adj[\s\S]*PASS[\s\S]*ping[\s\S]*PASS/);
     expect(validate.status).toBe(0);
     // A test that fails (netlab's --source: tests of another file; no wait): exit 1, the test named.
-    fs.writeFileSync(path.join(work, "far.yml"), "far:\n  description: h1 reaches an address no node has\n  nodes: [ h1 ]\n  plugin: ping('192.0.2.1')\n");
-    const far = cli("validate", "--stack", "dev", "--", "--skip-wait", "--source", path.join(work, "far.yml"));
+    fs.writeFileSync(path.join(project.work, "far.yml"), "far:\n  description: h1 reaches an address no node has\n  nodes: [ h1 ]\n  plugin: ping('192.0.2.1')\n");
+    const far = cli("validate", "--stack", "dev", "--", "--skip-wait", "--source", path.join(project.work, "far.yml"));
     expect(far.status).toBe(1);
     expect(far.stderr + far.stdout).toMatch(/far[\s\S]*FAIL/);
     expect((await previewSteps(t.stack)).counts).toEqual({ same: expect.any(Number) });
@@ -162,7 +180,7 @@ d("#31: a netlab topology as a lab", () => {
     expect((await previewSteps(t.stack)).counts).toEqual({ same: expect.any(Number) });
 
     // The edit: one link's OSPF cost. netlab changes the configuration of r1 and r2 only.
-    fs.writeFileSync(path.join(dir, "topo", "topology.yml"), topology(name, "- r1:\n  r2:\n  ospf.cost: 20"));
+    fs.writeFileSync(path.join(project.dir, "topo", "topology.yml"), topology(name, "- r1:\n  r2:\n  ospf.cost: 20"));
     const steps = await previewSteps(t.stack);
     const touched = [...new Set(Object.entries(steps.byOp).filter(([op]) => op !== "same").flatMap(([, names]) => names))];
     expect(touched.length).toBeGreaterThan(0);
@@ -178,7 +196,7 @@ d("#31: a netlab topology as a lab", () => {
 
     // A link removed: netlab numbers interfaces in link order, so h1's link becomes r1's eth2 and
     // h2's r3's eth2, names the removed cable held until the engine deletes it, after the creates.
-    fs.writeFileSync(path.join(dir, "topo", "topology.yml"), topology(name, "- r1:\n  r2:\n  ospf.cost: 20", ""));
+    fs.writeFileSync(path.join(project.dir, "topo", "topology.yml"), topology(name, "- r1:\n  r2:\n  ospf.cost: 20", ""));
     const removal = await previewSteps(t.stack);
     expect(removal.byOp.delete ?? []).toContain("r3-eth2--r1-eth2");
     expect(removal.byOp.create ?? []).toEqual(expect.arrayContaining(["h1-eth1--r1-eth2", "h2-eth1--r3-eth2"]));
@@ -191,13 +209,7 @@ d("#31: a netlab topology as a lab", () => {
 
     await t.stack.destroy();
     expect(namespaces().filter((n) => n.startsWith(prefix))).toEqual([]);
-    expect(spawnSync("pgrep", ["-f", "^/usr/lib/frr/zebra -f /etc/frr/frr.conf"], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).filter((p) => {
-      try {
-        return fs.readFileSync(`/proc/${p}/environ`, "utf8").includes(`NETNS_LAB_OWNER=my-netlab/`);
-      } catch {
-        return false;
-      }
-    })).toEqual([]);
+    expect(frrOf("my-netlab")).toEqual([]);
     expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(`${FS_ROOT}/${prefix}`);
     expect(HOST.map(digest)).toEqual(before);
     expect(topoDir()).toEqual(topoBefore); // netlab wrote in the stack's work directory, not beside the topology
@@ -275,31 +287,10 @@ validate:
     nodes: [ h1 ]
     plugin: ping('h2', af='ipv6')
 `;
-  let work = "";
-  let dir = "";
-  beforeAll(() => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-netlab-work-"));
-    dir = userProject({
-      "Pulumi.yaml": "name: my-bgp\nruntime: nodejs\nmain: index.ts\n",
-      "package.json": JSON.stringify({ name: "my-bgp", private: true }),
-      "index.ts": [`import { netlab } from "netns-lab";`, `export const description = netlab("topology.yml", { workDir: ${JSON.stringify(work)} }).describe();`].join("\n"),
-      "topology.yml": topology(65002),
-    });
-  });
-  afterAll(() => {
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.rmSync(work, { recursive: true, force: true });
-  });
+  const project = netlabProject("my-bgp", "topology.yml", () => topology(65002));
   let envOf: () => Record<string, string> = () => ({});
-  const cli = (...args: string[]) => spawnSync("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), ...args], { cwd: dir, encoding: "utf8", timeout: 300_000, env: { ...process.env, ...envOf() } });
-  const daemonOf = (node: string, daemon: string) =>
-    spawnSync("ip", ["netns", "pids", `${name}-${node}`], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).map(Number).find((pid) => {
-      try {
-        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith(`/usr/lib/frr/${daemon}\0`);
-      } catch {
-        return false;
-      }
-    });
+  const cli = (...args: string[]) => spawnSync("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), ...args], { cwd: project.dir, encoding: "utf8", timeout: 300_000, env: { ...process.env, ...envOf() } });
+  const daemonOf = (node: string, daemon: string) => daemonIn(`${name}-${node}`, daemon);
   const TESTS = ["isis", "ibgp", "ebgp", "ebgp6", "prefix", "ping", "ping6"];
   /** netlab validate's report: each test's block ("[name] description", then "[PASS]"/"[FAIL]" lines) passed. */
   const green = () => {
@@ -315,7 +306,7 @@ validate:
   };
 
   test("up: every test of netlab's passes, hosts by name; an AS edit previews and applies only a2 and b1; a daemon killed comes back configured; destroy leaves nothing", async () => {
-    const t = lab.track(await openStack(dir, "dev", {}));
+    const t = lab.track(await openStack(project.dir, "dev", {}));
     envOf = () => ({ PULUMI_BACKEND_URL: (t.stack.workspace as any).envVars.PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE: "" });
     await t.stack.up();
     expect(namespaces().filter((n) => n.startsWith(prefix)).sort()).toEqual(["a1", "a2", "b1", "h1", "h2"].map((n) => prefix + n));
@@ -324,7 +315,7 @@ validate:
 
     // b1 moves to another AS: netlab changes a2's and b1's configurations, nothing else.
     const a1zebra = daemonOf("a1", "zebra");
-    fs.writeFileSync(path.join(dir, "topology.yml"), topology(65003));
+    fs.writeFileSync(path.join(project.dir, "topology.yml"), topology(65003));
     const steps = await previewSteps(t.stack);
     const touched = [...new Set(Object.entries(steps.byOp).filter(([op]) => op !== "same").flatMap(([, names]) => names))];
     expect(touched.filter((n) => !/^(a2|b1)-/.test(n))).toEqual([]);
@@ -342,13 +333,7 @@ validate:
     await t.stack.destroy();
     expect(namespaces().filter((n) => n.startsWith(prefix))).toEqual([]);
     expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(`${FS_ROOT}/${prefix}`);
-    expect(spawnSync("pgrep", ["-f", "^/usr/lib/frr/"], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).filter((p) => {
-      try {
-        return fs.readFileSync(`/proc/${p}/environ`, "utf8").includes("NETNS_LAB_OWNER=my-bgp/");
-      } catch {
-        return false;
-      }
-    })).toEqual([]);
+    expect(frrOf("my-bgp")).toEqual([]);
   });
 });
 

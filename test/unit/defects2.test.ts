@@ -196,3 +196,40 @@ describe("#30 item 6: a resource made in a kernel or sandbox that is gone is mad
     expect(sandboxHome(h)).not.toBe(boot);
   });
 });
+
+describe("#30 item 14: testLab's prefixes are drawn at random and reserved, never taken twice", () => {
+  // The old prefix was a hash of pid and time: two workers with one pid (their own pid namespaces) in
+  // one millisecond drew the same. Now a draw is random, checked against the namespaces that exist,
+  // and reserved by an exclusive mkdir that a second process cannot also win.
+  const { reservePrefix } = require("../../provider/testing-runs") as typeof import("../../provider/testing-runs");
+  let nm: string;
+  beforeEach(() => (nm = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-unit-prefix-"))));
+  afterEach(() => fs.rmSync(nm, { recursive: true, force: true }));
+  const draws = (...values: number[]) => {
+    const left = values.map(BigInt);
+    return () => left.shift() ?? (() => { throw new Error("drew more than the test gave"); })();
+  };
+
+  test("a draw whose prefix another lab's namespaces use (another project's) is drawn again", () => {
+    const got = reservePrefix(nm, draws(1, 2), () => ["t0000001-h1", "other"]);
+    expect(got.prefix).toBe("t0000002-");
+    expect(fs.statSync(got.workDir).isDirectory()).toBe(true);
+  });
+  test("a draw another lab of this project reserved (its work directory exists) is drawn again", () => {
+    const first = reservePrefix(nm, draws(5), () => []);
+    const second = reservePrefix(nm, draws(5, 6), () => []);
+    expect([first.prefix, second.prefix]).toEqual(["t0000005-", "t0000006-"]);
+    expect(second.workDir).not.toBe(first.workDir);
+  });
+  test("500 labs reserved from one draw sequence with collisions: 500 distinct prefixes, each a directory of its own", () => {
+    const seq = Array.from({ length: 1000 }, (_, i) => Math.floor(i / 2)); // 0, 0, 1, 1 …: every draw but the first repeats the last one reserved
+    const next = draws(...seq);
+    const got = Array.from({ length: 500 }, () => reservePrefix(nm, next, () => []).prefix);
+    expect(new Set(got).size).toBe(500);
+    expect(got.every((p) => /^t[0-9a-z]{7}-$/.test(p))).toBe(true);
+    expect(fs.readdirSync(path.join(nm, ".cache", "netns-lab-testing")).length).toBe(500);
+  });
+  test("the default draw is random: two reservations in a row differ", () => {
+    expect(reservePrefix(nm).prefix).not.toBe(reservePrefix(nm).prefix);
+  });
+});
