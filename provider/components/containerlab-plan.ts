@@ -79,7 +79,6 @@ const TOP_FIELDS = new Set(["name", "prefix", "topology"]);
 const TOPOLOGY_FIELDS = new Set(["defaults", "kinds", "groups", "nodes", "links"]);
 const LINK_FIELDS = new Set(["endpoints", "type", "mtu", "labels", "vars"]);
 const FRR_IMAGE = /^(?:[\w.-]+(?::\d+)?\/)?frrouting\/frr(?:[:@].*)?$/;
-const FRR_DAEMONS = ["zebra", "bgpd", "ospfd", "ospf6d", "ripd", "ripngd", "isisd", "pimd", "ldpd", "nhrpd", "eigrpd", "babeld", "sharpd", "pbrd", "staticd", "bfdd", "fabricd", "vrrpd", "pathd"];
 
 /**
  * Splits a command line into words as containerlab does for `exec` and `cmd` (shell-like quoting,
@@ -271,18 +270,7 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
   return { name, prefix, nodes, links, warnings };
 }
 
-/** The daemons an FRR `daemons` file enables (zebra and staticd always, first). */
-export function frrDaemons(daemonsFile: string | undefined): string[] {
-  const on = new Set(["zebra", "staticd"]);
-  for (const line of (daemonsFile ?? "").split("\n")) {
-    const m = /^\s*([a-z0-9]+)\s*=\s*"?(yes|no)"?\s*(#.*)?$/.exec(line);
-    if (m && FRR_DAEMONS.includes(m[1])) {
-      if (m[2] === "yes") on.add(m[1]);
-      else if (m[1] !== "zebra" && m[1] !== "staticd") on.delete(m[1]);
-    }
-  }
-  return FRR_DAEMONS.filter((d) => on.has(d));
-}
+export { frrDaemons } from "./frr-daemons";
 
 /** Interface → addresses that `exec` lines add (`ip [-4|-6] a[ddr[ess]] add CIDR dev IF`). */
 export function execAddresses(lines: string[][]): Array<[string, string]> {

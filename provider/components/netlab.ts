@@ -24,177 +24,19 @@
  * Refused before anything is declared: any other device (naming node and device), and what this
  * kernel lacks (probed: 802.1q VLAN, VRF).
  */
-import { execFileSync } from "child_process";
-import * as crypto from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ensureHolder, sandboxWanted, subordinateIdsAdvice } from "../kernel/sandbox";
 import { Command, VethLink, VxlanLink } from "../resources";
-import { frrDaemons } from "./containerlab-plan";
+import { FrrDaemonStart, frrDaemonStarts } from "./frr-daemons";
 import { Lab } from "./lab";
 import { LabNode } from "./node";
+import { defaultWorkDir, hashOf, kernelLacks, NetlabOptions, netlabProblems, transform } from "./netlab-run";
 
-/** The netlab release netlab/install.sh installs. */
-export const NETLAB_VERSION = "26.10";
+export * from "./netlab-run";
+
 const FRR_BIN = "/usr/lib/frr";
-
-/** Options of `netlab()`. */
-export interface NetlabOptions {
-  /** netlab's `-d`: the device of nodes that name none (default netlab's own: its topology's `defaults.device`, else frr). */
-  device?: string;
-  /** Prepended to every node's namespace name (default `<lab name>-`). */
-  namespacePrefix?: string;
-  /** The Lab component's name (default the topology's name, as netlab names it). */
-  name?: string;
-  /** The component's options (parent, providers …). */
-  resourceOptions?: pulumi.ComponentResourceOptions;
-  /** Where netlab writes its files (default: a directory of the stack's own under the user's cache). */
-  workDir?: string;
-}
-
-/** What netlab's JSON output holds that netns-lab reads (its transformed topology: `netlab create -o json`). */
-export interface NetlabTopology {
-  /** The lab's name (the topology's `name`, else its directory's). */
-  name: string;
-  /** The modules the topology uses. */
-  module?: string[];
-  /** Its nodes, by name. */
-  nodes: Record<string, NetlabNode>;
-  /** Its links, each with the interfaces of its nodes. */
-  links: NetlabLink[];
-}
-
-/** One link of a transformed topology. */
-export interface NetlabLink {
-  /** Its number in the topology (1, 2, …). */
-  linkindex?: number;
-  /** netlab's link type: p2p, lan, stub … */
-  type?: string;
-  /** The bridge netlab would use for it (a LAN). */
-  bridge?: string;
-  /** Its ends: a node, the interface's name there, its addresses. */
-  interfaces: NetlabInterface[];
-}
-
-/** One interface of a node on a link (or the node's loopback). */
-export interface NetlabInterface {
-  /** The node (on a link's interface list). */
-  node?: string;
-  /** The interface's name in the node, e.g. eth1. */
-  ifname?: string;
-  /** Its IPv4 address (a CIDR), or true/false where netlab gives none. */
-  ipv4?: string | boolean;
-  /** Its IPv6 address (a CIDR), or true/false. */
-  ipv6?: string | boolean;
-}
-
-/** One node of a transformed topology. */
-export interface NetlabNode {
-  /** Its name. */
-  name: string;
-  /** Its device: frr, linux, eos … */
-  device: string;
-  /** Its role: router, host, bridge. */
-  role?: string;
-  /** Its container's name under netlab's clab provider (`clab-<lab>-<node>`): the host netlab's tests reach it by. */
-  hostname?: string;
-  /** The modules it runs. */
-  module?: string[];
-  /** Its loopback's addresses. */
-  loopback?: NetlabInterface;
-  /** Its interfaces. */
-  interfaces?: NetlabInterface[];
-  /** What netlab's containerlab provider would give its container. */
-  clab?: {
-    /** Files bound into it. */
-    binds?: NetlabFile[];
-    /** Its configuration, in order: `ns` scripts run in its namespace, `sh` ones in it at `target`. */
-    config_templates?: NetlabFile[];
-  };
-}
-
-/** A file netlab gives a node: a bind, or one of its configuration scripts. */
-export interface NetlabFile {
-  /** A bind: the file relative to the work directory; a script: its name in node_files/<node>/. */
-  source: string;
-  /** Where the node sees it. */
-  target?: string;
-  /** A bind: `ro`; a script: `ns` (run in the node's namespace on this machine), `sh` (run in the node) … */
-  mode?: string;
-}
-
-/** The devices netns-lab runs, and how. */
-const DEVICES = new Set(["frr", "linux"]);
-
-/** Where netlab is: NETNS_LAB_NETLAB, else the one netlab/install.sh installed in the user's cache. */
-export function netlabCommand(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.NETNS_LAB_NETLAB) return env.NETNS_LAB_NETLAB;
-  const cache = env.NETNS_LAB_ENGINE_CACHE || path.join(env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), ".cache"), "netns-lab");
-  return path.join(cache, `netlab-${NETLAB_VERSION}`, "bin", "netlab");
-}
-
-/**
- * What of a transformed topology netns-lab cannot run, each naming the node (pure): devices other
- * than frr and linux, and modules needing what `lacks` says this kernel lacks ("vlan", "vrf").
- */
-export function netlabProblems(t: NetlabTopology, lacks: string[] = []): string[] {
-  const out: string[] = [];
-  for (const n of Object.values(t.nodes)) {
-    if (!DEVICES.has(n.device)) out.push(`node ${n.name}: device ${n.device} is not supported (netns-lab runs frr and linux nodes)`);
-    for (const m of n.module ?? []) {
-      const need = m === "vlan" ? "vlan" : m === "vrf" ? "vrf" : undefined;
-      if (need && lacks.includes(need)) out.push(`node ${n.name}: module ${m} needs ${need === "vlan" ? "802.1q VLAN devices" : "VRF devices"}, which this kernel lacks (ip link add type ${need === "vlan" ? "vlan" : "vrf"} fails)`);
-    }
-  }
-  return out;
-}
-
-/** What this kernel lacks of what netlab's modules use (probed once: a device of the type in a scratch namespace of a user namespace). */
-function kernelLacks(): string[] {
-  const probe = (type: string[]) => {
-    try {
-      execFileSync("unshare", ["--user", "--map-root-user", "--net", "--", "ip", "link", "add", ...type], { stdio: "ignore", timeout: 10_000 });
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  const lacks: string[] = [];
-  if (!probe(["nl-probe-vrf", "type", "vrf", "table", "10"])) lacks.push("vrf");
-  if (!probe(["link", "lo", "name", "nl-probe-vlan", "type", "vlan", "id", "10"])) lacks.push("vlan");
-  return lacks;
-}
-
-const hashOf = (...parts: Array<string | Buffer>): string => {
-  const h = crypto.createHash("sha256");
-  for (const p of parts) h.update(p).update("\0");
-  return h.digest("hex").slice(0, 16);
-};
-
-/** Runs netlab's transformation in `workDir`; returns its transformed topology. Throws netlab's own words. */
-function transform(file: string, workDir: string, device: string | undefined): NetlabTopology {
-  const netlab = netlabCommand();
-  if (!fs.existsSync(netlab)) {
-    throw new Error(`netlab ${NETLAB_VERSION} is not installed (${netlab}): run make deps in netns-lab's checkout, or node_modules/netns-lab/netlab/install.sh in your project (it installs PyPI networklab==${NETLAB_VERSION} into a virtual environment of its own); or set NETNS_LAB_NETLAB to a netlab command`);
-  }
-  fs.mkdirSync(workDir, { recursive: true });
-  try {
-    execFileSync(netlab, ["create", "-p", "clab", ...(device ? ["-d", device] : []), "-o", "config", "-o", "provider", "-o", "pickle", "-o", "json=netlab.json", file], { cwd: workDir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 300_000 });
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string; message: string };
-    const said = `${err.stdout ?? ""}${err.stderr ?? ""}`.trim().split("\n").filter((l) => !/^\s*$/.test(l)).slice(-15).join("\n");
-    throw new Error(`${file}: netlab create failed:\n${said || err.message}`);
-  }
-  return JSON.parse(fs.readFileSync(path.join(workDir, "netlab.json"), "utf8")) as NetlabTopology;
-}
-
-/** The work directory of a stack's netlab topology: under the user's cache, by project, stack and file. */
-function defaultWorkDir(file: string): string {
-  const cache = process.env.XDG_CACHE_HOME || path.join(process.env.HOME || os.homedir(), ".cache");
-  return path.join(cache, "netns-lab", "netlab-labs", `${pulumi.getProject()}-${pulumi.getStack()}-${hashOf(file).slice(0, 8)}`);
-}
 
 /** A netlab topology as a lab (see the module's comment). */
 export function netlab(file: string, opts: NetlabOptions = {}): Lab {
@@ -204,6 +46,13 @@ export function netlab(file: string, opts: NetlabOptions = {}): Lab {
   const t = transform(abs, workDir, opts.device);
   const problems = netlabProblems(t, kernelLacks());
   if (problems.length) throw new Error(`${file}: netns-lab cannot run ${problems.length === 1 ? "this" : `these ${problems.length}`}:\n- ${problems.join("\n- ")}`);
+  // FRR's daemons as each node's daemons file starts them: what it cannot say without a shell fails here, before anything is declared.
+  const starts = new Map<string, FrrDaemonStart[]>();
+  for (const n of Object.values(t.nodes)) {
+    if (n.device !== "frr") continue;
+    const f = path.join(workDir, "node_files", n.name, "daemons");
+    starts.set(n.name, frrDaemonStarts(fs.existsSync(f) ? fs.readFileSync(f, "utf8") : undefined, `node ${n.name}: daemons`));
+  }
   if (sandboxWanted() && Object.values(t.nodes).some((n) => n.device === "frr") && ensureHolder().ids === "own") {
     throw new Error(`${file}: ${subordinateIdsAdvice("FRR (its daemons switch to FRR's user)")}`);
   }
@@ -266,12 +115,10 @@ export function netlab(file: string, opts: NetlabOptions = {}): Lab {
     // writes nothing from `vtysh -f`) is applied again to a daemon started anew.
     const daemonIds: pulumi.Input<unknown>[] = [];
     if (n.device === "frr") {
-      const daemonsFile = path.join(nodeDir.get(n.name)!, "daemons");
-      const daemons = frrDaemons(fs.existsSync(daemonsFile) ? fs.readFileSync(daemonsFile, "utf8") : undefined);
       let first = true;
-      for (const d of daemons) {
-        // As FRR's image runs them: its own /etc/frr and /run/frr (the node's), FRR's user.
-        const p = node.run(d, [`${FRR_BIN}/${d}`, "-f", "/etc/frr/frr.conf", "-u", "frr", "-g", "frr", "-A", "127.0.0.1"], { env: { NETNS_LAB_NETLAB_CONFIG: hash }, ...(first ? {} : { after: "zebra" }) });
+      for (const { daemon: d, options } of starts.get(n.name)!) {
+        // As FRR's image runs them: its own /etc/frr and /run/frr (the node's), FRR's user; the daemons file's options.
+        const p = node.run(d, [`${FRR_BIN}/${d}`, "-f", "/etc/frr/frr.conf", "-u", "frr", "-g", "frr", ...options], { env: { NETNS_LAB_NETLAB_CONFIG: hash }, ...(first ? {} : { after: "zebra" }) });
         before.push(p);
         daemonIds.push(pulumi.interpolate`${p.pid}@${p.startTime}`);
         first = false;

@@ -345,6 +345,11 @@ describe("#31 item 6: what netns-lab cannot run is refused before anything is ma
     ["a vendor device", [{ name: "t", nodes: { r1: node("r1", "eos") }, links: [] }, []], ["node r1: device eos is not supported (netns-lab runs frr and linux nodes)"]],
     ["VLANs where the kernel lacks them", [{ name: "t", nodes: { r1: node("r1", "frr", ["vlan"]) }, links: [] }, ["vlan"]], ["node r1: module vlan needs 802.1q VLAN devices, which this kernel lacks (ip link add type vlan fails)"]],
     ["VRFs where the kernel has them", [{ name: "t", nodes: { r1: node("r1", "frr", ["vrf"]) }, links: [] }, ["vlan"]], []],
+    ["link aggregation where the kernel lacks bonding", [{ name: "t", nodes: { r1: node("r1", "frr", ["lag", "ospf"]), h1: node("h1", "linux", ["lag"]) }, links: [] }, ["bond", "vlan"]], [
+      "node r1: module lag needs bonding devices (link aggregation), which this kernel lacks (ip link add type bond fails)",
+      "node h1: module lag needs bonding devices (link aggregation), which this kernel lacks (ip link add type bond fails)",
+    ]],
+    ["a module that makes no device (ripv2, bfd) whatever the kernel lacks", [{ name: "t", nodes: { r1: node("r1", "frr", ["ripv2", "bfd"]) }, links: [] }, ["bond", "vlan", "vrf"]], []],
   ];
   test.each(cases)("%s", (_what, args, problems) => {
     expect(netlabProblems(...args)).toEqual(problems);
