@@ -94,8 +94,8 @@ test-reliability: deps ## all of the reliability suites: 20 faults, 59 bad input
 test-programs: deps ## the corpus of user-style programs (test/programs): every parallelism, the 20-router chain at 1 too
 	$(call run-jest,test/e2e/programs.test.ts,NETNS_LAB_FULL=1)
 
-test-netlab: deps ## netlab topologies and nodes with filesystems of their own: all of their suites (make test runs netlab.test.ts and the sandbox's)
-	$(call run-jest,test/e2e/netlab.test.ts test/e2e/nodefs.test.ts test/integration/nodefs.test.ts,NETNS_LAB_FULL=1)
+test-netlab: deps ## netlab topologies and nodes with filesystems of their own: all of their suites, a netlab lab as a user who is not root among them (make test runs netlab.test.ts and the sandbox's nodes)
+	$(call run-jest,test/e2e/netlab.test.ts test/e2e/rootless-netlab.test.ts test/e2e/nodefs.test.ts test/integration/nodefs.test.ts,NETNS_LAB_FULL=1)
 
 test-conformance: deps ## every row of the conformance table: programs and CLI commands behave as with stock Pulumi
 	$(call run-jest,test/conformance,NETNS_LAB_FULL=1)

@@ -151,13 +151,61 @@ export const hashOf = (...parts: Array<string | Buffer>): string => {
   return h.digest("hex").slice(0, 16);
 };
 
-/** Runs netlab's transformation in `workDir`; returns its transformed topology. Throws netlab's own words. */
+/** Directories netlab never reads that a project keeps beside its topology. */
+const NOT_NETLABS = new Set(["node_modules", ".git", ".pulumi"]);
+
+/**
+ * What netlab's transformation reads, as one hash: netlab itself (its command, version, size and
+ * time), the device, the topology's path, every file of the topology's directory (recursively, not
+ * following links, without node_modules, .git, .pulumi and the work directory), the defaults files
+ * netlab reads (~/.netlab.yml, /etc/netlab/defaults.yml) and the NETLAB_* variables. Undefined
+ * (no reuse) for a directory of more than 2,000 files or 64 MiB.
+ */
+export function transformInputs(netlab: string, file: string, workDir: string, device: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const h = crypto.createHash("sha256");
+  const st = fs.statSync(netlab);
+  h.update(JSON.stringify([NETLAB_VERSION, netlab, st.size, st.mtimeMs, device ?? null, file]));
+  let files = 0;
+  let bytes = 0;
+  const walk = (dir: string): boolean => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = path.join(dir, e.name);
+      if (p === workDir || (e.isDirectory() && NOT_NETLABS.has(e.name))) continue;
+      if (++files > 2000) return false;
+      h.update(`\0${p}\0`);
+      if (e.isSymbolicLink()) h.update(`-> ${fs.readlinkSync(p)}`);
+      else if (e.isDirectory()) {
+        if (!walk(p)) return false;
+      } else if (e.isFile()) {
+        const data = fs.readFileSync(p);
+        if ((bytes += data.length) > 64 << 20) return false;
+        h.update(data);
+      }
+    }
+    return true;
+  };
+  if (!walk(path.dirname(file))) return undefined;
+  for (const f of [path.join(env.HOME || os.homedir(), ".netlab.yml"), "/etc/netlab/defaults.yml"]) h.update(`\0${f}\0`).update(fs.existsSync(f) ? fs.readFileSync(f) : "absent");
+  for (const k of Object.keys(env).filter((k) => k.startsWith("NETLAB_")).sort()) h.update(`\0${k}=${env[k]}`);
+  return h.digest("hex");
+}
+
+/**
+ * Runs netlab's transformation in `workDir`; returns its transformed topology. Throws netlab's own
+ * words. netlab's output is reused, not made again, while everything it reads is unchanged
+ * (`transformInputs`): a no-change preview or up, and the update after a preview, skip netlab.
+ */
 export function transform(file: string, workDir: string, device: string | undefined): NetlabTopology {
   const netlab = netlabCommand();
   if (!fs.existsSync(netlab)) {
     throw new Error(`netlab ${NETLAB_VERSION} is not installed (${netlab}): run make deps in netns-lab's checkout, or node_modules/netns-lab/netlab/install.sh in your project (it installs PyPI networklab==${NETLAB_VERSION} into a virtual environment of its own); or set NETNS_LAB_NETLAB to a netlab command`);
   }
   fs.mkdirSync(workDir, { recursive: true });
+  const json = path.join(workDir, "netlab.json");
+  const mark = path.join(workDir, ".netns-lab-inputs");
+  const inputs = transformInputs(netlab, file, path.resolve(workDir), device);
+  if (inputs && fs.existsSync(json) && fs.existsSync(mark) && fs.readFileSync(mark, "utf8") === inputs) return JSON.parse(fs.readFileSync(json, "utf8")) as NetlabTopology;
+  fs.rmSync(mark, { force: true });
   try {
     execFileSync(netlab, ["create", "-p", "clab", ...(device ? ["-d", device] : []), "-o", "config", "-o", "provider", "-o", "pickle", "-o", "json=netlab.json", file], { cwd: workDir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 300_000 });
   } catch (e) {
@@ -165,7 +213,8 @@ export function transform(file: string, workDir: string, device: string | undefi
     const said = `${err.stdout ?? ""}${err.stderr ?? ""}`.trim().split("\n").filter((l) => !/^\s*$/.test(l)).slice(-15).join("\n");
     throw new Error(`${file}: netlab create failed:\n${said || err.message}`);
   }
-  return JSON.parse(fs.readFileSync(path.join(workDir, "netlab.json"), "utf8")) as NetlabTopology;
+  if (inputs) fs.writeFileSync(mark, inputs);
+  return JSON.parse(fs.readFileSync(json, "utf8")) as NetlabTopology;
 }
 
 /** The work directory of a stack's netlab topology: under the user's cache, by project, stack and file. */

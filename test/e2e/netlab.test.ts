@@ -20,6 +20,7 @@ import { userProject } from "../support/project";
 import { namespaces, uniquePrefix } from "../support/names";
 import { FS_ROOT } from "../../provider/kernel/nodefs";
 import { netlabCommand } from "../../provider/components/netlab";
+import { ospfTriangle as topology } from "../support/netlab";
 
 jest.setTimeout(900_000);
 
@@ -39,40 +40,6 @@ function digest(p0: string): string {
   return h.digest("hex");
 }
 const HOST = ["/etc/frr", "/root/.bash_profile", "/tmp/config", "/etc/config", "/etc/hosts"];
-
-const topology = (name: string, r1r2: string, r3r1 = "- r3-r1") => `# OSPF triangle, two hosts (netns-lab's own test topology)
-name: ${name}
-defaults.device: frr
-module: [ ospf ]
-nodes:
-  r1:
-  r2:
-  r3:
-  h1:
-    device: linux
-  h2:
-    device: linux
-links:
-${r1r2}
-- r2-r3
-${r3r1}
-- h1-r1
-- h2-r3
-validate:
-  adj:
-    description: r2 has two OSPF neighbours in state Full
-    wait: 60
-    nodes: [ r2 ]
-    show:
-      frr: ip ospf neighbor json
-    valid:
-      frr: len([s for n in neighbors.values() for s in n if 'Full' in (s.get('nbrState') or s.get('state') or '')]) == 2
-  ping:
-    description: h1 reaches h2 across the routers
-    wait: 60
-    nodes: [ h1 ]
-    plugin: ping('h2')
-`;
 
 /** A user's project (a 3-line program, netlab's topology at `topo`) and a netlab work directory of
  * the stack's, made in beforeAll (a skipped block's body still runs to collect its tests, its
@@ -160,7 +127,11 @@ d("#31: a netlab topology as a lab", () => {
     const far = cli("validate", "--stack", "dev", "--", "--skip-wait", "--source", path.join(project.work, "far.yml"));
     expect(far.status).toBe(1);
     expect(far.stderr + far.stdout).toMatch(/far[\s\S]*FAIL/);
+    // netlab's output is reused while what it reads is unchanged: a no-change preview runs no netlab.
+    const made = () => fs.statSync(path.join(project.work, "netlab.json")).mtimeMs;
+    const firstMade = made();
     expect((await previewSteps(t.stack)).counts).toEqual({ same: expect.any(Number) });
+    expect(made()).toBe(firstMade);
     const r3zebra = zebraOf("r3");
     expect(r3zebra).toBeGreaterThan(0);
     // Each node has its own host name (as in netlab's containers: FRR tells its peers the system's, not its configured one).
@@ -182,6 +153,7 @@ d("#31: a netlab topology as a lab", () => {
     // The edit: one link's OSPF cost. netlab changes the configuration of r1 and r2 only.
     fs.writeFileSync(path.join(project.dir, "topo", "topology.yml"), topology(name, "- r1:\n  r2:\n  ospf.cost: 20"));
     const steps = await previewSteps(t.stack);
+    expect(made()).toBeGreaterThan(firstMade); // the edit: netlab ran again
     const touched = [...new Set(Object.entries(steps.byOp).filter(([op]) => op !== "same").flatMap(([, names]) => names))];
     expect(touched.length).toBeGreaterThan(0);
     expect(touched.filter((n) => !/^(r1|r2)-/.test(n))).toEqual([]);
@@ -213,6 +185,22 @@ d("#31: a netlab topology as a lab", () => {
     expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(`${FS_ROOT}/${prefix}`);
     expect(HOST.map(digest)).toEqual(before);
     expect(topoDir()).toEqual(topoBefore); // netlab wrote in the stack's work directory, not beside the topology
+  });
+});
+
+d("#31 item 6: link aggregation on a kernel without bonding is refused by up before anything is made, naming node, module and the kernel's lack", () => {
+  const prefix = uniquePrefix();
+  const name = prefix.replace(/-$/, "");
+  const lab = cleanupAfterAll(prefix);
+  const project = netlabProject("my-lag", "topology.yml", () => `name: ${name}\ndefaults.device: frr\nmodule: [ lag ]\nnodes: [ r1, r2 ]\nlinks:\n- lag:\n    members: [ r1-r2, r1-r2 ]\n`);
+  const bonding = spawnSync("unshare", ["--net", "--", "ip", "link", "add", "nl-probe", "type", "bond"]).status === 0;
+  (bonding ? test.skip : test)("up fails with the reason; no namespace, no state", async () => {
+    const t = lab.track(await openStack(project.dir, "dev", {}));
+    const err = await t.stack.up().then(() => undefined, (e: Error) => e);
+    expect(String(err)).toContain("node r1: module lag needs bonding devices (link aggregation), which this kernel lacks (ip link add type bond fails)");
+    expect(String(err)).toContain("node r2: module lag needs bonding devices");
+    expect(namespaces().filter((n) => n.startsWith(prefix))).toEqual([]);
+    expect(((await t.stack.exportStack()).deployment.resources ?? []).map((r: { type: string }) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
   });
 });
 
@@ -353,5 +341,71 @@ describe("#31 item 6: what netns-lab cannot run is refused before anything is ma
   ];
   test.each(cases)("%s", (_what, args, problems) => {
     expect(netlabProblems(...args)).toEqual(problems);
+  });
+});
+
+(full ? describe : describe.skip)("#31 item 6: RIPv2, and OSPF with BFD, as netlab configures them", () => {
+  const prefix = uniquePrefix();
+  const name = prefix.replace(/-$/, "");
+  const lab = cleanupAfterAll(prefix);
+  // r1 and r2 speak RIPv2; r2 and r3 OSPF with BFD on their link; h1 behind r1 reaches r2's loopback by RIP alone.
+  const project = netlabProject("my-rip", "topology.yml", () => `# RIPv2, OSPF with BFD (netns-lab's own test topology)
+name: ${name}
+defaults.device: frr
+nodes:
+  r1:
+    module: [ ripv2 ]
+  r2:
+    module: [ ripv2, ospf, bfd ]
+  r3:
+    module: [ ospf, bfd ]
+  h1:
+    device: linux
+links:
+- r1-r2
+- r2:
+  r3:
+  ospf.bfd: True
+- h1-r1
+validate:
+  rip:
+    description: r1 has a route from RIP
+    wait: 60
+    nodes: [ r1 ]
+    show:
+      frr: ip route summary json
+    valid:
+      frr: len([r for r in routes if r['type'] == 'rip' and r['rib'] > 0]) == 1
+  ping:
+    description: h1 reaches r2's loopback, which only RIP tells r1
+    wait: 60
+    nodes: [ h1 ]
+    plugin: ping('r2')
+`);
+  let envOf: () => Record<string, string> = () => ({});
+  const cli = (...args: string[]) => spawnSync("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), ...args], { cwd: project.dir, encoding: "utf8", timeout: 300_000, env: { ...process.env, ...envOf() } });
+
+  test("up: RIP's route and the ping pass netlab's validate; BFD up on r2-r3 under OSPF; each daemon with its daemons file's options; destroy leaves nothing", async () => {
+    const t = lab.track(await openStack(project.dir, "dev", {}));
+    envOf = () => ({ PULUMI_BACKEND_URL: (t.stack.workspace as any).envVars.PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE: "" });
+    await t.stack.up();
+    const validate = cli("validate", "--stack", "dev");
+    expect(validate.stderr + validate.stdout).toMatch(/rip[\s\S]*PASS[\s\S]*ping[\s\S]*PASS/);
+    expect(validate.status).toBe(0);
+    let bfd = "";
+    for (let i = 0; i < 60 && !/Status: up/.test(bfd); i++) {
+      if (i) await new Promise((r) => setTimeout(r, 1000));
+      bfd = cli("exec", "r3", "--stack", "dev", "--", "vtysh", "-c", "show bfd peers").stdout;
+    }
+    expect(bfd).toMatch(/Status: up/);
+    // netlab's daemons file (FRR's image's) gives zebra -s 90000000 and the datacenter profile.
+    const zebra = daemonIn(`${name}-r1`, "zebra")!;
+    expect(fs.readFileSync(`/proc/${zebra}/cmdline`, "utf8").split("\0").filter(Boolean)).toEqual(["/usr/lib/frr/zebra", "-f", "/etc/frr/frr.conf", "-u", "frr", "-g", "frr", "-F", "datacenter", "-A", "127.0.0.1", "-s", "90000000"]);
+    expect(daemonIn(`${name}-r1`, "ripd")).toBeDefined();
+    expect(daemonIn(`${name}-r3`, "bfdd")).toBeDefined();
+    expect((await previewSteps(t.stack)).counts).toEqual({ same: expect.any(Number) });
+    await t.stack.destroy();
+    expect(namespaces().filter((n) => n.startsWith(prefix))).toEqual([]);
+    expect(frrOf("my-rip")).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { frrContainersProgram } from "../support/frr-program";
-import { makeUser, processesOf, TestUser } from "../support/user";
+import { hostRoot, makeUser, processesOf, sandboxNamespaces, sandboxRun, TestUser } from "../support/user";
 
 jest.setTimeout(900_000);
 
@@ -27,16 +27,7 @@ async function settled<T>(read: () => T): Promise<T> {
   return read();
 }
 
-/** What the host's root namespace holds that a lab could add to. */
-function host(): Record<string, string[]> {
-  const lines = (f: string, a: string[]) => execFileSync(f, a, { encoding: "utf8" }).split("\n").filter(Boolean);
-  return {
-    netns: lines("ip", ["netns", "list"]).sort(),
-    links: lines("ip", ["-o", "link"]).map((l) => l.split(": ")[1]).sort(),
-    etcNetns: fs.existsSync("/etc/netns") ? fs.readdirSync("/etc/netns").sort() : [],
-    runNetnsLab: fs.existsSync("/run/netns-lab") ? fs.readdirSync("/run/netns-lab").sort() : [],
-  };
-}
+const host = hostRoot;
 
 d("labs without root: an ordinary user's sandbox", () => {
   let u: TestUser;
@@ -48,12 +39,7 @@ d("labs without root: an ordinary user's sandbox", () => {
   };
   const pulumi = (stack: string, ...a: string[]) => ok(["bin/pulumi", ...a, "--stack", stack]);
   /** A command run by root in the sandbox's mount namespace (its /run/netns, /etc/netns), as root sees it. */
-  const inSandboxRun = (argv: string[]) => {
-    const rec = path.join("/tmp", `netns-lab-sandbox-${u.uid}`, "holder.json");
-    if (!fs.existsSync(rec)) return { status: 1, stdout: "" };
-    const pid = JSON.parse(fs.readFileSync(rec, "utf8")).pid;
-    return spawnSync("nsenter", ["-t", String(pid), "-m", ...argv], { encoding: "utf8" });
-  };
+  const inSandboxRun = (argv: string[]) => sandboxRun(u, argv);
   /**
    * The mounts in the sandbox's own /run (its tmpfs and what is mounted on it), as "mount point
    * (type)", but for its /run/netns (ip's). The host's mounts under /run, which the sandbox's mount
@@ -76,10 +62,7 @@ d("labs without root: an ordinary user's sandbox", () => {
     return all.filter((m) => m.id !== run.id && mine.has(m.id) && !ips(m.at)).map((m) => `${m.at} (${m.type})`);
   };
   /** The sandbox's namespaces. */
-  const inSandbox = (): string[] => {
-    const r = inSandboxRun(["ip", "netns", "list"]);
-    return r.status === 0 ? r.stdout.split("\n").map((l) => l.split(" ")[0]).filter(Boolean).sort() : [];
-  };
+  const inSandbox = (): string[] => sandboxNamespaces(u);
 
   /** Stacks a test brought up ([cwd, stack]); destroyed after it, whether it passed or not (no test leaves a lab to the next). */
   const up: Array<[string, string | undefined]> = [];

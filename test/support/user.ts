@@ -110,3 +110,28 @@ export function makeUser(name: string): TestUser {
 /** The user's processes (pid and command line). */
 export const processesOf = (name: string): string[] =>
   spawnSync("pgrep", ["-a", "-u", name], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+
+/** A command run by root in the user's sandbox's mount namespace (its /run/netns, /etc/netns), as root sees it; status 1 when there is no sandbox. */
+export function sandboxRun(u: TestUser, argv: string[]): { status: number | null; stdout: string } {
+  const rec = path.join("/tmp", `netns-lab-sandbox-${u.uid}`, "holder.json");
+  if (!fs.existsSync(rec)) return { status: 1, stdout: "" };
+  const pid = JSON.parse(fs.readFileSync(rec, "utf8")).pid;
+  return spawnSync("nsenter", ["-t", String(pid), "-m", ...argv], { encoding: "utf8" });
+}
+
+/** The namespaces in the user's sandbox, sorted. */
+export function sandboxNamespaces(u: TestUser): string[] {
+  const r = sandboxRun(u, ["ip", "netns", "list"]);
+  return r.status === 0 ? r.stdout.split("\n").map((l) => l.split(" ")[0]).filter(Boolean).sort() : [];
+}
+
+/** What the host's root namespace holds that a lab could add to. */
+export function hostRoot(): Record<string, string[]> {
+  const lines = (f: string, a: string[]) => execFileSync(f, a, { encoding: "utf8" }).split("\n").filter(Boolean);
+  return {
+    netns: lines("ip", ["netns", "list"]).sort(),
+    links: lines("ip", ["-o", "link"]).map((l) => l.split(": ")[1]).sort(),
+    etcNetns: fs.existsSync("/etc/netns") ? fs.readdirSync("/etc/netns").sort() : [],
+    runNetnsLab: fs.existsSync("/run/netns-lab") ? fs.readdirSync("/run/netns-lab").sort() : [],
+  };
+}
