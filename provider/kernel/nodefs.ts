@@ -32,8 +32,12 @@ export const utsPath = (ns: string): string => `${fsDir(ns)}/uts`;
 
 /** The host's directories the node sees copy-on-write. */
 export const OVERLAID = ["/etc", "/var"] as const;
-/** The directories the node has empty, of its own (besides /run, made last, and /etc/frr). */
-export const EMPTY: ReadonlyArray<[string, string]> = [["/tmp", "1777"], ["/root", "0700"]];
+/**
+ * The directories the node has empty, of its own (besides /run, made last, and /etc/frr). /var/log
+ * too, as a container starts with its image's logs, not the host's: in a sandbox the host's files
+ * there belong to ids the sandbox does not map, so netlab's `chown frr:frr /var/log/frr` was refused.
+ */
+export const EMPTY: ReadonlyArray<[string, string]> = [["/tmp", "1777"], ["/root", "0700"], ["/var/log", "0755"]];
 
 export interface Bind {
   /** The file or directory on the host (absolute). */
@@ -204,7 +208,10 @@ export async function make(x: Executor, ns: string, mark: string, binds: Bind[],
   for (const b of staged) {
     const parent = b.target.slice(0, b.target.lastIndexOf("/")) || "/";
     await inNode("mkdir", ["-p", "--", b.isDir ? b.target : parent], `make ${b.target}`);
-    if (!b.isDir) await inNode("touch", ["--", b.target], `make ${b.target}`);
+    // A file's mount point: made where it is missing. Not touched where it is there: in a sandbox, a
+    // file of the host's (/etc/hosts in the node's copy of /etc) belongs to an id the sandbox does not
+    // map, and touching it is refused (netlab's hosts file failed so as a user who is not root).
+    if (!b.isDir && !(await inNode("test", ["-e", b.target], `look for ${b.target}`).then(() => true, () => false))) await inNode("touch", ["--", b.target], `make ${b.target}`);
     await inNode("mount", ["--move", b.at, b.target], `bind ${b.source} at ${b.target}`);
     if (b.readOnly) await inNode("mount", ["-o", "remount,bind,ro", b.target], `make ${b.target} read-only`);
   }
