@@ -24,6 +24,15 @@ export interface LabOptions {
   addressOverrides?: Record<string, string>;
   /** A hosts file in every node naming every node's addresses (default true). */
   hosts?: boolean;
+  /**
+   * Let a cable take over an interface name another cable of this lab holds (that cable is removed
+   * in the same update: the lab refuses two cables claiming one interface), and make what sits on a
+   * device (addresses, shaping) again on the device made anew. For labs whose edits move interface
+   * names between cables (`netlab()` sets it: netlab numbers interfaces in link order). Default off:
+   * a cable renamed with its interface names kept then fails with ClaimedError until the old one is
+   * gone, and cables carry no such input (a smaller state, no change to stacks made before).
+   */
+  supersede?: boolean;
 }
 
 /**
@@ -61,6 +70,8 @@ export class Lab extends pulumi.ComponentResource {
   /** Per-interface address overrides, by interface name: what a lab program chose, changed from config. */
   readonly addressOverrides: Record<string, string>;
   private readonly ctx: LabContext;
+  /** Whether its cables take over interface names (LabOptions.supersede). */
+  private readonly supersede: boolean;
   private readonly machines = new Map<string, MachineInfo>();
   private readonly vnis = new Map<number, string>();
 
@@ -73,12 +84,13 @@ export class Lab extends pulumi.ComponentResource {
     readonly name: string,
     opts: pulumi.ComponentResourceOptions & LabOptions = {},
   ) {
-    const { namespacePrefix, addressOverrides, hosts, ...rest } = opts;
+    const { namespacePrefix, addressOverrides, hosts, supersede, ...rest } = opts;
     const restore = programStack(); // the state records the program's frames only
     super("netns-lab:index:Lab", name, {}, rest);
     restore();
     this.namespacePrefix = namespacePrefix ?? "";
     this.addressOverrides = addressOverrides ?? {};
+    this.supersede = supersede ?? false;
     // Routes, NAT and hosts files take what the whole lab declares: they wait until the program's
     // declarations settle (an event-loop turn with no change to the lab), whatever the order of its lines.
     let dirty = true;
@@ -186,7 +198,7 @@ export class Lab extends pulumi.ComponentResource {
     for (const [node, ifname] of [[a, names[0]], [b, names[1]]] as const) {
       if (node.interfaces.some((i) => i.name === ifname)) throw new Error(`lab ${this.name}: ${node.name} has two interfaces named "${ifname}" (cable "${name}" and another): give one another name`);
     }
-    const l = new Link(name, a, b, { ...o, names, namedEnds: o.names !== undefined, addresses: [pick(0), pick(1)], ...(across ? { vni: this.vniFor(`${a.nsName}/${names[0]}:${b.nsName}/${names[1]}`) } : {}) }, { parent: this });
+    const l = new Link(name, a, b, { ...o, names, namedEnds: o.names !== undefined, supersede: this.supersede, addresses: [pick(0), pick(1)], ...(across ? { vni: this.vniFor(`${a.nsName}/${names[0]}:${b.nsName}/${names[1]}`) } : {}) }, { parent: this });
     this.links.push(l);
     this.ctx.touch();
     return l;

@@ -45,6 +45,11 @@ export interface LinkWiring {
    * too (`h1.eth0-addr`), aliased to the names they had before.
    */
   namedEnds?: boolean;
+  /**
+   * The lab lets its cables take over interface names another of its cables holds, and what sits on
+   * a device follow it to a device made anew (LabOptions.supersede).
+   */
+  supersede?: boolean;
 }
 
 /** A locally administered unicast MAC from a name: the same device made again keeps its address. */
@@ -99,7 +104,7 @@ export class Link extends pulumi.ComponentResource {
         mtu: o.mtu, offload: o.offload, up: o.up, master: o.masters?.[0], peerMaster: o.masters?.[1],
         ...(o.macs?.[0] ? { mac: o.macs[0] } : {}), ...(o.macs?.[1] ? { peerMac: o.macs[1] } : {}),
         // The lab checked that no other cable of it has these ends: one of this stack's there is a cable removed in this update.
-        supersede: true, ...a.on,
+        ...(o.supersede ? { supersede: true } : {}), ...a.on,
       }, { parent: this });
     } else {
       // Ends on different machines: a VXLAN device at each end, over the machines' own network.
@@ -117,7 +122,10 @@ export class Link extends pulumi.ComponentResource {
     }
     const device = (side: 0 | 1) => (this.veth ? (side === 0 ? this.veth.name : this.veth.peerName) : this.tunnel![side].name);
     const cable = (side: 0 | 1): pulumi.Resource => this.veth ?? this.tunnel![side];
-    const ifindex = (side: 0 | 1) => (this.veth ? (side === 0 ? this.veth.ifindex : this.veth.peerIfindex) : this.tunnel![side].ifindex);
+    // Where a cable may take over a device another cable made, what sits on it records the device's
+    // ifindex, so that it is made again on the new device (otherwise a device made anew is a cable
+    // replaced, which replaces what sits on it through replaceWith).
+    const ifindex = (side: 0 | 1) => (!o.supersede ? {} : { ifindex: this.veth ? (side === 0 ? this.veth.ifindex : this.veth.peerIfindex) : this.tunnel![side].ifindex });
     const lists = [addressList(o.addresses?.[0]), addressList(o.addresses?.[1])];
     const end = (node: LabNode, ifname: string, peer: LabNode, addrs: string[]): LinkEnd => ({
       node: node.name, name: ifname, peer: peer.name, ...(addrs.length ? { address: addrs[0] } : {}), ...(addrs.length > 1 ? { addresses: addrs } : {}),
@@ -133,14 +141,14 @@ export class Link extends pulumi.ComponentResource {
       const ifname = side === 0 ? an : bn;
       lists[side].forEach((address, n) => {
         const [rname, ropts] = part(node, ifname, `-addr${n === 0 ? "" : `-${n + 1}`}`);
-        const ip = new IpAddress(rname, { namespace: node.namespace.name, device: dev, ifindex: ifindex(side as 0 | 1), address, ...node.on }, ropts);
+        const ip = new IpAddress(rname, { namespace: node.namespace.name, device: dev, ...ifindex(side as 0 | 1), address, ...node.on }, ropts);
         this.addresses.push(ip);
         a.addressResources.push(ip);
         b.addressResources.push(ip);
       });
       if (o.shaping) {
         const [rname, ropts] = part(node, ifname, "-shaping");
-        this.shaping.push(new TrafficShaping(rname, { ...o.shaping, namespace: node.namespace.name, device: dev, ifindex: ifindex(side as 0 | 1), ...node.on }, ropts));
+        this.shaping.push(new TrafficShaping(rname, { ...o.shaping, namespace: node.namespace.name, device: dev, ...ifindex(side as 0 | 1), ...node.on }, ropts));
       }
     });
     this.registerOutputs({});
