@@ -26,6 +26,14 @@ export interface NetlabOptions {
   resourceOptions?: pulumi.ComponentResourceOptions;
   /** Where netlab writes its files (default: a directory of the stack's own under the user's cache). */
   workDir?: string;
+  /**
+   * Give every Linux node a filesystem view of its own, with its own host name, as netlab's
+   * containers have (default: only a Linux node with binds beyond the lab's hosts file gets one;
+   * the others share this machine's files, with netlab's hosts file as their /etc/hosts under
+   * `ip netns exec`, which is how netlab configures them: cheaper by a mount namespace and a dozen
+   * mounts a node).
+   */
+  linuxFilesystems?: boolean;
 }
 
 /** What netlab's JSON output holds that netns-lab reads (its transformed topology: `netlab create -o json`). */

@@ -13,9 +13,11 @@
  *   `daemons` file at /etc/frr/daemons, the lab's hosts file); FRR's daemons as its `daemons` file
  *   enables them, run as in FRR's image (no pathspace); then each `sh` config script run in the
  *   node, in netlab's order (initial, then the modules'), as `docker exec` runs them.
- * - a node of device `linux` → a Host (role router: forwarding is its script's) with a filesystem of
- *   its own holding the hosts file; each `ns` config script run in its network namespace on this
- *   machine's filesystem (`ip netns exec … sh node_files/<node>/<module>`), in netlab's order.
+ * - a node of device `linux` → a Host (role router: forwarding is its script's) with netlab's hosts
+ *   file as a HostsFile (/etc/netns: `ip netns exec` shows it at /etc/hosts); a filesystem view of
+ *   its own only for binds beyond that file, or with `linuxFilesystems`; each `ns` config script run
+ *   in its network namespace on this machine's filesystem (`ip netns exec … sh
+ *   node_files/<node>/<module>`), in netlab's order.
  * - a link of two interfaces → a veth pair named as netlab names the interfaces; of one or more
  *   than two → a LAN (a bridge) with a port for each.
  * Edits: a node's configuration is the hash of its files; a change replaces its filesystem, its
@@ -28,13 +30,15 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ensureHolder, sandboxWanted, subordinateIdsAdvice } from "../kernel/sandbox";
-import { Command, VethLink, VxlanLink } from "../resources";
+import { parse as parseHosts } from "../kernel/hosts";
+import { Command, HostsFile, VethLink, VxlanLink } from "../resources";
 import { FrrDaemonStart, frrDaemonStarts } from "./frr-daemons";
 import { Lab } from "./lab";
 import { LabNode } from "./node";
 import { defaultWorkDir, hashOf, kernelLacks, NetlabOptions, netlabProblems, transform } from "./netlab-run";
 
-export * from "./netlab-run";
+export { NETLAB_VERSION, netlabCommand, netlabProblems } from "./netlab-run";
+export type { NetlabFile, NetlabInterface, NetlabLink, NetlabNode, NetlabOptions, NetlabTopology } from "./netlab-run";
 
 const FRR_BIN = "/usr/lib/frr";
 
@@ -57,7 +61,8 @@ export function netlab(file: string, opts: NetlabOptions = {}): Lab {
     throw new Error(`${file}: ${subordinateIdsAdvice("FRR (its daemons switch to FRR's user)")}`);
   }
   const name = opts.name ?? t.name;
-  const lab = new Lab(name, { ...opts.resourceOptions, hosts: false, namespacePrefix: opts.namespacePrefix ?? `${name}-` });
+  // supersede: netlab numbers a node's interfaces in link order, so an edit moves names between cables.
+  const lab = new Lab(name, { ...opts.resourceOptions, hosts: false, supersede: true, namespacePrefix: opts.namespacePrefix ?? `${name}-` });
   lab.netlabWorkDir = workDir;
 
   // The lab's hosts file, bound into every node: rewritten in place (the same file, so every bind sees it).
@@ -87,7 +92,14 @@ export function netlab(file: string, opts: NetlabOptions = {}): Lab {
       return { source: from, target: b.target!, ...(b.mode === "ro" ? { readOnly: true } : {}) };
     });
     const role = n.device === "frr" || n.role === "router" ? "router" : "host";
-    made.set(n.name, role === "router" ? lab.router(n.name, { forwarding: false, filesystem: { binds, hostname: true } }) : lab.host(n.name, { filesystem: { binds, hostname: true } }));
+    // A Linux node needs a view of its own only for binds beyond the lab's hosts file (or when asked):
+    // netlab configures it from this machine's side (ip netns exec), and `ip netns exec` gives it the
+    // hosts file through /etc/netns, a file rather than a mount namespace and a dozen mounts.
+    const own = n.device !== "linux" || opts.linuxFilesystems || binds.some((b) => b.target !== "/etc/hosts");
+    const filesystem = own ? { filesystem: { binds, hostname: true as const } } : {};
+    const node = role === "router" ? lab.router(n.name, { forwarding: false, ...filesystem }) : lab.host(n.name, filesystem);
+    if (!own && hostsText) new HostsFile(`${n.name}-hosts`, { namespace: node.namespace.name, entries: parseHosts(hostsText).entries, ...node.on }, { parent: node });
+    made.set(n.name, node);
   }
 
   // Links: two interfaces a veth pair; one, or more than two, a LAN (a bridge node) with a port each.
