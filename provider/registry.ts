@@ -50,6 +50,12 @@ interface Entry {
   through?: Set<pulumi.Resource>;
   /** The program's own dependsOn, where it is a plain resource or list of them. */
   own?: pulumi.Resource[];
+  /** Its place in the order of declaration. */
+  seq: number;
+  /** Its inputs once resolved (null: unknown or invalid); undefined while they are not. */
+  resolved?: Props | null;
+  /** The resources its inputs' Outputs come from, and its own dependsOn (known at declaration). */
+  sources?: pulumi.Resource[];
 }
 
 /** What a resource is registered after, what it is deleted with and replaced with. */
@@ -73,6 +79,14 @@ interface Found {
 const HOLDING: ReadonlyArray<Need["kind"]> = ["namespace", "device", "gateway"];
 
 const entries: Entry[] = [];
+/** The entries that make each kind of thing (`def.makes`), in order of declaration. */
+const byMakes = new Map<Provide["kind"], Entry[]>();
+/**
+ * Resolved entries by what they provide: `machine|kind|scope` (scope: the namespace, the path or
+ * the name), so a need looks at the few resources that can meet it rather than every resource
+ * declared (issue 32: the matching was O(N×M) awaits and checks).
+ */
+const index = new Map<string, Entry[]>();
 let current: Batch | undefined;
 let batches = 0;
 
@@ -99,6 +113,11 @@ async function known(v: unknown): Promise<{ value: unknown; known: boolean }> {
   return { value, known: isKnown };
 }
 
+/** The index key of a provide or a need: where, what kind of thing, in which namespace (or which path, which process). */
+function keyOf(where: string, kind: Provide["kind"], x: Provide | Need): string {
+  return `${where}|${kind}|${"ns" in x ? x.ns : "path" in x ? x.path : (x as { name: string }).name}`;
+}
+
 function inputsOf(e: Entry): Promise<Props | undefined> {
   e.inputs ??= (async () => {
     const out: Props = {};
@@ -117,7 +136,20 @@ function inputsOf(e: Entry): Promise<Props | undefined> {
     if (c.failures.length) return undefined; // invalid: check reports it to the engine
     e.provides = e.def.provides(c.inputs as never) as Provide[];
     return c.inputs as Props;
-  })().catch(() => undefined);
+  })()
+    .catch(() => undefined)
+    .then((i) => {
+      e.resolved = i ?? null;
+      if (i) {
+        const where = machineKey(i);
+        for (const key of new Set(e.provides!.map((p) => keyOf(where, p.kind, p)))) {
+          let list = index.get(key);
+          if (!list) index.set(key, (list = []));
+          list.push(e);
+        }
+      }
+      return i;
+    });
   return e.inputs;
 }
 
@@ -127,6 +159,8 @@ function inputsOf(e: Entry): Promise<Props | undefined> {
  */
 export function resetRegistry(): void {
   entries.length = 0;
+  byMakes.clear();
+  index.clear();
   makers.clear();
   current = undefined;
 }
@@ -184,12 +218,31 @@ function waitsFor(o: Entry, e: Entry, seen = new Set<Entry>()): boolean {
   if (seen.has(o)) return false;
   seen.add(o);
   const next = new Set<Entry>([...o.deps ?? []]);
-  for (const r of [...sourcesOf(o.args, new Set()), ...(o.own ?? [])]) {
+  o.sources ??= [...sourcesOf(o.args, new Set()), ...(o.own ?? [])];
+  for (const r of o.sources) {
     if (r === e.resource) return true;
     const x = entryOf.get(r);
     if (x) next.add(x);
   }
   for (const x of next) if (waitsFor(x, e, seen)) return true;
+  return false;
+}
+
+/**
+ * Whether `o` cannot register before `e` does by its own inputs and dependsOn alone (what the
+ * registry found for it aside): a maker that waits for `e` only through what the registry found is
+ * a cycle, to be reported, not a candidate to skip.
+ */
+function waitsForStatically(o: Entry, e: Entry, seen = new Set<Entry>()): boolean {
+  if (o === e) return true;
+  if (seen.has(o)) return false;
+  seen.add(o);
+  o.sources ??= [...sourcesOf(o.args, new Set()), ...(o.own ?? [])];
+  for (const r of o.sources) {
+    if (r === e.resource) return true;
+    const x = entryOf.get(r);
+    if (x && waitsForStatically(x, e, seen)) return true;
+  }
   return false;
 }
 
@@ -204,23 +257,35 @@ async function dependencies(e: Entry): Promise<Found> {
   const where = mine ? machineKey(mine) : "";
   const needs = mine ? e.def.needs(mine as never) : [];
   if (needs.length) {
+    // The resources declared so far that make a wanted kind of thing: those whose inputs are not
+    // resolved yet are waited for (but never one that waits for this one: #30 item 9), then each
+    // need looks in the index at the few that can meet it.
+    const declared = entries.length;
     const wanted = new Set(needs.flatMap((n) => satisfiedBy[n.kind]));
-    const candidates = entries.filter((o) => o !== e && o.def.makes.some((k) => wanted.has(k)) && !waitsFor(o, e));
-    const offers = await Promise.all(candidates.map(async (o) => ({ o, i: await inputsOf(o) })));
+    const pending = new Set<Entry>();
+    for (const k of wanted) for (const o of byMakes.get(k) ?? []) if (o.resolved === undefined && o !== e) pending.add(o);
+    const waits = [...pending].filter((o) => !waitsFor(o, e));
+    if (waits.length) await Promise.all(waits.map(inputsOf));
+    const skipped = new Set(pending);
+    for (const o of waits) skipped.delete(o);
     for (const n of needs) {
-      let met = false;
-      for (const { o, i } of offers) {
-        if (!i || machineKey(i) !== where) continue;
-        if (o.provides!.some((p) => satisfies(p, n))) {
-          deps.add(o);
-          if (HOLDING.includes(n.kind)) holders.add(o);
-          met = true;
+      const met: Entry[] = [];
+      for (const k of satisfiedBy[n.kind]) {
+        for (const o of index.get(keyOf(where, k, n)) ?? []) {
+          if (o === e || o.seq >= declared || skipped.has(o) || !o.provides!.some((p) => satisfies(p, n)) || waitsForStatically(o, e)) continue;
+          met.push(o);
         }
       }
-      if (!met) unmet.push(n);
+      // Need by need, each need's makers in the order of declaration (the state's lists stay as they were).
+      for (const o of met.sort((a, b) => a.seq - b.seq)) {
+        deps.add(o);
+        if (HOLDING.includes(n.kind)) holders.add(o);
+      }
+      if (!met.length) unmet.push(n);
     }
   }
-  for (const d of deps) {
+  const ordered = [...deps];
+  for (const d of ordered) {
     const cycle = reaches(d, e);
     if (cycle) throw new Error(`netns-lab: a dependency cycle: ${[e, ...cycle].map(title).join(" needs ")}; break it (a process's after, a bridge that is its own port…)`);
   }
@@ -228,11 +293,11 @@ async function dependencies(e: Entry): Promise<Found> {
   e.unmet = unmet;
   if (mine) lateProvider(e);
   const lives = mine && (e.def.goesWithNamespace?.(mine as never) ?? true) ? e.def.namespaces(mine as never) : [];
-  const home = [...deps].find((d) => d.provides!.some((p) => p.kind === "namespace" && lives.includes(p.ns)));
+  const home = ordered.find((d) => d.provides!.some((p) => p.kind === "namespace" && lives.includes(p.ns)));
   // A holder the object's replace-inputs already come from needs no replaceWith (a component's
   // Outputs): the state stays smaller (each URN is ~110 bytes, in every checkpoint).
   const replaceWith = [...holders].map((d) => d.resource!).filter((r) => !e.through?.has(r));
-  return { deps: [...deps].map((d) => d.resource!), deletedWith: home?.resource, replaceWith };
+  return { deps: ordered.map((d) => d.resource!), deletedWith: home?.resource, replaceWith };
 }
 
 /** A resource of a later batch that makes what an earlier one needed (and did not find): an error. */
@@ -278,8 +343,13 @@ export function declare(
   own: pulumi.CustomResourceOptions = {},
 ): { options: Pick<pulumi.CustomResourceOptions, "dependsOn" | "replaceWith" | "deletedWith">; attach(r: pulumi.Resource): void } {
   const ownDeps = own.dependsOn === undefined ? [] : ([] as unknown[]).concat(own.dependsOn).filter((r): r is pulumi.Resource => pulumi.Resource.isInstance(r));
-  const e: Entry = { kind, name, def: k.def, check: k.check, args, batch: batch(), own: ownDeps };
+  const e: Entry = { kind, name, def: k.def, check: k.check, args, batch: batch(), own: ownDeps, seq: entries.length };
   entries.push(e);
+  for (const m of new Set(k.def.makes as ReadonlyArray<Provide["kind"]>)) {
+    let list = byMakes.get(m);
+    if (!list) byMakes.set(m, (list = []));
+    list.push(e);
+  }
   const found = dependencies(e);
   // The refusal travels through dependsOn; the other options see none of it (one error, not three).
   const quiet = found.catch((): Found => ({ deps: [], replaceWith: [] }));
