@@ -7,7 +7,7 @@ REPS ?= 3
 PULUMI := bin/pulumi
 JEST := node node_modules/.bin/jest
 
-.PHONY: help deps system-deps npm engine netlab build up preview down test test-unit test-integration test-e2e test-rootless test-reliability test-programs test-netlab test-conformance bench bench-scale bench-split bench-fixed bench-netlab docs pack sim-machines sim-machines-down clean
+.PHONY: help deps system-deps npm engine netlab build up preview down test test-unit test-integration test-e2e test-rootless test-reliability test-programs test-netlab test-conformance bench bench-scale bench-program bench-split bench-fixed bench-netlab docs pack sim-machines sim-machines-down clean
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -106,6 +106,9 @@ clean: ## remove build output (not the engine cache, not lab state)
 bench: deps ## benchmark the chain lab: raw iproute2 vs Mininet vs netns-lab (SIZES=2,10,50 REPS=3)
 	@command -v mn >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mininet >/dev/null)
 	node bench/bench.js --sizes $(SIZES) --reps $(REPS)
+
+bench-program: build ## the program side alone: the fabric lab declared under Pulumi's mocks, no engine or kernel (SCALE_SIZES=small,medium,large; bench/README, issue 32)
+	node bench/program.js --sizes $(SCALE_SIZES)
 
 sim-machines: deps ## two simulated machines on this kernel, m1 10.250.0.1 and m2 10.250.0.2, with sshd (root, key .sim/id_ed25519)
 	sim/machines.sh up
