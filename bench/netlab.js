@@ -102,12 +102,15 @@ function main() {
   if (process.getuid && process.getuid() !== 0) throw new Error("make bench-netlab needs root (network namespaces); as a user who is not root the sandbox works too, but the figures here are root's");
   const { netlabCommand } = require(path.join(ROOT, "dist", "provider", "components", "netlab.js"));
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-bench-netlab-topo-"));
+  const cleanup = [];
   const results = { date: new Date().toISOString(), machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.release()}`, hosts: HOSTS, routers: ROUTERS, runs: [] };
   try {
     const file = path.join(work, "topology.yml");
     fs.writeFileSync(file, topology("nlbn"));
     // netlab's own transformation, alone (what our up runs once more inside the program).
-    const create = fs.mkdtempSync(path.join(work, "create-"));
+    // Its own directory, not beside the topology: netlab's files there are no input of the topology's.
+    const create = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-bench-netlab-create-"));
+    cleanup.push(create);
     const t0 = now();
     run(netlabCommand(), ["create", "-p", "clab", "-o", "config", "-o", "provider", "-o", "pickle", "-o", "json=netlab.json", file], { cwd: create });
     results.netlabCreate = now() - t0;
@@ -115,7 +118,7 @@ function main() {
     results.runs.push(lab("big", file, "nlbn-"));
     results.runs.push(lab("triangle", path.join(ROOT, "examples", "netlab", "ospf-triangle.yml"), "nlbt-"));
   } finally {
-    fs.rmSync(work, { recursive: true, force: true });
+    for (const d of [work, ...cleanup]) fs.rmSync(d, { recursive: true, force: true });
   }
   const outDir = path.join(ROOT, "bench", "results");
   fs.mkdirSync(outDir, { recursive: true });

@@ -159,13 +159,17 @@ export const hashOf = (...parts: Array<string | Buffer>): string => {
   return h.digest("hex").slice(0, 16);
 };
 
-/** Directories netlab never reads that a project keeps beside its topology. */
-const NOT_NETLABS = new Set(["node_modules", ".git", ".pulumi"]);
+/**
+ * What netlab never reads that a project keeps beside its topology: a Node.js project's and git's
+ * directories, and what `netlab create` itself writes there when a user ran it in the topology's
+ * directory (its node files, provider file, snapshot, Ansible inventory).
+ */
+const NOT_NETLABS = new Set(["node_modules", ".git", ".pulumi", "node_files", "clab_files", "host_vars", "group_vars", "clab.yml", "netlab.snapshot.pickle", "netlab.lock", "hosts.yml", "ansible.cfg"]);
 
 /**
  * What netlab's transformation reads, as one hash: netlab itself (its command, version, size and
  * time), the device, the topology's path, every file of the topology's directory (recursively, not
- * following links, without node_modules, .git, .pulumi and the work directory), the defaults files
+ * following links, without the work directory and NOT_NETLABS), the defaults files
  * netlab reads (~/.netlab.yml, /etc/netlab/defaults.yml) and the NETLAB_* variables. Undefined
  * (no reuse) for a directory of more than 2,000 files or 64 MiB.
  */
@@ -178,7 +182,7 @@ export function transformInputs(netlab: string, file: string, workDir: string, d
   const walk = (dir: string): boolean => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const p = path.join(dir, e.name);
-      if (p === workDir || (e.isDirectory() && NOT_NETLABS.has(e.name))) continue;
+      if (p === workDir || NOT_NETLABS.has(e.name)) continue;
       if (++files > 2000) return false;
       h.update(`\0${p}\0`);
       if (e.isSymbolicLink()) h.update(`-> ${fs.readlinkSync(p)}`);

@@ -15,20 +15,21 @@
  *   by an interrupted run) is adopted, another resource's or a stranger's is refused with a typed
  *   error (ownership.ts); delete touches only what carries our marker;
  * - rollback: a create that fails midway undoes the steps it registered, last first.
+ * The privilege check, the namespace guard and the rollback are lifecycle.ts's.
  */
 import { z } from "zod";
 import { Executor, KernelError, local } from "../kernel/exec";
-import * as netns from "../kernel/netns";
 import { claim, marker, refuse } from "../ownership";
 import { providerChanged } from "../shim";
-import { sshExecutor } from "../kernel/ssh";
-import { Machine, machineSchema } from "../machine";
+import { machineSchema } from "../machine";
 import { CheckFailure, Props, Provider } from "./provider";
 import { checkFields, containsUnknown, same } from "./check";
 import { Need, Provide } from "../needs";
 
 export * from "./provider";
 export { checkFields, same } from "./check";
+export { executorFor, goneWithNamespace, noNamespace, rollback } from "./lifecycle";
+import { executorFor, goneWithNamespace, missingNamespace, noNamespace, requirePrivileges, rollback, Undo } from "./lifecycle";
 
 /** What a kind's kernel operations get: where to run, and whose marker to set. */
 export interface Ctx {
@@ -40,7 +41,7 @@ export interface Ctx {
 }
 
 /** Steps that undo a partial create, registered as it goes. */
-export type Undo = Array<() => Promise<unknown>>;
+export type { Undo } from "./lifecycle";
 
 /**
  * What stands where the object should be, found after the kernel said "exists": the marker on it
@@ -141,62 +142,10 @@ const owner = z.string().min(1).max(200);
 /** Every kind's `machine`: where its object lives (absent: this machine). Part of its identity. */
 export const machine = machineSchema.optional();
 
-const privilege = new WeakMap<Executor, Promise<string | null>>();
-/** Before the first change: can this executor change the kernel at all? (asked once per executor) */
-async function requirePrivileges(x: Executor): Promise<void> {
-  let p = privilege.get(x);
-  if (!p) privilege.set(x, (p = x.privilegeProblem()));
-  const problem = await p;
-  if (problem) throw new Error(problem);
-}
-
-/** Where a resource's commands run: this machine, or its `machine` over SSH (one connection each). */
-export function executorFor(props: Props): Executor {
-  return props.machine ? sshExecutor(props.machine as Machine) : local;
-}
-
 /** What a resource's object lives in now (Executor.home): recorded at create, update and read; another at diff replaces it. */
 const homeOf = (props: Props): string | undefined => (props.machine ? undefined : local.home?.());
 
 const ctxOf = (props: Props): Ctx => ({ x: executorFor(props), owner: props.owner, mark: marker(props.owner) });
-
-/** Runs the undo steps (last first) after a failed create, and rethrows the original error. */
-export async function rollback(err: unknown, undo: Undo): Promise<never> {
-  const problems: string[] = [];
-  for (const step of [...undo].reverse()) {
-    try {
-      await step();
-    } catch (e) {
-      problems.push((e as Error).message);
-    }
-  }
-  if (!(err instanceof Error)) throw err;
-  if (problems.length) err.message += `\n(rolling back what was made also failed: ${problems.join("; ")})`;
-  else if (undo.length) err.message += " (nothing was left behind: the partial create was rolled back)";
-  throw err; // the same error, so its type (NotOursError, KernelError …) survives
-}
-
-async function missingNamespace(x: Executor, namespaces: string[]): Promise<string | undefined> {
-  for (const ns of namespaces) if (!(await netns.exists(x, ns))) return ns;
-  return undefined;
-}
-
-/** The error of a create whose namespace is not there, saying what to declare. */
-export const noNamespace = (what: string, ns: string): string =>
-  `cannot create ${what}: network namespace "${ns}" does not exist; declare a NetNamespace named "${ns}" in the program (or make it before up)`;
-
-/**
- * Runs `f`; if it fails and one of `namespaces` is gone by then, the object went with its namespace:
- * `ifGone` instead of the error (for read and delete, whose business is an object that may be gone).
- */
-export async function goneWithNamespace<T>(x: Executor, namespaces: string[], f: () => Promise<T>, ifGone: T): Promise<T> {
-  try {
-    return await f();
-  } catch (e) {
-    if (namespaces.length && (await missingNamespace(x, namespaces))) return ifGone;
-    throw e;
-  }
-}
 
 /** Declares a kind: the provider methods come from the definition. */
 export function defineKind<S extends Shape, O extends Props>(def: KindDef<S, O>): Kind<S, O> {

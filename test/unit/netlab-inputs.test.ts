@@ -33,6 +33,7 @@ const cases: Array<[string, () => void, { device?: string; env?: NodeJS.ProcessE
   ["another variable", () => undefined, { env: { OTHER: "1" } }, false],
   ["the device option", () => undefined, { device: "linux" }, true],
   ["netlab itself", () => fs.appendFileSync(netlab, "# another\n"), undefined, true],
+  ["what netlab create wrote when the user ran it there (node_files, clab.yml, its snapshot)", () => (fs.mkdirSync(path.join(dir, "topo", "node_files", "r1"), { recursive: true }), fs.writeFileSync(path.join(dir, "topo", "node_files", "r1", "initial"), "x"), fs.writeFileSync(path.join(dir, "topo", "clab.yml"), "x"), fs.writeFileSync(path.join(dir, "topo", "netlab.snapshot.pickle"), "x")), undefined, false],
   ["node_modules (netlab never reads it)", () => fs.writeFileSync(path.join(dir, "topo", "node_modules", "x.js"), "1"), undefined, false],
   ["the work directory inside the topology's (netlab's own output)", () => (fs.mkdirSync(path.join(dir, "topo", "work")), fs.writeFileSync(path.join(dir, "topo", "work", "netlab.json"), "{}")), { work: "topo/work" }, false],
 ];
