@@ -119,7 +119,7 @@ export function netlabCommand(env: NodeJS.ProcessEnv = process.env): string {
 
 /**
  * What of a transformed topology netns-lab cannot run, each naming the node (pure): devices other
- * than frr and linux, and modules needing what `lacks` says this kernel lacks ("vlan", "vrf").
+ * than frr and linux, and modules needing what `lacks` says this kernel lacks ("vlan", "vrf", "bond": MODULE_NEEDS).
  */
 export function netlabProblems(t: NetlabTopology, lacks: string[] = []): string[] {
   const out: string[] = [];

@@ -24,7 +24,7 @@
  * daemons and its scripts (they run again on a fresh node), nothing of the other nodes. The lab's
  * hosts file is rewritten in place (every node sees it; no node restarts for it).
  * Refused before anything is declared: any other device (naming node and device), and what this
- * kernel lacks (probed: 802.1q VLAN, VRF).
+ * kernel lacks (probed: 802.1q VLAN, VRF, bonding).
  */
 import * as fs from "fs";
 import * as path from "path";
