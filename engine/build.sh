@@ -5,6 +5,7 @@
 #
 #   engine/build.sh            build if needed, print the root
 #   engine/build.sh --force    rebuild even when the cache has it
+#   engine/build.sh --test     run the tests our patches of the engine carry (go test; no build)
 #
 # The cache key is the Pulumi version plus a hash of engine/go.mod, go.sum and our language host's
 # source, so a change to any of them builds a new engine and an unchanged tree costs nothing; the
@@ -15,8 +16,9 @@ set -euo pipefail
 PULUMI_VERSION=v3.248.0
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 project=$(dirname "$here")
-force=0
+force=0 test=0
 [[ ${1:-} == --force ]] && force=1
+[[ ${1:-} == --test ]] && test=1
 
 say() { printf 'netns-lab engine: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -46,7 +48,7 @@ key=$(cat "$here/go.mod" "$here/go.sum" "$here"/cmd/*/* "$here"/patches/* | sha2
 cache=${NETNS_LAB_ENGINE_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/netns-lab}
 root="$cache/engine-$PULUMI_VERSION-$key"
 
-if [[ $force == 0 && -x $root/bin/pulumi && -x $root/bin/pulumi-language-nodejs ]]; then
+if [[ $test == 0 && $force == 0 && -x $root/bin/pulumi && -x $root/bin/pulumi-language-nodejs ]]; then
   sync_scripts "$root/bin"
   echo "$root"
   exit 0
@@ -58,6 +60,10 @@ IFS=. read -r gomaj gomin _ <<<"$gov"
 (( gomaj > 1 || gomin >= 25 )) || die "Go $gov is too old: the Pulumi $PULUMI_VERSION engine needs Go >= 1.25."
 
 mkdir -p "$cache"
+if [[ $test == 1 ]]; then
+  tmp=$(mktemp -d "$cache/.test.XXXXXX")
+  trap 'rm -rf "$tmp"' EXIT
+else
 # One build at a time per cache (jest workers, two shells, two users sharing a cache): the others
 # wait for it here and then use what it built, never remove a live engine. flock(1) frees the lock
 # when its holder dies, however it dies.
@@ -74,11 +80,14 @@ fi
 tmp=$(mktemp -d "$cache/.build.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/bin"
+fi
 
 # Our patches of the pinned engine (engine/patches/*.patch, each against pkg/v3, -p1): applied to a
 # copy of that module, which the build uses instead (a replace in a copy of go.mod, -modfile); the
 # module cache is not changed (go build refuses overlays of it). pkg-rename-replacewith.patch:
 # `pulumi stack rename` panicked on every stack with replaceWith (3.248 emptied the list first).
+# backend-group-commit.patch: the local backend's saves of the state after each step, grouped
+# when steps finish while a save is being written (bench/README, issue 32).
 command -v patch >/dev/null 2>&1 || die "patch is not installed (apt-get install patch; make system-deps installs it)."
 pkgdir=$(cd "$here" && go mod download -json github.com/pulumi/pulumi/pkg/v3 | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
 [[ -d $pkgdir ]] || die "could not download github.com/pulumi/pulumi/pkg/v3 (is the Go module proxy reachable?)"
@@ -91,6 +100,14 @@ printf '\nreplace github.com/pulumi/pulumi/pkg/v3 => %s\n' "$tmp/pkg" >> "$tmp/g
 
 flags=(-trimpath -modfile "$tmp/go.mod" -tags osusergo,grpcnotrace
   -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION")
+
+if [[ $test == 1 ]]; then
+  # The tests our patches add are named TestNetnsLab*; the build's flags, so its compiled packages
+  # are reused. backend-group-commit.patch: backend/snapshot_netnslab_test.go.
+  say "testing the engine patches (go test; the first time compiles the tested packages' dependencies)"
+  (cd "$here" && CGO_ENABLED=0 go test "${flags[@]}" -count=1 -v -run 'TestNetnsLab' github.com/pulumi/pulumi/pkg/v3/backend) >&2
+  exit 0
+fi
 
 build() { # build <what> <package> <output>; go build -v names each package it compiles: count them
   local what=$1 pkg=$2 out=$3 log="$tmp/build.log" t0=$SECONDS
