@@ -78,3 +78,43 @@ test.each([
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// The runtime's debuggablePromise: its stack trace recorded only for the leak report's debug form.
+function inNodeRaw(code: string, opts: { preload?: boolean; env?: NodeJS.ProcessEnv } = {}) {
+  const args = [...(opts.preload === false ? [] : ["-r", LAZY]), "-e", code];
+  const env = { ...process.env, PULUMI_DEBUG_PROMISE_LEAKS: "", ...(opts.env ?? {}) };
+  const r = spawnSync("node", args, { cwd: REPO, encoding: "utf8", env });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test("debuggablePromise formats no stack trace with the preload (100 promises: 100 formats stock, none preloaded)", () => {
+  const code = `let formats = 0; Error.prepareStackTrace = (e, sites) => { formats++; return String(e); };
+const d = require("@pulumi/pulumi/runtime/debuggable");
+const ps = []; for (let i = 0; i < 100; i++) ps.push(d.debuggablePromise(Promise.resolve(i), "ctx " + i));
+Promise.all(ps).then((vs) => console.log(JSON.stringify({ formats, sum: vs.reduce((a, b) => a + b, 0), pending: require("@pulumi/pulumi/runtime/state").getStore().leakCandidates.size })));`;
+  expect(JSON.parse(inNodeRaw(code, { preload: false }).stdout)).toEqual({ formats: 100, sum: 4950, pending: 0 });
+  expect(JSON.parse(inNodeRaw(code).stdout)).toEqual({ formats: 0, sum: 4950, pending: 0 });
+  // With the debug report asked for, the trace is taken as stock takes it.
+  expect(JSON.parse(inNodeRaw(code, { env: { PULUMI_DEBUG_PROMISE_LEAKS: "1" } }).stdout)).toEqual({ formats: 100, sum: 4950, pending: 0 });
+});
+
+test.each([
+  ["a leaked promise", "", { status: 1, leak: true, debug: false }],
+  ["a leaked promise, PULUMI_DEBUG_PROMISE_LEAKS=1", "1", { status: 1, leak: true, debug: true }],
+])("%s: the same report and exit code as stock", (_, debug, want) => {
+  const code = `const d = require("@pulumi/pulumi/runtime/debuggable");
+d.debuggablePromise(Promise.resolve(1), "settled"); d.debuggablePromise(Promise.reject(new Error("no")), "rejected").catch(() => {});
+d.debuggablePromise(new Promise(() => {}), "never settles");`;
+  const stock = inNodeRaw(code, { preload: false, env: { PULUMI_DEBUG_PROMISE_LEAKS: debug } });
+  const ours = inNodeRaw(code, { env: { PULUMI_DEBUG_PROMISE_LEAKS: debug } });
+  for (const r of [stock, ours]) {
+    expect(r.status).toBe(want.status);
+    expect(r.stderr.includes("The Pulumi runtime detected that 1 promise was still active")).toBe(want.leak && !want.debug);
+    expect(r.stderr.includes("Promise leak detected:")).toBe(want.debug);
+    // The debug report names the leaked promise's context and where it was made ([eval], this code).
+    expect(/CONTEXT\(\d+\): never settles\nSTACK_TRACE:\nError\n\s+at .*debuggablePromise[\s\S]*\[eval\]/.test(r.stderr)).toBe(want.debug);
+  }
+  // Line for line, but for the frame of the function itself (the SDK's file or the preload).
+  const norm = (s: string) => s.replace(/\(.*(debuggable|lazy-closure)\.js:\d+:\d+\)/g, "(F)");
+  expect(norm(ours.stderr)).toBe(norm(stock.stderr));
+});
