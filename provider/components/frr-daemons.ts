@@ -68,17 +68,24 @@ export function shellWords(text: string, where: string, one = false): string[] {
   return words;
 }
 
-/** The daemons an FRR `daemons` file enables (zebra and staticd always, first). */
-export function frrDaemons(daemonsFile: string | undefined): string[] {
-  const on = new Set(["zebra", "staticd"]);
-  for (const line of (daemonsFile ?? "").split("\n")) {
-    const m = /^\s*([a-z0-9]+)\s*=\s*"?(yes|no)"?\s*(#.*)?$/.exec(line);
-    if (m && FRR_DAEMONS.includes(m[1])) {
-      if (m[2] === "yes") on.add(m[1]);
-      else if (m[1] !== "zebra" && m[1] !== "staticd") on.delete(m[1]);
-    }
-  }
-  return FRR_DAEMONS.filter((d) => on.has(d));
+/**
+ * The daemons an FRR `daemons` file enables (zebra and staticd always, first): as FRR's start script
+ * decides it, a daemon whose variable is exactly `yes` (quoted or not; a line with blanks around
+ * `=` is no assignment to the shell, so not to us). Throws, naming the line, on what only a shell computes.
+ */
+export function frrDaemons(daemonsFile: string | undefined, file = "daemons"): string[] {
+  return enabledDaemons(assignments(daemonsFile ?? ""), file);
+}
+
+/** The shell word an assignment gives `name`, and where it is; undefined where the file has none. */
+function assigned(vars: Map<string, { raw: string; line: number }>, name: string, file: string) {
+  const v = vars.get(name);
+  const where = v && `${file}:${v.line}: ${name}`;
+  return v && where ? { text: shellWords(v.raw, where, true)[0] ?? "", where } : undefined;
+}
+
+function enabledDaemons(vars: Map<string, { raw: string; line: number }>, file: string): string[] {
+  return FRR_DAEMONS.filter((d) => d === "zebra" || d === "staticd" || assigned(vars, d, file)?.text === "yes");
 }
 
 /** One daemon as FRR's start script would start it: its name and the options after its binary. */
@@ -96,15 +103,11 @@ export interface FrrDaemonStart {
 export function frrDaemonStarts(daemonsFile: string | undefined, file = "daemons"): FrrDaemonStart[] {
   const vars = assignments(daemonsFile ?? "");
   // An assignment's value (one word of the shell's), then that value split into words again (the start script's eval).
-  const value = (name: string) => {
-    const v = vars.get(name);
-    return v && { text: shellWords(v.raw, `${file}:${v.line}: ${name}`, true)[0] ?? "", where: `${file}:${v.line}: ${name}` };
-  };
   const words = (name: string) => {
-    const v = value(name);
+    const v = assigned(vars, name, file);
     return v && shellWords(v.text, v.where);
   };
-  const profile = value("frr_profile")?.text;
+  const profile = assigned(vars, "frr_profile", file)?.text;
   const global = [...(words("frr_global_options") ?? []), ...(profile ? ["-F", profile] : [])];
-  return frrDaemons(daemonsFile).map((daemon) => ({ daemon, options: [...global, ...(words(`${daemon}_options`) ?? ["-A", "127.0.0.1"])] }));
+  return enabledDaemons(vars, file).map((daemon) => ({ daemon, options: [...global, ...(words(`${daemon}_options`) ?? ["-A", "127.0.0.1"])] }));
 }

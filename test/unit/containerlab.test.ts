@@ -144,6 +144,20 @@ test("frrDaemons: zebra and staticd always, the file's yes lines, in FRR's order
   expect(frrDaemons("bgpd=yes\nospfd=no\nbfdd=\"yes\"\nzebra=no\nvtysh_enable=yes\n")).toEqual(["zebra", "bgpd", "staticd", "bfdd"]);
 });
 
+test.each([
+  ["the last assignment of a name wins", "ospfd=yes\nospfd=no\nisisd=no\nisisd=yes\n", ["zebra", "isisd", "staticd"]],
+  ["a comment after the value, single quotes", "bgpd=yes # on\nripd='yes'\n", ["zebra", "bgpd", "ripd", "staticd"]],
+  ["blanks around = make no assignment (the shell runs a command)", "bgpd = yes\nospfd =yes\n", ["zebra", "staticd"]],
+  ["only exactly yes enables", "bgpd=Yes\nospfd=yes2\nripd=\"yes \"\n", ["zebra", "staticd"]],
+  ["a commented-out line", "#bgpd=yes\n  # ospfd=yes\n", ["zebra", "staticd"]],
+])("frrDaemons, as FRR's start script reads the file: %s", (_, file, want) => {
+  expect(frrDaemons(file)).toEqual(want);
+});
+
+test("frrDaemons refuses what only a shell computes, naming the file and line", () => {
+  expect(() => frrDaemons("# x\nbgpd=$ON\n", "r1/daemons")).toThrow(/^r1\/daemons:2: bgpd: \$ \(an expansion\)/);
+});
+
 test("strict: the warnings are one error, before anything is declared", () => {
   expect(() => containerlab(path.join(EX, "two-nodes.clab.yml"), { strict: true })).toThrow(
     /two-nodes\.clab\.yml: netns-lab cannot honour this \(strict\):\n- image alpine:3\.18 \(n1, n2\): its own filesystem is not used/,
