@@ -81,18 +81,17 @@ export const entryOf = new WeakMap<pulumi.Resource, Entry>();
  * found so far). Such a candidate can never be what `e` needs (that would be a cycle), and waiting
  * for its inputs would wait forever: the matching skips it.
  */
-export function waitsFor(o: Entry, e: Entry, seen = new Set<Entry>()): boolean {
+export function waitsFor(o: Entry, e: Entry, seen = new Set<Entry>(), found = true): boolean {
   if (o === e) return true;
   if (seen.has(o)) return false;
   seen.add(o);
-  const next = new Set<Entry>([...o.deps ?? []]);
   o.sources ??= [...sourcesOf(o.args, new Set()), ...(o.own ?? [])];
   for (const r of o.sources) {
     if (r === e.resource) return true;
     const x = entryOf.get(r);
-    if (x) next.add(x);
+    if (x && waitsFor(x, e, seen, found)) return true;
   }
-  for (const x of next) if (waitsFor(x, e, seen)) return true;
+  if (found) for (const x of o.deps ?? []) if (waitsFor(x, e, seen, found)) return true;
   return false;
 }
 
@@ -101,16 +100,7 @@ export function waitsFor(o: Entry, e: Entry, seen = new Set<Entry>()): boolean {
  * registry found for it aside): a maker that waits for `e` only through what the registry found is
  * a cycle, to be reported, not a candidate to skip.
  */
-export function waitsForStatically(o: Entry, e: Entry, seen = new Set<Entry>()): boolean {
-  if (o === e) return true;
-  if (seen.has(o)) return false;
-  seen.add(o);
-  o.sources ??= [...sourcesOf(o.args, new Set()), ...(o.own ?? [])];
-  for (const r of o.sources) {
-    if (r === e.resource) return true;
-    const x = entryOf.get(r);
-    if (x && waitsForStatically(x, e, seen)) return true;
-  }
-  return false;
+export function waitsForStatically(o: Entry, e: Entry): boolean {
+  return waitsFor(o, e, new Set(), false);
 }
 

@@ -42,8 +42,10 @@ interface Found {
 const HOLDING: ReadonlyArray<Need["kind"]> = ["namespace", "device", "gateway"];
 
 const entries: Entry[] = [];
-/** The entries that make each kind of thing (`def.makes`), in order of declaration. */
-const byMakes = new Map<Provide["kind"], Entry[]>();
+/** The entries whose inputs are not resolved yet, by each kind of thing they make (`def.makes`), in order of declaration. */
+const unresolved = new Map<Provide["kind"], Set<Entry>>();
+/** The entries with needs no resource met (`unmet`), for lateProvider: the others cannot be its concern. */
+const withUnmet: Entry[] = [];
 /**
  * Resolved entries by what they provide: `machine|kind|scope` (scope: the namespace, the path or
  * the name), so a need looks at the few resources that can meet it rather than every resource
@@ -103,6 +105,7 @@ function inputsOf(e: Entry): Promise<Props | undefined> {
     .catch(() => undefined)
     .then((i) => {
       e.resolved = i ?? null;
+      for (const m of e.def.makes as ReadonlyArray<Provide["kind"]>) unresolved.get(m)?.delete(e);
       if (i) {
         const where = machineKey(i);
         for (const key of new Set(e.provides!.map((p) => keyOf(where, p.kind, p)))) {
@@ -122,7 +125,8 @@ function inputsOf(e: Entry): Promise<Props | undefined> {
  */
 export function resetRegistry(): void {
   entries.length = 0;
-  byMakes.clear();
+  unresolved.clear();
+  withUnmet.length = 0;
   index.clear();
   makers.clear();
   current = undefined;
@@ -160,7 +164,7 @@ async function dependencies(e: Entry): Promise<Found> {
     const declared = entries.length;
     const wanted = new Set(needs.flatMap((n) => satisfiedBy[n.kind]));
     const pending = new Set<Entry>();
-    for (const k of wanted) for (const o of byMakes.get(k) ?? []) if (o.resolved === undefined && o !== e) pending.add(o);
+    for (const k of wanted) for (const o of unresolved.get(k) ?? []) if (o !== e) pending.add(o);
     const waits = [...pending].filter((o) => !waitsFor(o, e));
     if (waits.length) await Promise.all(waits.map(inputsOf));
     const skipped = new Set(pending);
@@ -188,6 +192,7 @@ async function dependencies(e: Entry): Promise<Found> {
   }
   e.deps = deps;
   e.unmet = unmet;
+  if (unmet.length) withUnmet.push(e);
   if (mine) lateProvider(e);
   const lives = mine && (e.def.goesWithNamespace?.(mine as never) ?? true) ? e.def.namespaces(mine as never) : [];
   const home = ordered.find((d) => d.provides!.some((p) => p.kind === "namespace" && lives.includes(p.ns)));
@@ -200,9 +205,9 @@ async function dependencies(e: Entry): Promise<Found> {
 /** A resource of a later batch that makes what an earlier one needed (and did not find): an error. */
 function lateProvider(e: Entry): void {
   const provides = e.provides ?? [];
-  for (const o of entries) {
-    if (o === e || !o.unmet || o.batch.n >= e.batch.n) continue;
-    const n = o.unmet.find((need) => provides.some((p) => satisfies(p, need)));
+  for (const o of withUnmet) {
+    if (o === e || o.batch.n >= e.batch.n) continue;
+    const n = o.unmet!.find((need) => provides.some((p) => satisfies(p, need)));
     if (n && n.kind !== "inside") {
       throw new Error(
         `netns-lab: ${title(e)} makes ${describeNeed(n)}, which ${title(o)} needs, but it was declared after an await that came after ${title(o)}: ` +
@@ -243,9 +248,9 @@ export function declare(
   const e: Entry = { kind, name, def: k.def, check: k.check, args, batch: batch(), own: ownDeps, seq: entries.length };
   entries.push(e);
   for (const m of new Set(k.def.makes as ReadonlyArray<Provide["kind"]>)) {
-    let list = byMakes.get(m);
-    if (!list) byMakes.set(m, (list = []));
-    list.push(e);
+    let set = unresolved.get(m);
+    if (!set) unresolved.set(m, (set = new Set()));
+    set.add(e);
   }
   const found = dependencies(e);
   // The refusal travels through dependsOn; the other options see none of it (one error, not three).
