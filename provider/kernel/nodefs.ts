@@ -76,6 +76,22 @@ export function inOwnTree(target: string): boolean {
 }
 
 /**
+ * Whether a file bind's mount point is already there in the node's view, just before it is bound
+ * (pure, so no process looks): in the node's own empty trees (/tmp, /root, /var/log, /etc/frr)
+ * only what netns-lab wrote there is; under a directory bound earlier, what its source holds;
+ * elsewhere what the host has (the node's /etc and /var are the host's underneath, outside its own
+ * trees it sees the host's). `{ host }`: the host path whose presence decides it.
+ */
+export function mountPointSeen(target: string, earlier: ReadonlyArray<Bind & { isDir: boolean }>): boolean | { host: string } {
+  for (const b of [...earlier].reverse()) {
+    if (b.target === target) return true;
+    if (b.isDir && target.startsWith(`${b.target}/`)) return { host: b.source + target.slice(b.target.length) };
+  }
+  if ([...EMPTY.map(([d]) => d), "/etc/frr"].some((d) => target.startsWith(`${d}/`))) return target === "/etc/frr/vtysh.conf";
+  return { host: target };
+}
+
+/**
  * The mount that holds `path` (the longest mount point above it) is shared: a mount namespace
  * bound under it would propagate into itself (the kernel refuses). Pure: from /proc/self/mountinfo.
  */
@@ -211,7 +227,9 @@ export async function make(x: Executor, ns: string, mark: string, binds: Bind[],
     // A file's mount point: made where it is missing. Not touched where it is there: in a sandbox, a
     // file of the host's (/etc/hosts in the node's copy of /etc) belongs to an id the sandbox does not
     // map, and touching it is refused (netlab's hosts file failed so as a user who is not root).
-    if (!b.isDir && !(await inNode("test", ["-e", b.target], `look for ${b.target}`).then(() => true, () => false))) await inNode("touch", ["--", b.target], `make ${b.target}`);
+    const seen = mountPointSeen(b.target, staged.slice(0, staged.indexOf(b)));
+    const there = typeof seen === "boolean" ? seen : !!(await x.stat(seen.host));
+    if (!b.isDir && !there) await inNode("touch", ["--", b.target], `make ${b.target}`);
     await inNode("mount", ["--move", b.at, b.target], `bind ${b.source} at ${b.target}`);
     if (b.readOnly) await inNode("mount", ["-o", "remount,bind,ro", b.target], `make ${b.target} read-only`);
   }

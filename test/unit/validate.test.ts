@@ -93,3 +93,25 @@ describe("the CPUs a refused mount namespace is made again on (kernel/nodefs.ts 
     expect(cpuList(text)).toEqual(cpus);
   });
 });
+
+describe("whether a file bind's mount point is there in the node (kernel/nodefs.ts mountPointSeen)", () => {
+  const { mountPointSeen } = require("../../provider/kernel/nodefs") as typeof import("../../provider/kernel/nodefs");
+  const dir = (source: string, target: string) => ({ source, target, isDir: true });
+  const file = (source: string, target: string) => ({ source, target, isDir: false });
+  test.each([
+    ["under the node's own /tmp: nothing there", "/tmp/x.conf", [], false],
+    ["under /root", "/root/.ssh/authorized_keys", [], false],
+    ["under /var/log (its own, inside the overlaid /var)", "/var/log/frr/frr.log", [], false],
+    ["/etc/frr/vtysh.conf, which netns-lab writes", "/etc/frr/vtysh.conf", [], true],
+    ["another file of /etc/frr", "/etc/frr/frr.conf", [], false],
+    ["under the overlaid /etc: the host's", "/etc/hosts", [], { host: "/etc/hosts" }],
+    ["under the overlaid /var", "/var/lib/x", [], { host: "/var/lib/x" }],
+    ["outside the node's trees: the host's", "/opt/app/x", [], { host: "/opt/app/x" }],
+    ["under a directory bound earlier: its source's", "/tmp/d/sub/f", [dir("/srv/d", "/tmp/d")], { host: "/srv/d/sub/f" }],
+    ["the latest of two directories bound at one place", "/etc/x/f", [dir("/a", "/etc/x"), dir("/b", "/etc/x")], { host: "/b/f" }],
+    ["a file bound there earlier", "/tmp/f", [file("/srv/f", "/tmp/f")], true],
+    ["a directory bound at a sibling path is no parent", "/tmp/dd/f", [dir("/srv/d", "/tmp/d")], false],
+  ] as const)("%s", (_, target, earlier, want) => {
+    expect(mountPointSeen(target, earlier)).toEqual(want);
+  });
+});
