@@ -5,10 +5,10 @@
 // up, destroy (which sweeps). For each phase: wall time, and from NETNS_LAB_TRACE the provider calls
 // and kernel commands with their summed time. Also the program alone (`preview` of an empty stack
 // would create everything: the program, the engine's plan and `check`, no kernel work).
-// At the smallest size it also runs `up` and `destroy` with Pulumi's default checkpoints, to show
-// what the state rewrite after every step costs.
+// At the first size (or those of --checkpoints) it also runs `up` and `destroy` with Pulumi's default
+// checkpoints (the state saved after every step, group-committed: engine/patches), to show what they cost.
 //
-//   node bench/scale.js [--sizes small,medium,large]
+//   node bench/scale.js [--sizes small,medium,large] [--checkpoints large] [--only-checkpoints]
 "use strict";
 const { spawnSync } = require("child_process");
 const fs = require("fs");
@@ -17,6 +17,8 @@ const path = require("path");
 const { ROOT, opt, now, run, netnsList } = require("./lib");
 
 const SIZES = opt("sizes", process.env.SCALE_SIZES || "small,medium,large").split(",");
+const CHECKPOINTS = opt("checkpoints", SIZES[0]).split(",");
+const ONLY_CHECKPOINTS = process.argv.includes("--only-checkpoints");
 const PLAN = { tiny: [2, 2, 2], small: [2, 6, 15], medium: [4, 16, 18], large: [4, 40, 24] };
 
 function fabric(size, fast) {
@@ -74,9 +76,11 @@ function main() {
   if (process.getuid && process.getuid() !== 0) throw new Error("make bench-scale needs root (network namespaces)");
   const results = { date: new Date().toISOString(), machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.release()}`, runs: [] };
   for (const size of SIZES) {
-    process.stderr.write(`fabric ${size}: fast mode\n`);
-    results.runs.push(fabric(size, true));
-    if (size === SIZES[0]) {
+    if (!ONLY_CHECKPOINTS) {
+      process.stderr.write(`fabric ${size}: fast mode\n`);
+      results.runs.push(fabric(size, true));
+    }
+    if (CHECKPOINTS.includes(size)) {
       process.stderr.write(`fabric ${size}: default checkpoints\n`);
       results.runs.push(fabric(size, false));
     }
