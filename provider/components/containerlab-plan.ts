@@ -1,12 +1,13 @@
 /**
  * A containerlab topology file as a plan (containerlab.ts declares it): nodes with their merged
- * properties (defaults < kinds < groups < node), links as endpoint pairs, one warning per field or
+ * properties (containerlab-merge.ts: its rule for each field), links as endpoint pairs, one warning per field or
  * image netns-lab cannot honour; and the readers of what the files say (exec lines' words and
  * addresses, FRR's daemons file and configuration). Pure: no kernel, no engine, no resource.
  */
 import * as path from "path";
 import { load } from "js-yaml";
 import { bindProblem } from "../kernel/nodefs";
+import { mergeNode } from "./containerlab-merge";
 
 /** A bound file: where it is on this machine, where the node would see it. */
 export interface ClabBind {
@@ -132,7 +133,8 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
   if (typeof top.name !== "string" || !top.name) bad("name", "the lab's name is required (a string)");
   const name = top.name as string;
   for (const k of Object.keys(top)) if (!TOP_FIELDS.has(k)) warn(`${k}: not supported (netns-lab makes no management network or container settings): ignored`);
-  const prefix = top.prefix === undefined ? `clab-${name}-` : top.prefix === "" ? "" : `${String(top.prefix)}-${name}-`;
+  // containerlab's: clab-<lab>-<node> by default, <node> alone with "", <lab>-<node> with its magic "__lab-name".
+  const prefix = top.prefix === undefined ? `clab-${name}-` : top.prefix === "" ? "" : top.prefix === "__lab-name" ? `${name}-` : `${String(top.prefix)}-${name}-`;
   if (!isObj(top.topology)) bad("topology", "required: a mapping with nodes (and links)");
   const topo = top.topology as Obj;
   for (const k of Object.keys(topo)) if (!TOPOLOGY_FIELDS.has(k)) warn(`topology.${k}: not supported: ignored`);
@@ -141,23 +143,12 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
   const groups = isObj(topo.groups) ? topo.groups : {};
   if (!isObj(topo.nodes) || Object.keys(topo.nodes).length === 0) bad("topology.nodes", "required: at least one node");
 
-  // Merged as containerlab merges them: the node over its group over its kind over the defaults
-  // (env: key by key; lists such as binds and exec: the most specific one given).
-  const merge = (...layers: Obj[]): Obj => {
-    const out: Obj = {};
-    for (const l of layers) {
-      for (const [k, v] of Object.entries(l)) out[k] = k === "env" && isObj(out.env) && isObj(v) ? { ...out.env, ...v } : v;
-    }
-    return out;
-  };
   const images = new Map<string, string[]>();
   const nodes: ClabNode[] = [];
   for (const [nodeName, raw] of Object.entries(topo.nodes as Obj)) {
     const own = isObj(raw) ? raw : {};
-    const group = typeof own.group === "string" ? own.group : undefined;
-    if (group !== undefined && !isObj(groups[group])) bad(`node ${nodeName}`, `group "${group}" is not in topology.groups`);
-    const kindName = String(own.kind ?? (group && (groups[group] as Obj).kind) ?? defaults.kind ?? "");
-    const p = merge(defaults, isObj(kinds[kindName]) ? (kinds[kindName] as Obj) : {}, group ? (groups[group] as Obj) : {}, own);
+    if (typeof own.group === "string" && own.group && !isObj(groups[own.group])) bad(`node ${nodeName}`, `group "${own.group}" is not in topology.groups`);
+    const p = mergeNode(defaults, kinds, groups, own);
     const kind = String(p.kind ?? "");
     if (!kind) bad(`node ${nodeName}`, "no kind (give kind: linux or kind: bridge, on the node, its group or topology.defaults)");
     if (kind !== "linux" && kind !== "bridge") {

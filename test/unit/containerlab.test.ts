@@ -115,6 +115,7 @@ test.each([
   [undefined, "clab-t-"],
   ["", ""],
   ["lab", "lab-t-"],
+  ["__lab-name", "t-"], // containerlab's magic value: <lab>-<node>
 ])("prefix %p gives namespaces %p<node>", (prefix, want) => {
   const p = inline(`name: t\n${prefix === undefined ? "" : `prefix: "${prefix}"\n`}topology:\n  nodes:\n    r: {kind: linux}\n`);
   expect(p.prefix).toBe(want);
@@ -177,4 +178,35 @@ test("an FRR node's bound file that is missing: one error naming it, before anyt
     declared.mockRestore();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// containerlab's merge, field by field (provider/components/containerlab-merge.ts, its types/topology.go).
+describe("a node merged as containerlab merges it", () => {
+  const { mergeNode } = require("../../provider/components/containerlab-merge") as typeof import("../../provider/components/containerlab-merge");
+  test.each([
+    ["scalars: the node's over its group's over its kind's over the defaults'",
+      { image: "d" }, { linux: { image: "k" } }, { g: { image: "g" } }, { kind: "linux", group: "g", image: "n" }, { image: "n" }],
+    ["scalars: an empty string is not given (the group's shows)",
+      { image: "d" }, {}, { g: { image: "g" } }, { kind: "linux", group: "g", image: "" }, { image: "g" }],
+    ["exec: concatenated, defaults, kind, group, node",
+      { exec: ["d"] }, { linux: { exec: ["k"] } }, { g: { exec: ["g"] } }, { kind: "linux", group: "g", exec: ["n1", "n2"] }, { exec: ["d", "k", "g", "n1", "n2"] }],
+    ["exec: a line given twice kept once",
+      { exec: ["ip link set lo up"] }, {}, {}, { kind: "linux", exec: ["ip link set lo up", "x"] }, { exec: ["ip link set lo up", "x"] }],
+    ["binds: by destination, the most specific winning, the kind's daemons file kept beside the node's frr.conf",
+      {}, { linux: { binds: ["daemons:/etc/frr/daemons", "k.conf:/etc/frr/frr.conf"] } }, {}, { kind: "linux", binds: ["r1.conf:/etc/frr/frr.conf:ro"] },
+      { binds: ["daemons:/etc/frr/daemons", "r1.conf:/etc/frr/frr.conf:ro"] }],
+    ["env: key by key, the node's winning",
+      { env: { A: "d", B: "d" } }, { linux: { env: { B: "k", C: "k" } } }, {}, { kind: "linux", env: { C: "n" } }, { env: { A: "d", B: "k", C: "n" } }],
+    ["labels: key by key",
+      { labels: { a: "1" } }, {}, { g: { labels: { b: "2" } } }, { kind: "linux", group: "g" }, { labels: { a: "1", b: "2" } }],
+    ["the kind from the node's group",
+      {}, { linux: { image: "k" } }, { g: { kind: "linux" } }, { group: "g" }, { kind: "linux", image: "k" }],
+    ["defaults.group: the group of a node that names none, and the kind from it",
+      { group: "g" }, { linux: { image: "k" } }, { g: { kind: "linux", exec: ["g"] } }, {}, { kind: "linux", group: "g", image: "k", exec: ["g"] }],
+    ["the group from the node's kind",
+      {}, { linux: { group: "g" } }, { g: { cmd: "sleep infinity" } }, { kind: "linux" }, { kind: "linux", group: "g", cmd: "sleep infinity" }],
+  ] as const)("%s", (_, defaults, kinds, groups, own, want) => {
+    const got = mergeNode(defaults as never, kinds as never, groups as never, own as never);
+    expect(Object.fromEntries(Object.keys(want).map((k) => [k, got[k]]))).toEqual(want);
+  });
 });
