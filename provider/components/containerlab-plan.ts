@@ -17,6 +17,8 @@ export interface ClabBind {
   path: string;
   /** Bound `:ro`. */
   readOnly: boolean;
+  /** One of the files of a bound /etc/frr directory (an FRR node): it may be missing. */
+  inDirectory?: boolean;
 }
 
 /** One node as the plan has it, its properties merged. */
@@ -197,8 +199,20 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
     // object can take them; an FRR node's own three are FRR's (its config); its others: not yet.
     const honoured: ClabBind[] = [];
     for (const b of binds) {
-      if (frr && (b.path === "/etc/frr/frr.conf" || b.path === "/etc/frr/daemons" || b.path === "/etc/frr/vtysh.conf")) {
+      if (frr && (b.path === "/etc/frr/frr.conf" || b.path === "/etc/frr/daemons")) {
         honoured.push(b);
+        continue;
+      }
+      if (frr && b.path.replace(/\/+$/, "") === "/etc/frr") {
+        // The whole directory: its frr.conf and daemons, each where no bind of that file is given
+        // (as a container sees a file bound inside a bound directory: the file's).
+        for (const f of ["frr.conf", "daemons"]) {
+          if (!binds.some((x) => x.path === `/etc/frr/${f}`)) honoured.push({ host: path.join(b.host, f), path: `/etc/frr/${f}`, readOnly: b.readOnly, inDirectory: true });
+        }
+        continue;
+      }
+      if (frr && b.path === "/etc/frr/vtysh.conf") {
+        warn(`node ${nodeName}: binds: /etc/frr/vtysh.conf: \`vtysh -N <namespace>\` reads this machine's /etc/frr/<namespace>/vtysh.conf, which netns-lab does not write (vtysh works without one): ignored`);
         continue;
       }
       if (frr) {

@@ -39,7 +39,8 @@ import { ensureHolder, sandboxWanted, subordinateIdsAdvice } from "../kernel/san
 import { Command, File } from "../resources";
 import { Lab } from "./lab";
 import { LabNode } from "./node";
-import { ClabBind, ClabEndpoint, execAddresses, frrAddresses, frrDaemons, planContainerlab } from "./containerlab-plan";
+import { ClabBind, ClabEndpoint, execAddresses, frrAddresses, planContainerlab } from "./containerlab-plan";
+import { frrDaemonStarts } from "./frr-daemons";
 
 export * from "./containerlab-plan";
 
@@ -111,7 +112,7 @@ export function containerlab(file: string, opts: ContainerlabOptions = {}): Lab 
       const confBind = n.binds.find((b) => b.path === "/etc/frr/frr.conf");
       const daemons = n.binds.find((b) => b.path === "/etc/frr/daemons");
       const text = (b?: ClabBind) => {
-        if (!b) return undefined;
+        if (!b || (b.inDirectory && !fs.existsSync(b.host))) return undefined;
         if (!fs.existsSync(b.host)) throw new Error(`${file}: node ${n.name}: bound file ${b.host} does not exist`);
         return fs.readFileSync(b.host, "utf8");
       };
@@ -135,9 +136,11 @@ export function containerlab(file: string, opts: ContainerlabOptions = {}): Lab 
       }, { parent: node });
       const conf = new File(`${n.name}-frr-conf`, { path: confPath, content: confText, ...node.on }, { parent: node, dependsOn: [dir] });
       let first = true;
-      for (const d of frrDaemons(text(daemons))) {
+      // Each daemon with the options the daemons file gives it (frr_global_options, -F frr_profile,
+      // <daemon>_options; -A 127.0.0.1 where it gives none), as FRR's start script starts it.
+      for (const { daemon: d, options } of frrDaemonStarts(text(daemons), `${file}: node ${n.name}: daemons`)) {
         // Each daemon names the file: it is made first (the file is its need).
-        const p = node.run(d, [`${FRR_BIN}/${d}`, "-N", ps, "-f", confPath, "-u", "frr", "-g", "frr", "-A", "127.0.0.1"], {
+        const p = node.run(d, [`${FRR_BIN}/${d}`, "-N", ps, "-f", confPath, "-u", "frr", "-g", "frr", ...options], {
           env: { NETNS_LAB_FRR_CONFIG: hash },
           ...(first ? {} : { after: "zebra" }),
         }, { dependsOn: [dir, conf] });

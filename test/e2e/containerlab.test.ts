@@ -151,6 +151,8 @@ describe("FRR routers running OSPF, PCs configured by exec (frr-ospf.clab.yml)",
     expect(up.outputs.ping.value).toBe(`ip netns exec ${prefix}r1 ping -c 3 -W 1 192.168.33.2`);
     const procs = frrProcesses();
     for (const r of ["r1", "r2", "r3"]) for (const d of ["zebra", "ospfd", "staticd"]) expect(procs).toContain(`/usr/lib/frr/${d} -N ${prefix}${r} `);
+    // Each with its daemons file's options (zebra_options="  -A 127.0.0.1 -s 90000000" in r1's), as FRR's start script gives them.
+    expect(procs).toContain(`/usr/lib/frr/zebra -N ${prefix}r1 -f /var/run/frr/${prefix}r1/frr.conf -u frr -g frr -A 127.0.0.1 -s 90000000`);
     // OSPF converging (hello 1 s, dead 4 s): the routing protocol's time, bounded.
     let reached = false;
     for (let i = 0; i < 60 && !(reached = pings(`${prefix}pc1`, "192.168.33.2")); i++) await new Promise((r) => setTimeout(r, 1000));
