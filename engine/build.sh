@@ -64,22 +64,22 @@ if [[ $test == 1 ]]; then
   tmp=$(mktemp -d "$cache/.test.XXXXXX")
   trap 'rm -rf "$tmp"' EXIT
 else
-# One build at a time per cache (jest workers, two shells, two users sharing a cache): the others
-# wait for it here and then use what it built, never remove a live engine. flock(1) frees the lock
-# when its holder dies, however it dies.
-exec 9>>"$cache/.build.lock"
-if ! flock -n 9; then
-  say "another build of the engine is running (lock $cache/.build.lock): waiting for it"
-  flock 9
-fi
-if [[ $force == 0 && -x $root/bin/pulumi && -x $root/bin/pulumi-language-nodejs ]]; then
-  sync_scripts "$root/bin"
-  echo "$root"
-  exit 0
-fi
-tmp=$(mktemp -d "$cache/.build.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/bin"
+  # One build at a time per cache (jest workers, two shells, two users sharing a cache): the others
+  # wait for it here and then use what it built, never remove a live engine. flock(1) frees the lock
+  # when its holder dies, however it dies.
+  exec 9>>"$cache/.build.lock"
+  if ! flock -n 9; then
+    say "another build of the engine is running (lock $cache/.build.lock): waiting for it"
+    flock 9
+  fi
+  if [[ $force == 0 && -x $root/bin/pulumi && -x $root/bin/pulumi-language-nodejs ]]; then
+    sync_scripts "$root/bin"
+    echo "$root"
+    exit 0
+  fi
+  tmp=$(mktemp -d "$cache/.build.XXXXXX")
+  trap 'rm -rf "$tmp"' EXIT
+  mkdir -p "$tmp/bin"
 fi
 
 # Our patches of the pinned engine (engine/patches/*.patch, each against pkg/v3, -p1): applied to a
