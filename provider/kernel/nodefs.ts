@@ -227,9 +227,10 @@ export async function make(x: Executor, ns: string, mark: string, binds: Bind[],
     // A file's mount point: made where it is missing. Not touched where it is there: in a sandbox, a
     // file of the host's (/etc/hosts in the node's copy of /etc) belongs to an id the sandbox does not
     // map, and touching it is refused (netlab's hosts file failed so as a user who is not root).
-    const seen = mountPointSeen(b.target, staged.slice(0, staged.indexOf(b)));
-    const there = typeof seen === "boolean" ? seen : !!(await x.stat(seen.host));
-    if (!b.isDir && !there) await inNode("touch", ["--", b.target], `make ${b.target}`);
+    if (!b.isDir) {
+      const seen = mountPointSeen(b.target, staged.slice(0, staged.indexOf(b)));
+      if (!(typeof seen === "boolean" ? seen : await x.stat(seen.host))) await inNode("touch", ["--", b.target], `make ${b.target}`);
+    }
     await inNode("mount", ["--move", b.at, b.target], `bind ${b.source} at ${b.target}`);
     if (b.readOnly) await inNode("mount", ["-o", "remount,bind,ro", b.target], `make ${b.target} read-only`);
   }
