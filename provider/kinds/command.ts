@@ -3,12 +3,16 @@
  * pulumi-command's local.Command runs them on a machine. `create` runs when the resource is made;
  * a change to `create` or `environment` runs `update` when given (in place), else replaces the
  * Command (its `delete`, then the new `create`); a change to `triggers` always replaces it. Its
- * stdout and stderr are outputs. A command that exits non-zero fails the step, its output quoted.
- * Run with `ip netns exec` (so the node's /etc/netns hosts file is its /etc/hosts), the environment
- * a small base (PATH, HOME, LANG) plus `environment`; never through a shell unless the argv is one.
+ * stdout, stderr and exit code are outputs. A command that exits non-zero fails the step, its
+ * output quoted; with `check: false` it is recorded instead (`exitCode`), as containerlab records a
+ * failing exec line and goes on. Run with `ip netns exec` (so the node's /etc/netns hosts file is
+ * its /etc/hosts), the environment a small base (PATH, HOME, LANG) plus `environment` plus the
+ * owner's marker (NETNS_LAB_OWNER: a daemon a line starts, `iperf3 -s -D`, is found by it); never
+ * through a shell unless the argv is one. Its output goes to files, not pipes, and the step ends
+ * when the command exits: a child it leaves running (`srv &`) holding its stdout does not hold it.
  *
  * What it made is the command's own business: refresh has nothing to read back (it keeps the
- * outputs), and nothing is adopted or marked. containerlab's `exec` lines become Commands.
+ * outputs), and nothing is adopted. containerlab's `exec` lines become Commands.
  */
 import { z } from "zod";
 import { baseEnv } from "../kernel/env";
@@ -17,6 +21,7 @@ import * as nodefs from "../kernel/nodefs";
 import { argument, environment, nsname } from "./fields";
 import { Ctx, defineKind, InputsOf, noNamespace, Props, same } from "./kind";
 import { Need, pathsIn } from "../needs";
+import { MARKER_ENV } from "../kernel/proc";
 
 const argv = z.array(argument).min(1, "a command line needs at least the program");
 const inputs = {
@@ -34,21 +39,37 @@ const inputs = {
   triggers: z.array(z.unknown()).optional(),
   /** Run in the node's own filesystem view (a NodeFilesystem of the namespace) instead of the host's. */
   filesystem: z.boolean().optional(),
+  /** false: a non-zero exit is recorded (`exitCode`, its output in `stdout`/`stderr`), not an error (default true). */
+  check: z.boolean().optional(),
 };
 type I = InputsOf<typeof inputs>;
 
 
-/** Runs one line in the namespace; its stdout and stderr, or an error quoting its output. */
-async function runLine(c: Ctx, i: I, line: string[], phase: string): Promise<{ stdout: string; stderr: string }> {
-  const env = Object.entries({ ...baseEnv(), ...(i.environment ?? {}) }).map(([k, v]) => `${k}=${v}`);
+/**
+ * The line run with its output in files (made by mktemp, removed after), printed once it has exited,
+ * then its exit status on a last line of stderr: a child it leaves running with the files open holds
+ * nothing (through pipes, the step would wait for every holder of them to end). stdin /dev/null.
+ */
+const WRAP = 'o=$(mktemp) && e=$(mktemp) || exit 125; "$@" <"/dev/null" >"$o" 2>"$e"; s=$?; cat "$o"; cat "$e" >&2; rm -f "$o" "$e"; printf "\\n%s %s" "$0" "$s" >&2';
+const STATUS = "netns-lab-exit-status";
+
+/** Runs one line in the namespace; its stdout, stderr and exit status, or (checked) an error quoting its output. */
+async function runLine(c: Ctx, i: I, line: string[], phase: string): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  const env = Object.entries({ ...baseEnv(), ...(i.environment ?? {}), [MARKER_ENV]: i.owner }).map(([k, v]) => `${k}=${v}`);
   let stderr = "";
   // env -i: exactly that environment, not the provider's. A failure's message quotes its output.
   const [file, ...args] = i.filesystem ? nodefs.enterNode(i.namespace, { uts: await nodefs.hasUts(c.x, i.namespace) }) : ["ip", "netns", "exec", i.namespace];
-  const stdout = await c.x.run(file, [...args, "env", "-i", ...env, ...line], {
-    doing: `${phase} command \`${line.join(" ")}\` in ${i.namespace}`,
-    onStderr: (t) => (stderr = t),
-  });
-  return { stdout, stderr };
+  const doing = `${phase} command \`${line.join(" ")}\` in ${i.namespace}`;
+  const stdout = await c.x.run(file, [...args, "env", "-i", ...env, "sh", "-c", WRAP, STATUS, ...line], { doing, onStderr: (t) => (stderr = t) });
+  const at = stderr.lastIndexOf(`\n${STATUS} `);
+  if (at < 0) throw new Error(`${doing}: its exit status was not reported (stderr: ${stderr.trim() || "empty"})`);
+  const exitCode = Number(stderr.slice(at + STATUS.length + 2));
+  stderr = stderr.slice(0, at).replace(/\n$/, ""); // its final newline, as stdout's is
+  if (exitCode !== 0 && i.check !== false) {
+    const out = (stderr || stdout).trim();
+    throw new Error(`${doing} failed: ${out || `exit code ${exitCode}`} (exit code ${exitCode})`);
+  }
+  return { stdout, stderr, exitCode };
 }
 
 export const command = defineKind({
@@ -58,9 +79,11 @@ export const command = defineKind({
     stdout: z.string(),
     /** What it printed on its standard error (kept only when it succeeded: a failure's is in the error). */
     stderr: z.string(),
+    /** Its exit status (non-zero only with `check: false`; 0 in the state of a Command made before it was recorded). */
+    exitCode: z.number(),
   },
   replaceOn: ["namespace", "triggers", "filesystem"],
-  inPlace: ["create", "update", "delete", "environment"],
+  inPlace: ["create", "update", "delete", "environment", "check"],
   // Without an update line, a new create line or environment is a new Command.
   alsoReplace: (olds: Props, news: Props) => (news.update ? [] : (["create", "environment"] as const).filter((k) => !same(olds[k], news[k]))),
   namespaces: (i) => [i.namespace],
@@ -84,12 +107,12 @@ export const command = defineKind({
   },
 
   async read(_c, props) {
-    return { stdout: props.stdout ?? "", stderr: props.stderr ?? "" };
+    return { stdout: props.stdout ?? "", stderr: props.stderr ?? "", exitCode: props.exitCode ?? 0 };
   },
 
   async update(c, olds, news) {
     const ran = !same(olds.create, news.create) || !same(olds.environment, news.environment);
-    if (!ran || !news.update) return { stdout: olds.stdout ?? "", stderr: olds.stderr ?? "" };
+    if (!ran || !news.update) return { stdout: olds.stdout ?? "", stderr: olds.stderr ?? "", exitCode: olds.exitCode ?? 0 };
     return runLine(c, news, news.update, "update");
   },
 

@@ -20,11 +20,11 @@ async function check(news: Props): Promise<Props> {
 }
 const mkns = async (n: string) => (await kinds.NetNamespace.create((await kinds.NetNamespace.check({}, { name: p + n, owner: `${owner}-${n}` })).inputs)).id;
 
-test("create runs in the namespace with exactly its environment; stdout and stderr are outputs; delete runs its line", async () => {
+test("create runs in the namespace with exactly its environment and its owner's marker; stdout, stderr, exit code are outputs; delete runs its line", async () => {
   const ns = await mkns("a");
-  const i = await check({ namespace: ns, create: ["sh", "-c", 'ip link set lo up && echo "$GREETING $HOME"; echo warn >&2; test -z "$NETNS_LAB_OWNER"'], delete: ["ip", "link", "set", "lo", "down"], environment: { GREETING: "hi" } });
+  const i = await check({ namespace: ns, create: ["sh", "-c", `ip link set lo up && echo "$GREETING $HOME"; echo warn >&2; test "$NETNS_LAB_OWNER" = ${owner} && test -z "$JEST_WORKER_ID"`], delete: ["ip", "link", "set", "lo", "down"], environment: { GREETING: "hi" } });
   const made = await kinds.Command.create(i);
-  expect(made.outs).toMatchObject({ stdout: "hi /root", stderr: "warn" });
+  expect(made.outs).toMatchObject({ stdout: "hi /root", stderr: "warn", exitCode: 0 });
   expect(sh("ip", ["-n", ns, "link", "show", "lo"])).toMatch(/state UNKNOWN|,UP/);
   // Refresh: nothing to read back; the outputs stay.
   expect((await kinds.Command.read(made.id, made.outs)).props).toMatchObject({ stdout: "hi /root", stderr: "warn" });
@@ -59,6 +59,33 @@ test("a line that exits non-zero fails the create, quoting its output and the li
   const ns = await mkns("f");
   const i = await check({ namespace: ns, create: ["sh", "-c", "echo no such thing >&2; exit 3"] });
   await expect(kinds.Command.create(i)).rejects.toThrow(/create command `sh -c echo no such thing >&2; exit 3` in nlt\S+ failed: no such thing/);
+});
+
+test("check: false records a failing line's exit code and output instead of failing (containerlab's exec)", async () => {
+  const ns = await mkns("k");
+  const i = await check({ namespace: ns, create: ["sh", "-c", "echo out; echo bad >&2; exit 4"], check: false });
+  expect((await kinds.Command.create(i)).outs).toMatchObject({ stdout: "out", stderr: "bad", exitCode: 4 });
+  // A program that is not there: exit 127, the shell's word for it.
+  const gone = await kinds.Command.create(await check({ namespace: ns, create: ["no-such-program-here"], check: false }));
+  expect(gone.outs).toMatchObject({ exitCode: 127, stderr: expect.stringContaining("no-such-program-here") });
+});
+
+test("a child left running with the line's stdout open does not hold the create; it carries the marker; the namespace's delete ends it", async () => {
+  const ns = await mkns("b");
+  // Without the files, this create would wait for sleep: it holds the line's stdout and stderr.
+  const i = await check({ namespace: ns, create: ["sh", "-c", "sleep 300 & echo started $!"] });
+  const made = await kinds.Command.create(i);
+  const pid = Number(/^started (\d+)$/.exec(String(made.outs.stdout))![1]);
+  expect(require("fs").readFileSync(`/proc/${pid}/environ`, "utf8").split("\0")).toContain(`NETNS_LAB_OWNER=${owner}`);
+  const nsProps = (await kinds.NetNamespace.check({}, { name: ns, owner: `${owner}-b` })).inputs;
+  await kinds.NetNamespace.delete(ns, nsProps);
+  let gone = false;
+  for (let k = 0; k < 100 && !gone; k++) {
+    const st = (() => { try { return require("fs").readFileSync(`/proc/${pid}/stat`, "utf8") as string; } catch { return ""; } })();
+    gone = st === "" || st.slice(st.lastIndexOf(")") + 2).startsWith("Z");
+    if (!gone) await new Promise((r) => setImmediate(r));
+  }
+  expect(gone).toBe(true);
 });
 
 test("a create in a namespace that does not exist says to declare it", async () => {
