@@ -7,11 +7,15 @@ REPS ?= 3
 PULUMI := bin/pulumi
 JEST := node node_modules/.bin/jest
 
+comma := ,
+empty :=
+space := $(empty) $(empty)
+
 .PHONY: help deps system-deps npm engine netlab build up preview down test test-unit test-integration test-e2e test-rootless test-reliability test-programs test-netlab test-conformance bench bench-scale bench-program bench-split bench-fixed bench-netlab docs pack sim-machines sim-machines-down clean
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
-	@echo "  variables: LAB=curo|curo-nat|chain|ospf|fabric|split|clab|netlab (stack to use, default curo); FILE=x.clab.yml (LAB=clab: the containerlab file, default examples/clab/frr-ospf; LAB=netlab: the netlab topology, default examples/netlab/ospf-triangle.yml); NETNS_LAB_FAST=1 (fast mode, see README)"
+	@echo "  variables: LAB=curo|curo-nat|chain|ospf|fabric|split|clab|netlab (stack to use, default curo); FILE=x.clab.yml (LAB=clab: the containerlab file, default examples/clab/frr-ospf; VARS=a.yml,b.yml its vars files, default those beside it; LAB=netlab: the netlab topology, default examples/netlab/ospf-triangle.yml); NETNS_LAB_FAST=1 (fast mode, see README)"
 
 system-deps: ## install iproute2, ethtool, iputils-ping, util-linux, procps, libcap2-bin, nftables, tcpdump, bird2, frr, openssh, uidmap, patch (the engine's build), python3-venv (netlab's) when missing (apt-get, as root; services not started)
 	@missing=""; \
@@ -38,8 +42,9 @@ node_modules/netns-lab: node_modules/.stamp
 
 npm: node_modules/.stamp node_modules/netns-lab ## install npm packages (npm ci) and link the checkout as node_modules/netns-lab
 
-engine: npm ## build the Pulumi engine (CLI + Node.js language host) from Go modules; cached
+engine: npm ## build the Pulumi engine (CLI + Node.js language host) and clab-render (containerlab's templates) from Go modules; cached
 	@engine/build.sh >/dev/null
+	@clab-render/build.sh >/dev/null
 
 netlab: system-deps ## install netlab (PyPI networklab, pinned) into a virtual environment of its own; cached beside the engine
 	@netlab/install.sh >/dev/null
@@ -52,9 +57,10 @@ build: npm ## type-check everything and compile the library to dist/ (anew: no s
 
 deps: system-deps npm engine netlab build
 
-up: deps ## bring up the lab LAB (default curo; LAB=clab FILE=x.clab.yml: a containerlab file; LAB=netlab FILE=x.yml: a netlab topology), verify every pair (fabric: 100 at random; waiting up to 60 s for routing to converge; netlab: the topology's own validate tests instead), then a ping
+up: deps ## bring up the lab LAB (default curo; LAB=clab FILE=x.clab.yml [VARS=v.yml,w.yml]: a containerlab file and its template's vars files; LAB=netlab FILE=x.yml: a netlab topology), verify every pair (fabric: 100 at random; waiting up to 60 s for routing to converge; netlab: the topology's own validate tests instead), then a ping
 	@$(PULUMI) stack select --create $(LAB) >/dev/null
 	$(if $(FILE),$(PULUMI) config set netns-lab:file $(abspath $(FILE)) --stack $(LAB),)
+	$(if $(VARS),$(PULUMI) config set netns-lab:vars $(subst $(space),$(comma),$(abspath $(subst $(comma),$(space),$(VARS)))) --stack $(LAB),)
 	$(PULUMI) up --yes --skip-preview --stack $(LAB)
 	$(if $(filter netlab,$(LAB)),bin/netns-lab validate --stack $(LAB),bin/netns-lab verify --stack $(LAB) --wait 60 $(if $(filter fabric,$(LAB)),--sample 100,))
 	@from=$$($(PULUMI) stack output pingFrom --stack $(LAB)); to=$$($(PULUMI) stack output pingTo --stack $(LAB)); \

@@ -32,6 +32,8 @@ export interface Options {
   process?: string;
   /** sandbox stop: even while it holds namespaces. */
   force: boolean;
+  /** render: vars files of a containerlab topology, in order (each may be a comma-separated list, as containerlab's). */
+  vars: string[];
 }
 
 const spec = {
@@ -47,6 +49,7 @@ const spec = {
   write: { type: "string", short: "w" },
   process: { type: "string" },
   force: { type: "boolean", default: false },
+  vars: { type: "string", multiple: true, default: [] as string[] },
 } as const;
 
 /** Options anywhere before `--`; everything after it belongs to the command being run. */
@@ -78,6 +81,7 @@ export function parseArgs(argv: string[]): Options {
     write: v.write,
     process: v.process,
     force: v.force!,
+    vars: (v.vars as string[]).flatMap((x) => x.split(",")),
   };
 }
 

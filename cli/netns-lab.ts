@@ -12,6 +12,7 @@
  *   netns-lab sweep   --stack NAME [--project NAME]
  *   netns-lab init    [--project NAME]
  *   netns-lab sandbox status|stop [--force]
+ *   netns-lab render  <file.clab.yml> [--vars FILE …]
  * Common options: --stack NAME, --cwd DIR (see HELP.main).
  */
 import { spawn, spawnSync } from "child_process";
@@ -27,6 +28,7 @@ import { status } from "./status";
 import { node, nodeExecutor, renderMatrix, verify } from "./verify";
 import { captureCommand, inNode, inProcess } from "./there";
 import { init } from "./init";
+import { renderContainerlab } from "../provider/components/containerlab-render";
 import { validateCommand, validateProblem } from "./validate";
 import { ensureHolder, sandboxStatus, sandboxWanted, stopSandbox, subordinateIdsAdvice } from "../provider/kernel/sandbox";
 
@@ -46,6 +48,7 @@ Commands:
   sweep    remove by their markers whatever a stack made that its state does not list (fast mode)
   init     a new lab project here, from the template (for netns-lab installed as a package)
   sandbox  the sandbox a user who is not root runs labs in: status, or stop it
+  render   a containerlab topology file as containerlab renders it (template, vars, environment)
 
 Options for every command:
   --stack NAME   the stack (default: the selected one)
@@ -113,6 +116,16 @@ network namespace; started by the first command that needs it (bin/pulumi up), f
 ones. status: whether it runs, its pid, the namespaces and processes in it. stop: ends it and all in
 it; refused while it holds namespaces (destroy those labs first) unless --force.
 NETNS_LAB_SANDBOX=0 never uses it, =1 uses it even as root; NETNS_LAB_SANDBOX_DIR moves its record.`,
+  render: `netns-lab render <file.clab.yml> [--vars FILE …]
+
+Prints the containerlab topology file as containerlab renders it before reading it, which is what
+containerlab() reads: a Go text/template (Go's own package, with containerlab's functions: add,
+subtract, mul, div, rem, seq, ToJSON, ToJSONPretty, strings.Split/ReplaceAll, conv.Join/ToInt, and
+sub-templates from clab_templates/*.gotmpl beside the file), with the vars files given (merged in
+order, a later file's top-level keys winning; --vars a.yml,b.yml as containerlab's) or, with none,
+those beside the file named <file without its last extension>_vars.yml|.yaml|.json; then
+environment variables expanded as containerlab does ($X and \${X} replaced when X is set and not
+empty, \${X:=default} gives its default, an unset $X stays as written).`,
 };
 
 /** The `name:` of the Pulumi.yaml in dir. */
@@ -238,6 +251,17 @@ const commands: Record<string, (o: Options) => Promise<number>> = {
     const project = o.project ?? projectName(o.cwd);
     const r = await sweep(project, o.stack);
     console.log(`swept ${project}/${o.stack}: ${r.namespaces.length} namespaces, ${r.processes.length} processes`);
+    return 0;
+  },
+  async render(o) {
+    const [file, extra] = o.rest;
+    if (!file || extra) throw new UsageError(`render needs one topology file\n\n${HELP.render}`);
+    if (!fs.existsSync(file)) throw new UsageError(`${file}: no such file`);
+    try {
+      process.stdout.write(renderContainerlab(file, o.vars));
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
     return 0;
   },
   async sandbox(o) {

@@ -3,6 +3,8 @@
  * (Pulumi.<stack>.yaml):
  *   netns-lab:lab     curo | curo-nat | chain | ospf | fabric | split | clab | netlab  (default: the stack name if it is one of them)
  *   netns-lab:file    the containerlab topology file (clab) or netlab topology (netlab); relative to the project; make up LAB=clab FILE=…
+ *   netns-lab:vars    the containerlab file's vars files (clab): "a.yml,b.yml" or ["a.yml", …], relative to the
+ *                     project, merged in order (default: those beside the file, as containerlab finds them); make up LAB=clab VARS=…
  *   netns-lab:device  netlab's -d (netlab): the device of nodes that name none
  *   netns-lab:strict  true (clab): refuse the file if any field cannot be honoured (default: a warning each)
  *   netns-lab:down    ["r1-r2", …] (ospf)            ring links to set down: OSPF reroutes
@@ -71,7 +73,9 @@ function build() {
     case "clab": {
       const file = path.resolve(projectDir(), config.get("file") ?? "examples/clab/frr-ospf/frr-ospf.clab.yml");
       // Its own prefix (clab-<name>-) unless the stack sets one.
-      const lab = containerlab(file, { namespacePrefix: config.get("prefix"), strict: config.getBoolean("strict") });
+      const given = config.get("vars");
+      const vars = given === undefined ? undefined : (given.trimStart().startsWith("[") ? (JSON.parse(given) as string[]) : given.split(",")).map((v) => path.resolve(projectDir(), v));
+      const lab = containerlab(file, { namespacePrefix: config.get("prefix"), strict: config.getBoolean("strict"), vars });
       // The end-to-end check: from the first node with an address to the last other one's first address.
       const withAddress = lab.nodes.filter((n) => n.role !== "switch" && n.addresses().length);
       const from = withAddress[0] ?? lab.nodes[0];

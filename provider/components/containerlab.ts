@@ -1,8 +1,11 @@
 /**
  * containerlab topology files (`.clab.yml`) as labs: `containerlab("frr01.clab.yml")` reads the file
  * and declares the same lab as namespaces, returning a `Lab` (so `describe()`, the graph, verify and
- * the CLI work). Two steps, the first pure:
+ * the CLI work). Three steps, the second pure:
  *
+ *   renderContainerlab(file, vars)   the file rendered as containerlab renders it: a Go template
+ *                                     (its functions, clab_templates/*.gotmpl, vars files), then
+ *                                     environment variables (containerlab-render.ts, clab-render/)
  *   planContainerlab(text, baseDir)  the file as a plan (containerlab-plan.ts): nodes with their merged properties
  *                                     (defaults < kinds < groups < node), links as endpoint pairs,
  *                                     and one warning per field or image netns-lab cannot honour
@@ -41,8 +44,10 @@ import { Lab } from "./lab";
 import { LabNode } from "./node";
 import { ClabBind, ClabEndpoint, execAddresses, frrAddresses, planContainerlab } from "./containerlab-plan";
 import { frrDaemonStarts } from "./frr-daemons";
+import { renderContainerlab } from "./containerlab-render";
 
 export * from "./containerlab-plan";
+export { renderContainerlab } from "./containerlab-render";
 
 /** Options of `containerlab()`. */
 export interface ContainerlabOptions {
@@ -52,6 +57,12 @@ export interface ContainerlabOptions {
   strict?: boolean;
   /** The Lab component's name (default the topology's name). */
   name?: string;
+  /**
+   * Vars files for the topology's template, merged in order as containerlab merges its `--vars`
+   * (relative to the working directory). Default: those beside the file
+   * (`<file without its last extension>_vars.*`), as containerlab finds them.
+   */
+  vars?: string[];
   /** The component's options (parent, providers …). */
   resourceOptions?: pulumi.ComponentResourceOptions;
 }
@@ -59,12 +70,23 @@ export interface ContainerlabOptions {
 const FRR_BIN = "/usr/lib/frr";
 
 /**
- * A containerlab topology file as a lab. Warnings (one per field or image it cannot honour) go to
+ * The cables an exec line's effect lives on, made again with them: those whose interface the line
+ * names (`ip address add … dev eth1`); a line naming none of the node's interfaces (a route by its
+ * next hop), all of them.
+ */
+export function linesCables(argv: string[], cables: Array<[string, pulumi.Resource]>): pulumi.Resource[] {
+  const named = cables.filter(([ifname]) => argv.some((w) => w.split(/[^\w.@-]+/).includes(ifname)));
+  return (named.length ? named : cables).map(([, r]) => r);
+}
+
+/**
+ * A containerlab topology file as a lab, rendered first as containerlab renders it (a Go template
+ * with its vars files, then environment variables: containerlab-render.ts). Warnings (one per field or image it cannot honour) go to
  * the engine's log; with `strict` they are one error instead.
  */
 export function containerlab(file: string, opts: ContainerlabOptions = {}): Lab {
   const abs = path.resolve(file);
-  const plan = planContainerlab(fs.readFileSync(abs, "utf8"), path.dirname(abs), file);
+  const plan = planContainerlab(renderContainerlab(abs, opts.vars), path.dirname(abs), file);
   if (opts.strict && plan.warnings.length) {
     throw new Error(`${file}: netns-lab cannot honour ${plan.warnings.length === 1 ? "this" : `these ${plan.warnings.length}`} (strict):\n- ${plan.warnings.join("\n- ")}`);
   }
@@ -87,19 +109,24 @@ export function containerlab(file: string, opts: ContainerlabOptions = {}): Lab 
   for (const n of plan.nodes) {
     // A plain node with binds: a filesystem of its own holding them (its exec lines and cmd see them), and its name as host name (a container's).
     const filesystem = !n.frr && n.binds.length ? { binds: n.binds.map((b) => ({ source: b.host, target: b.path, ...(b.readOnly ? { readOnly: true } : {}) })), hostname: true as const } : undefined;
-    made.set(n.name, n.kind === "bridge" ? lab.lan(n.name, []) : n.frr ? lab.router(n.name) : lab.host(n.name, filesystem ? { filesystem } : {}));
+    // As containerlab's deploy: a node whose exec, env, binds or cmd change is made anew (its exec lines run again on a fresh node).
+    const recreateOn = crypto.createHash("sha256").update(JSON.stringify([n.exec, n.env, n.binds, n.cmd ?? null])).digest("hex").slice(0, 16);
+    made.set(n.name, n.kind === "bridge" ? lab.lan(n.name, []) : n.frr ? lab.router(n.name, { recreateOn }) : lab.host(n.name, { recreateOn, ...(filesystem ? { filesystem } : {}) }));
   }
+  // Each node's cables: its exec lines are made again with any of them (below).
+  const cables = new Map<string, Array<[string, pulumi.Resource]>>();
   for (const l of plan.links) {
     const [a, b] = l.ends;
     const na = made.get(a.node)!, nb = made.get(b.node)!;
     const bridge = (e: ClabEndpoint) => (plan.nodes.find((n) => n.name === e.node)!.kind === "bridge" ? e.node : undefined);
-    lab.link(na, nb, {
+    const link = lab.link(na, nb, {
       name: `${a.node}-${a.interface}--${b.node}-${b.interface}`,
       names: [a.interface, b.interface],
       ...(l.mtu !== undefined ? { mtu: l.mtu } : {}),
       ...(a.mac || b.mac ? { macs: [a.mac, b.mac] } : {}),
       ...(bridge(a) || bridge(b) ? { masters: [bridge(a), bridge(b)] } : {}),
     });
+    for (const e of [a, b]) if (link.veth) cables.set(e.node, [...(cables.get(e.node) ?? []), [e.interface, link.veth]]);
   }
 
   for (const n of plan.nodes) {
@@ -152,11 +179,18 @@ export function containerlab(file: string, opts: ContainerlabOptions = {}): Lab 
       before.push(node.run("cmd", n.cmd, { env: n.env }));
     }
     n.exec.forEach((argv, k) => {
-      const c: pulumi.Resource = new Command(
+      // A failing line does not fail the lab, as in containerlab (its deploy logs the line's exit
+      // code and output and goes on): a warning quotes it, and the next lines still run.
+      const c = new Command(
         `${n.name}-exec-${k + 1}`,
-        { namespace: node.namespace.name, create: argv, environment: n.env, ...(node.filesystem ? { filesystem: true } : {}), ...node.on },
-        { parent: node, dependsOn: [...before, ...(node.filesystem ? [node.filesystem] : [])] },
+        { namespace: node.namespace.name, create: argv, environment: n.env, check: false, ...(node.filesystem ? { filesystem: true } : {}), ...node.on },
+        // A cable of the node made anew (its peer recreated) takes what the lines set on it (addresses,
+        // routes): they run again, as containerlab re-runs the exec lines of a node whose links it re-made.
+        { parent: node, dependsOn: [...before, ...(node.filesystem ? [node.filesystem] : [])], replaceWith: linesCables(argv, cables.get(n.name) ?? []) },
       );
+      pulumi.all([c.exitCode, c.stdout, c.stderr]).apply(([code, out, err]) => {
+        if (code) pulumi.log.warn(`${file}: node ${n.name}: exec \`${argv.join(" ")}\` exited ${code}${err || out ? `: ${(err || out).trim()}` : ""} (as containerlab, the node's next lines still ran)`, node);
+      });
       before = [c];
     });
     addAddresses(execAddresses(n.exec));

@@ -47,6 +47,13 @@ export interface NodeOptions {
    * (`run()`, `netns-lab exec`) sees that view; this machine's files are never written.
    */
   filesystem?: true | NodeFilesystemOptions;
+  /**
+   * Any value: when it differs from the last `up`'s, the node is made anew — its namespace replaced,
+   * and with it everything in it (its cables, addresses, programs and commands, which run again on
+   * the fresh node), as containerlab recreates a node whose exec, env, binds or cmd changed. Pulumi's
+   * `replacementTrigger` on the namespace; a node made before it was given is not replaced for it.
+   */
+  recreateOn?: pulumi.Input<unknown>;
 }
 
 /** A node's own filesystem view: what of this machine it sees at paths of its own. */
@@ -131,7 +138,7 @@ export class LabNode extends pulumi.ComponentResource {
     restore();
     this.nsName = opts.namespace ?? name;
     this.machine = opts.machine;
-    this.namespace = new NetNamespace(name, { name: this.nsName, ...this.on }, { parent: this });
+    this.namespace = new NetNamespace(name, { name: this.nsName, ...this.on }, { parent: this, ...(opts.recreateOn !== undefined ? { replacementTrigger: opts.recreateOn } : {}) });
     if (opts.filesystem) {
       const binds = opts.filesystem === true ? [] : (opts.filesystem.binds ?? []);
       const h = opts.filesystem === true ? undefined : opts.filesystem.hostname;

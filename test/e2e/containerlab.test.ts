@@ -46,11 +46,12 @@ describe("two linux nodes and a cable (two-nodes.clab.yml)", () => {
     expect(refreshed.summary.resourceChanges).not.toHaveProperty("update");
     expect(refreshed.summary.resourceChanges).not.toHaveProperty("delete");
 
-    // An edited exec line: that Command is replaced (it has no update line), and the hosts files follow its address.
+    // An edited exec line: as containerlab, the node is made anew (its namespace, and with it its
+    // cable, its hosts file and its exec line, which runs on the fresh node); n1's line for its end of
+    // the new cable runs again (containerlab re-runs the exec of a node whose link it re-made); n1 stays.
     fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("10.10.0.2/24", "10.10.0.3/24"));
     let p = await previewSteps(t.stack);
-    expect(p.byOp.replace).toEqual(["n2-exec-1"]);
-    expect((p.byOp.update ?? []).sort()).toEqual(["n1-hosts", "n2-hosts"]);
+    expect((p.byOp.replace ?? []).sort()).toEqual(["n1-eth1--n2-eth1", "n1-exec-1", "n2", "n2-exec-1", "n2-hosts"]);
     await t.stack.up(quiet);
     expect(pings(`${prefix}n1`, "10.10.0.3")).toBe(true);
 
@@ -123,8 +124,12 @@ describe("hosts on a bridge (bridge.clab.yml): a group, defaults, env in exec, t
 
   test("up: every host reaches every other through the bridge; the extended link's MTU and MAC are set; destroy leaves nothing", async () => {
     const t = lab.track(await openStack(labsDir(), `clabbr-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(EX, "bridge.clab.yml"), "netns-lab:prefix": prefix }));
-    await t.stack.up(quiet); // h3's last exec line fails the up unless its env is the merged one
+    await t.stack.up(quiet);
     expect(ours(prefix).sort()).toEqual(["h1", "h2", "h3", "sw"].map((n) => `${prefix}${n}`));
+    // h3's last exec line exits 1 unless its env is the merged one (a failing line is recorded, as containerlab's).
+    const state = await t.stack.exportStack();
+    const exec2 = state.deployment.resources.find((r: any) => String(r.urn).endsWith("::h3-exec-2"));
+    expect(exec2?.outputs).toMatchObject({ exitCode: 0 });
     for (const [from, to] of [["h1", "10.20.0.2"], ["h1", "10.20.0.3"], ["h3", "10.20.0.2"]]) expect(pings(`${prefix}${from}`, to)).toBe(true);
     expect(sh("ip", ["-n", `${prefix}sw`, "-o", "link", "show", "master", "sw"]).match(/: p\d@/g)?.length).toBe(3);
     const h3 = sh("ip", ["-n", `${prefix}h3`, "link", "show", "eth1"]);
@@ -179,5 +184,124 @@ describe("FRR routers running OSPF, PCs configured by exec (frr-ospf.clab.yml)",
       expect(fs.existsSync(`/var/run/frr/${prefix}${r}`)).toBe(false);
     }
     expect(fs.readdirSync("/var/run/frr").filter((d) => d.startsWith(prefix))).toEqual([]);
+  });
+});
+
+describe("#33: a templated topology (Go template, a vars file beside it, an environment default), its vars changed", () => {
+  const prefix = uniquePrefix();
+  const lab = cleanupAfterAll(prefix);
+  let dir = "";
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-clab-tpl-"));
+    // A chain of .hosts hosts, each cable its own /24 under ${CHAIN_NET:=10.77} (unset here: the default).
+    fs.writeFileSync(path.join(dir, "chain.clab.yml"), `name: {{ .name }}
+topology:
+  nodes:
+{{- range $i := seq .hosts }}
+    h{{ $i }}:
+      kind: linux
+      exec:
+{{- if gt $i 1 }}
+        - ip address add \${CHAIN_NET:=10.77}.{{ subtract $i 1 }}.2/24 dev eth2
+{{- end }}
+{{- if lt $i $.hosts }}
+        - ip address add \${CHAIN_NET:=10.77}.{{ $i }}.1/24 dev eth1
+{{- end }}
+{{- end }}
+  links:
+{{- range $i := seq (subtract .hosts 1) }}
+    - endpoints: ["h{{ $i }}:eth1", "h{{ add $i 1 }}:eth2"]
+{{- end }}
+`);
+    fs.writeFileSync(path.join(dir, "chain.clab_vars.yml"), "name: tpl\nhosts: 3\n");
+    fs.writeFileSync(path.join(dir, "four.yml"), "hosts: 4\n");
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test("up renders it with the vars beside it; netns-lab:vars adding a host previews exactly what containerlab would remake; destroy leaves nothing", async () => {
+    const name = `clabtpl-${prefix.slice(0, -1)}`;
+    const t = lab.track(await openStack(labsDir(), name, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "chain.clab.yml"), "netns-lab:prefix": prefix }));
+    const up = await t.stack.up(quiet);
+    expect(up.outputs.description.value.name).toBe("tpl");
+    expect(ours(prefix).sort()).toEqual(["h1", "h2", "h3"].map((n) => `${prefix}${n}`));
+    expect(pings(`${prefix}h1`, "10.77.1.2")).toBe(true);
+    expect(pings(`${prefix}h3`, "10.77.2.1")).toBe(true);
+    await t.stack.preview({ ...quiet, expectNoChanges: true });
+
+    // The vars given (merged over nothing: given files replace those beside it, so name comes along).
+    fs.writeFileSync(path.join(dir, "base.yml"), "name: tpl\nhosts: 3\n");
+    await t.stack.setConfig("netns-lab:vars", { value: `${path.join(dir, "base.yml")},${path.join(dir, "four.yml")}` });
+    const p = await previewSteps(t.stack);
+    // As containerlab's deploy: h3's exec lines changed (a line for its new eth1), so h3 is made anew,
+    // with its cable to h2, whose line for that interface runs again; h1 and h2's other line stay.
+    expect((p.byOp.replace ?? []).filter((n) => !n.endsWith("-hosts")).sort()).toEqual(["h2-eth1--h3-eth2", "h2-exec-2", "h3", "h3-exec-1"]);
+    expect(p.byOp.delete ?? []).toEqual([]);
+    expect(p.byOp.create).toEqual(expect.arrayContaining(["h4", "h3-eth1--h4-eth2", "h4-exec-1", "h3-exec-2"]));
+    await t.stack.up(quiet);
+    expect(pings(`${prefix}h3`, "10.77.3.2")).toBe(true);
+    await t.stack.preview({ ...quiet, expectNoChanges: true });
+
+    await t.stack.destroy(quiet);
+    expect(ours(prefix)).toEqual([]);
+  });
+});
+
+describe("#33: exec lines as containerlab runs them (a failing line, a daemon, a child holding stdout, an env change)", () => {
+  const prefix = uniquePrefix();
+  const lab = cleanupAfterAll(prefix);
+  let dir = "";
+  const marked = () => spawnSync("sh", ["-c", `grep -l -a -z "^NETNS_LAB_OWNER=.*${prefix.slice(0, -1)}" /proc/[0-9]*/environ 2>/dev/null`], { encoding: "utf8" }).stdout.trim();
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-clab-exec-"));
+    fs.writeFileSync(path.join(dir, "exec.clab.yml"), `name: exec
+topology:
+  nodes:
+    a:
+      kind: linux
+      env: {GEN: "1"}
+      exec:
+        - ip address add 10.88.0.1/24 dev eth1
+        - "false"
+        - setsid -f sleep 700
+        - sh -c "sleep 600 & echo started"
+        - ip route add 10.88.9.0/24 via 10.88.0.2
+    b:
+      kind: linux
+      exec:
+        - ip address add 10.88.0.2/24 dev eth1
+  links:
+    - endpoints: ["a:eth1", "b:eth1"]
+`);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test("up: a failing line warns and the next lines run; the daemon and the child carry the marker; an env change makes the node anew (no 'File exists'), b's line runs again on the new cable; destroy ends them all", async () => {
+    const file = path.join(dir, "exec.clab.yml");
+    const t = lab.track(await openStack(labsDir(), `clabexec-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": file, "netns-lab:prefix": prefix }));
+    const warnings: string[] = [];
+    const onEvent = (e: any) => {
+      if (e.diagnosticEvent?.severity === "warning") warnings.push(e.diagnosticEvent.message);
+    };
+    await t.stack.up({ ...quiet, onEvent });
+    expect(warnings.join("\n")).toMatch(/node a: exec `false` exited 1 \(as containerlab, the node's next lines still ran\)/);
+    // The lines after it ran: the daemon, the child left running (the create did not wait for it), the route.
+    expect(sh("ip", ["-n", `${prefix}a`, "route", "show", "10.88.9.0/24"])).toMatch(/via 10\.88\.0\.2/);
+    expect(sh("ip", ["netns", "pids", `${prefix}a`]).trim().split("\n").length).toBe(2); // the daemon (setsid -f) and the child
+    expect(marked().split("\n").length).toBe(2);
+    expect(pings(`${prefix}a`, "10.88.0.2")).toBe(true);
+
+    // env changed: the node is made anew, its lines run on the fresh node; its cable is new, so b's line runs again too.
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace('GEN: "1"', 'GEN: "2"'));
+    const p = await previewSteps(t.stack);
+    expect((p.byOp.replace ?? []).filter((n) => !n.endsWith("-hosts")).sort()).toEqual(["a", "a-eth1--b-eth1", "a-exec-1", "a-exec-2", "a-exec-3", "a-exec-4", "a-exec-5", "b-exec-1"]);
+    expect(p.byOp.replace ?? []).not.toContain("b");
+    await t.stack.up(quiet);
+    expect(pings(`${prefix}a`, "10.88.0.2")).toBe(true);
+    expect(sh("ip", ["-n", `${prefix}a`, "route", "show", "10.88.9.0/24"])).toMatch(/via 10\.88\.0\.2/);
+    await t.stack.preview({ ...quiet, expectNoChanges: true });
+
+    await t.stack.destroy(quiet);
+    expect(ours(prefix)).toEqual([]);
+    expect(marked()).toBe("");
   });
 });
