@@ -3,7 +3,7 @@
 // FRR's daemons and addresses, and one warning (or error) per field netns-lab cannot honour.
 import * as fs from "fs";
 import * as path from "path";
-import { containerlab, execAddresses, frrAddresses, frrDaemons, planContainerlab, splitWords } from "../../provider/components/containerlab";
+import { containerlab, execAddresses, frrAddresses, frrDaemons, linesCables, planContainerlab, splitWords } from "../../provider/components/containerlab";
 
 const EX = path.resolve(__dirname, "..", "..", "examples", "clab");
 const plan = (file: string) => planContainerlab(fs.readFileSync(path.join(EX, file), "utf8"), path.dirname(path.join(EX, file)), file);
@@ -232,5 +232,19 @@ describe("an FRR node's binds", () => {
     const p = frrNode(["r1/frr.conf:/etc/frr/frr.conf", "r1/vtysh.conf:/etc/frr/vtysh.conf"]);
     expect(p.nodes[0].binds.map((b) => b.path)).toEqual(["/etc/frr/frr.conf"]);
     expect(p.warnings).toEqual([expect.stringMatching(/^node r: binds: \/etc\/frr\/vtysh\.conf: `vtysh -N <namespace>` reads .*: ignored$/)]);
+  });
+});
+
+describe("linesCables: the cables an exec line's effect lives on", () => {
+  const eth1 = { name: "eth1" } as unknown as import("@pulumi/pulumi").Resource;
+  const eth2 = { name: "eth2" } as unknown as import("@pulumi/pulumi").Resource;
+  const cables: Array<[string, import("@pulumi/pulumi").Resource]> = [["eth1", eth1], ["eth2", eth2]];
+  test.each([
+    ["names its interface", ["ip", "address", "add", "10.0.0.1/24", "dev", "eth2"], [eth2]],
+    ["names one inside a shell line", ["sh", "-c", "ip link set eth1 up && ip addr add 10.1.0.1/24 dev eth1"], [eth1]],
+    ["a VLAN-like name is not its parent", ["ip", "link", "set", "eth10", "up"], [eth1, eth2]],
+    ["names none: all of them", ["ip", "route", "add", "10.9.0.0/16", "via", "10.0.0.2"], [eth1, eth2]],
+  ])("a line that %s", (_what, argv, want) => {
+    expect(linesCables(argv as string[], cables)).toEqual(want);
   });
 });
