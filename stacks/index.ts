@@ -77,10 +77,12 @@ function build() {
       const vars = given === undefined ? undefined : (given.trimStart().startsWith("[") ? (JSON.parse(given) as string[]) : given.split(",")).map((v) => path.resolve(projectDir(), v));
       const lab = containerlab(file, { namespacePrefix: config.get("prefix"), strict: config.getBoolean("strict"), vars });
       // The end-to-end check: from the first node with an address to the last other one's first address.
-      const withAddress = lab.nodes.filter((n) => n.role !== "switch" && n.addresses().length);
+      // Not over the management network (eth0): every node reaches every other there.
+      const data = (n: (typeof lab.nodes)[number]) => n.interfaces.filter((i) => i.name !== "eth0").flatMap((i) => i.addresses ?? (i.address ? [i.address] : []));
+      const withAddress = lab.nodes.filter((n) => n.role !== "switch" && data(n).length);
       const from = withAddress[0] ?? lab.nodes[0];
       const last = withAddress.filter((n) => n !== from).pop();
-      return { lab, from, to: last?.addresses()[0].split("/")[0] ?? "127.0.0.1" };
+      return { lab, from, to: last ? data(last)[0].split("/")[0] : "127.0.0.1" };
     }
     case "netlab": {
       const file = path.resolve(projectDir(), config.get("file") ?? "examples/netlab/ospf-triangle.yml");

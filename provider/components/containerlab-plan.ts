@@ -5,6 +5,7 @@
  * addresses, FRR's daemons file and configuration). Pure: no kernel, no engine, no resource.
  */
 import * as path from "path";
+import * as ipaddr from "ipaddr.js";
 import { load } from "js-yaml";
 import { bindProblem } from "../kernel/nodefs";
 import { mergeNode } from "./containerlab-merge";
@@ -39,6 +40,20 @@ export interface ClabNode {
   binds: ClabBind[];
   /** Its cmd, as words (plain linux nodes). */
   cmd?: string[];
+  /** Its eth0 on the management network (linux nodes, unless `network-mode: none`): address/prefix of each family. */
+  mgmt?: { ipv4: string; ipv6: string };
+}
+
+/** containerlab's management network: a bridge every linux node's eth0 is on (docker's, there). */
+export interface ClabMgmt {
+  /** IPv4 subnet (default 172.20.20.0/24) and the gateway on its bridge (default its first address). */
+  ipv4Subnet: string;
+  ipv4Gw: string;
+  /** IPv6 subnet (default 3fff:172:20:20::/64) and gateway (default its first address). */
+  ipv6Subnet: string;
+  ipv6Gw: string;
+  /** MTU of the eth0 cables (default the kernel's). */
+  mtu?: number;
 }
 
 /** One end of a link. */
@@ -69,6 +84,8 @@ export interface ClabPlan {
   nodes: ClabNode[];
   /** Its links that netns-lab makes. */
   links: ClabLink[];
+  /** The management network, when a node is on it. */
+  mgmt?: ClabMgmt;
   /** One per field, image or link netns-lab cannot honour. */
   warnings: string[];
 }
@@ -77,8 +94,22 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Fields of a node that netns-lab honours (`labels` is metadata: nothing to honour). */
-const NODE_FIELDS = new Set(["kind", "image", "group", "exec", "env", "binds", "cmd", "labels"]);
-const TOP_FIELDS = new Set(["name", "prefix", "topology"]);
+const NODE_FIELDS = new Set(["kind", "image", "group", "exec", "env", "binds", "cmd", "labels", "mgmt-ipv4", "mgmt-ipv6", "network-mode"]);
+const TOP_FIELDS = new Set(["name", "prefix", "topology", "mgmt"]);
+/** Fields of `mgmt` netns-lab honours; `network` and `bridge` name docker's objects (none here). */
+const MGMT_FIELDS = new Set(["ipv4-subnet", "ipv6-subnet", "ipv4-gw", "ipv6-gw", "mtu", "network", "bridge"]);
+
+/** The n-th address of a subnet (0: its network address), or undefined past its end (pure). */
+export function nthAddress(subnet: string, n: bigint): string | undefined {
+  const [net, len] = ipaddr.parseCIDR(subnet);
+  const bytes = net.toByteArray();
+  const bits = bytes.length * 8;
+  if (n < 0n || n >= 1n << BigInt(bits - len)) return undefined;
+  let v = bytes.reduce((a, b) => (a << 8n) | BigInt(b), 0n) + n;
+  const out: number[] = [];
+  for (let i = 0; i < bytes.length; i++, v >>= 8n) out.unshift(Number(v & 255n));
+  return ipaddr.fromByteArray(out).toString();
+}
 const TOPOLOGY_FIELDS = new Set(["defaults", "kinds", "groups", "nodes", "links"]);
 const LINK_FIELDS = new Set(["endpoints", "type", "mtu", "labels", "vars"]);
 const FRR_IMAGE = /^(?:[\w.-]+(?::\d+)?\/)?frrouting\/frr(?:[:@].*)?$/;
@@ -134,7 +165,31 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
   const warn = (w: string) => warnings.push(w);
   if (typeof top.name !== "string" || !top.name) bad("name", "the lab's name is required (a string)");
   const name = top.name as string;
-  for (const k of Object.keys(top)) if (!TOP_FIELDS.has(k)) warn(`${k}: not supported (netns-lab makes no management network or container settings): ignored`);
+  for (const k of Object.keys(top)) if (!TOP_FIELDS.has(k)) warn(`${k}: not supported (netns-lab makes no container settings): ignored`);
+  // The management network: docker's defaults, or the file's.
+  const m = top.mgmt === undefined ? {} : isObj(top.mgmt) ? (top.mgmt as Obj) : bad("mgmt", "a mapping (ipv4-subnet, ipv6-subnet, …)");
+  for (const k of Object.keys(m)) if (!MGMT_FIELDS.has(k)) warn(`mgmt.${k}: not supported (the management network is a bridge in a namespace of the lab's): ignored`);
+  const subnet = (k: string, dflt: string, family: "ipv4" | "ipv6"): string => {
+    const v = m[k] === undefined ? dflt : String(m[k]);
+    if (!ipaddr.isValidCIDR(v) || ipaddr.parseCIDR(v)[0].kind() !== family) bad(`mgmt.${k}`, `${v} is not an ${family === "ipv4" ? "IPv4" : "IPv6"} subnet`);
+    const [a, len] = ipaddr.parseCIDR(v);
+    return `${ipaddr.IPv4.isValid(a.toString()) ? ipaddr.IPv4.networkAddressFromCIDR(v) : ipaddr.IPv6.networkAddressFromCIDR(v)}/${len}`;
+  };
+  const v4 = subnet("ipv4-subnet", "172.20.20.0/24", "ipv4");
+  const v6 = subnet("ipv6-subnet", "3fff:172:20:20::/64", "ipv6");
+  const gw = (k: string, sub: string): string => {
+    const v = m[k] === undefined ? nthAddress(sub, 1n)! : String(m[k]);
+    if (!ipaddr.isValid(v) || !ipaddr.parse(v).match(ipaddr.parseCIDR(sub))) bad(`mgmt.${k}`, `${v} is not an address in ${sub}`);
+    return ipaddr.parse(v).toString();
+  };
+  const mgmtNet: ClabMgmt = { ipv4Subnet: v4, ipv4Gw: gw("ipv4-gw", v4), ipv6Subnet: v6, ipv6Gw: gw("ipv6-gw", v6) };
+  if (m.mtu !== undefined) {
+    const mtu = Number(m.mtu);
+    if (!Number.isInteger(mtu) || mtu < 68) bad("mgmt.mtu", `${String(m.mtu)} is not an MTU`);
+    mgmtNet.mtu = mtu;
+  }
+  // Per node (network-mode none: no eth0): its given mgmt-ipv4/ipv6, checked; the others given out after.
+  const wanted: Array<{ node: ClabNode; ipv4?: string; ipv6?: string }> = [];
   // containerlab's: clab-<lab>-<node> by default, <node> alone with "", <lab>-<node> with its magic "__lab-name".
   const prefix = top.prefix === undefined ? `clab-${name}-` : top.prefix === "" ? "" : top.prefix === "__lab-name" ? `${name}-` : `${String(top.prefix)}-${name}-`;
   if (!isObj(top.topology)) bad("topology", "required: a mapping with nodes (and links)");
@@ -229,7 +284,23 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
     }
     binds.splice(0, binds.length, ...honoured);
     if (kind === "bridge" && exec.length) warn(`node ${nodeName}: exec: a bridge runs no commands: ignored`);
-    nodes.push({ name: nodeName, kind: kind as ClabNode["kind"], ...(image ? { image } : {}), frr, exec: kind === "bridge" ? [] : exec, env, binds, ...(cmd ? { cmd } : {}) });
+    const node: ClabNode = { name: nodeName, kind: kind as ClabNode["kind"], ...(image ? { image } : {}), frr, exec: kind === "bridge" ? [] : exec, env, binds, ...(cmd ? { cmd } : {}) };
+    nodes.push(node);
+    const mode = p["network-mode"] === undefined ? undefined : String(p["network-mode"]);
+    if (mode !== undefined && mode !== "none" && mode !== "bridge") {
+      warn(`node ${nodeName}: network-mode ${mode}: not supported (${mode === "host" ? "the machine's root namespace: netns-lab never touches it" : "a node of its own namespace instead"}): its eth0 is on the management network`);
+    }
+    if (kind === "linux" && mode !== "none") {
+      const given = (k: "mgmt-ipv4" | "mgmt-ipv6", sub: string): string | undefined => {
+        if (p[k] === undefined) return undefined;
+        const v = String(p[k]);
+        if (!ipaddr.isValid(v) || !ipaddr.parse(v).match(ipaddr.parseCIDR(sub))) bad(`node ${nodeName}: ${k}`, `${v} is not an address in the management network ${sub}`);
+        return ipaddr.parse(v).toString();
+      };
+      wanted.push({ node, ipv4: given("mgmt-ipv4", v4), ipv6: given("mgmt-ipv6", v6) });
+    } else if (p["mgmt-ipv4"] !== undefined || p["mgmt-ipv6"] !== undefined) {
+      warn(`node ${nodeName}: mgmt-ipv4/mgmt-ipv6: ${kind === "bridge" ? "a bridge" : "network-mode none"} has no eth0: ignored`);
+    }
   }
   for (const [image, users] of images) {
     warn(`image ${image} (${users.join(", ")}): its own filesystem is not used: the node runs this machine's programs (ip, ping …)`);
@@ -252,6 +323,9 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
       return undefined;
     }
     if (!known.has(ep.node)) bad(where, `node ${ep.node} is not in topology.nodes`);
+    if (ep.interface === "eth0" && wanted.some((w) => w.node.name === ep.node)) {
+      bad(where, `${ep.node}:eth0 is the node's management interface, as in containerlab (give the node network-mode: none to cable its eth0)`);
+    }
     return ep;
   };
   const links: ClabLink[] = [];
@@ -272,7 +346,31 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
     if (mtu !== undefined && !Number.isInteger(mtu)) bad(where, `mtu ${String(l.mtu)} is not a whole number`);
     links.push({ ends: [ends[0], ends[1]], ...(mtu !== undefined ? { mtu } : {}) });
   });
-  return { name, prefix, nodes, links, warnings };
+  // The addresses not given, in the file's order, as docker gives them out: the first free after the gateway.
+  for (const [fam, sub, gwAddr] of [["ipv4", v4, mgmtNet.ipv4Gw], ["ipv6", v6, mgmtNet.ipv6Gw]] as const) {
+    const taken = new Map<string, string>([[gwAddr, "the gateway"]]);
+    for (const w of wanted) {
+      const a = w[fam];
+      if (a === undefined) continue;
+      if (taken.has(a)) bad(`node ${w.node.name}: mgmt-${fam}`, `${a} is already ${taken.get(a)}'s`);
+      taken.set(a, `node ${w.node.name}`);
+    }
+    let next = 1n;
+    const len = sub.split("/")[1];
+    for (const w of wanted) {
+      let a = w[fam];
+      while (a === undefined) {
+        const c = nthAddress(sub, next++);
+        if (c === undefined) bad(`mgmt.${fam}-subnet`, `${sub} has no address left for node ${w.node.name}`);
+        // The subnet's last IPv4 address is its broadcast address.
+        if (fam === "ipv4" && nthAddress(sub, next) === undefined) continue;
+        if (!taken.has(c!)) a = c;
+      }
+      taken.set(a, `node ${w.node.name}`);
+      w.node.mgmt = { ...(w.node.mgmt ?? { ipv4: "", ipv6: "" }), [fam]: `${a}/${len}` };
+    }
+  }
+  return { name, prefix, nodes, links, ...(wanted.length ? { mgmt: mgmtNet } : {}), warnings };
 }
 
 export { frrDaemons } from "./frr-daemons";

@@ -39,7 +39,7 @@ import * as path from "path";
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { ensureHolder, sandboxWanted, subordinateIdsAdvice } from "../kernel/sandbox";
-import { Command, File } from "../resources";
+import { Command, File, IpAddress } from "../resources";
 import { Lab } from "./lab";
 import { LabNode } from "./node";
 import { ClabBind, ClabEndpoint, execAddresses, frrAddresses, planContainerlab } from "./containerlab-plan";
@@ -57,6 +57,8 @@ export interface ContainerlabOptions {
   strict?: boolean;
   /** The Lab component's name (default the topology's name). */
   name?: string;
+  /** Make containerlab's management network (every linux node's eth0 on a bridge; default true). */
+  mgmt?: boolean;
   /**
    * Vars files for the topology's template, merged in order as containerlab merges its `--vars`
    * (relative to the working directory). Default: those beside the file
@@ -129,12 +131,40 @@ export function containerlab(file: string, opts: ContainerlabOptions = {}): Lab 
     for (const e of [a, b]) if (link.veth) cables.set(e.node, [...(cables.get(e.node) ?? []), [e.interface, link.veth]]);
   }
 
+  // The management network, as containerlab's (docker's bridge): every linux node's eth0 on a bridge,
+  // here in a namespace of the lab's (`<prefix>mgmt`) holding the gateway address; each node's
+  // default route through it, before its exec lines (which may replace it, as they do in containerlab).
+  const mgmtRoute = new Map<string, pulumi.Resource>();
+  if (plan.mgmt && opts.mgmt !== false) {
+    const mg = plan.mgmt;
+    let swName = "mgmt";
+    while (made.has(swName)) swName += "-net";
+    const sw = lab.lan(swName, [], { ...(mg.mtu ? { mtu: mg.mtu } : {}) });
+    for (const [fam, gw, sub] of [["v4", mg.ipv4Gw, mg.ipv4Subnet], ["v6", mg.ipv6Gw, mg.ipv6Subnet]] as const) {
+      new IpAddress(`${swName}-gateway-${fam}`, { namespace: sw.namespace.name, device: swName, address: `${gw}/${sub.split("/")[1]}`, ...sw.on }, { parent: sw });
+    }
+    for (const n of plan.nodes.filter((x) => x.mgmt)) {
+      const port = `m${crypto.createHash("sha256").update(n.name).digest("hex").slice(0, 10)}`;
+      const node = made.get(n.name)!;
+      const link = lab.link(node, sw, { name: `${n.name}-eth0--${swName}`, names: ["eth0", port], masters: [undefined, swName], ...(mg.mtu ? { mtu: mg.mtu } : {}) });
+      // Its addresses are not the lab's description's (verify, hosts files, graph): every node reaches
+      // every other there, and a node's name means its lab addresses.
+      const addrs = [n.mgmt!.ipv4, n.mgmt!.ipv6].map(
+        (a, k) => new IpAddress(`${n.name}-mgmt-address${k ? "-v6" : ""}`, { namespace: node.namespace.name, device: "eth0", address: a, ...node.on }, { parent: node, ...(link.veth ? { replaceWith: [link.veth] } : {}) }),
+      );
+      mgmtRoute.set(
+        n.name,
+        new Command(`${n.name}-mgmt-default`, { namespace: node.namespace.name, create: ["ip", "route", "add", "default", "via", mg.ipv4Gw, "dev", "eth0"], ...node.on }, { parent: node, dependsOn: addrs, ...(link.veth ? { replaceWith: [link.veth] } : {}) }),
+      );
+    }
+  }
+
   for (const n of plan.nodes) {
     const node = made.get(n.name)!;
     const addAddresses = (pairs: Array<[string, string]>) => {
       for (const [ifname, cidr] of pairs) lab.noteAddresses(node, ifname, [cidr]);
     };
-    let before: pulumi.Resource[] = [];
+    let before: pulumi.Resource[] = mgmtRoute.has(n.name) ? [mgmtRoute.get(n.name)!] : [];
     if (n.frr) {
       const confBind = n.binds.find((b) => b.path === "/etc/frr/frr.conf");
       const daemons = n.binds.find((b) => b.path === "/etc/frr/daemons");

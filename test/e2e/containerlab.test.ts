@@ -25,6 +25,8 @@ function copyOf(rel: string): () => string {
   return () => path.join(dir!, path.basename(rel));
 }
 const ours = (prefix: string) => namespaces().filter((n) => n.startsWith(prefix));
+/** A preview's replaced resources but the hosts files and the management network's (eth0, its address, its default route). */
+const core = (names: string[] | undefined) => (names ?? []).filter((n) => !n.endsWith("-hosts") && !n.includes("mgmt")).sort();
 
 describe("two linux nodes and a cable (two-nodes.clab.yml)", () => {
   const prefix = uniquePrefix();
@@ -35,11 +37,11 @@ describe("two linux nodes and a cable (two-nodes.clab.yml)", () => {
     const file = copy();
     const t = lab.track(await openStack(labsDir(), `clab2-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": file, "netns-lab:prefix": prefix }));
     const up = await t.stack.up(quiet);
-    expect(ours(prefix).sort()).toEqual([`${prefix}n1`, `${prefix}n2`]);
+    expect(ours(prefix).sort()).toEqual([`${prefix}mgmt`, `${prefix}n1`, `${prefix}n2`]);
     expect(up.outputs.ping.value).toBe(`ip netns exec ${prefix}n1 ping -c 3 -W 1 10.10.0.2`);
     expect(pings(`${prefix}n1`, "10.10.0.2")).toBe(true);
     // The description knows the exec lines' addresses (verify pings them; hosts files name them).
-    expect(up.outputs.description.value.nodes.map((n: { name: string; interfaces: Array<{ address?: string }> }) => [n.name, n.interfaces[0].address])).toEqual([["n1", "10.10.0.1/24"], ["n2", "10.10.0.2/24"]]);
+    expect(up.outputs.description.value.nodes.filter((n: { role: string }) => n.role !== "switch").map((n: { name: string; interfaces: Array<{ address?: string }> }) => [n.name, n.interfaces[0].address])).toEqual([["n1", "10.10.0.1/24"], ["n2", "10.10.0.2/24"]]);
     expect(sh("ip", ["netns", "exec", `${prefix}n1`, "getent", "hosts", "n2"])).toMatch(/^10\.10\.0\.2\s+n2/);
     await t.stack.preview({ ...quiet, expectNoChanges: true });
     const refreshed = await t.stack.refresh(quiet);
@@ -51,7 +53,9 @@ describe("two linux nodes and a cable (two-nodes.clab.yml)", () => {
     // the new cable runs again (containerlab re-runs the exec of a node whose link it re-made); n1 stays.
     fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("10.10.0.2/24", "10.10.0.3/24"));
     let p = await previewSteps(t.stack);
-    expect((p.byOp.replace ?? []).sort()).toEqual(["n1-eth1--n2-eth1", "n1-exec-1", "n2", "n2-exec-1", "n2-hosts"]);
+    expect(core(p.byOp.replace)).toEqual(["n1-eth1--n2-eth1", "n1-exec-1", "n2", "n2-exec-1"]);
+    expect(p.byOp.replace).toEqual(expect.arrayContaining(["n2-eth0--mgmt", "n2-mgmt-default"]));
+    expect(p.byOp.replace).not.toContain("n1-eth0--mgmt");
     await t.stack.up(quiet);
     expect(pings(`${prefix}n1`, "10.10.0.3")).toBe(true);
 
@@ -125,7 +129,7 @@ describe("hosts on a bridge (bridge.clab.yml): a group, defaults, env in exec, t
   test("up: every host reaches every other through the bridge; the extended link's MTU and MAC are set; destroy leaves nothing", async () => {
     const t = lab.track(await openStack(labsDir(), `clabbr-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(EX, "bridge.clab.yml"), "netns-lab:prefix": prefix }));
     await t.stack.up(quiet);
-    expect(ours(prefix).sort()).toEqual(["h1", "h2", "h3", "sw"].map((n) => `${prefix}${n}`));
+    expect(ours(prefix).sort()).toEqual(["h1", "h2", "h3", "mgmt", "sw"].map((n) => `${prefix}${n}`));
     // h3's last exec line exits 1 unless its env is the merged one (a failing line is recorded, as containerlab's).
     const state = await t.stack.exportStack();
     const exec2 = state.deployment.resources.find((r: any) => String(r.urn).endsWith("::h3-exec-2"));
@@ -223,7 +227,7 @@ topology:
     const t = lab.track(await openStack(labsDir(), name, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "chain.clab.yml"), "netns-lab:prefix": prefix }));
     const up = await t.stack.up(quiet);
     expect(up.outputs.description.value.name).toBe("tpl");
-    expect(ours(prefix).sort()).toEqual(["h1", "h2", "h3"].map((n) => `${prefix}${n}`));
+    expect(ours(prefix).sort()).toEqual(["h1", "h2", "h3", "mgmt"].map((n) => `${prefix}${n}`));
     expect(pings(`${prefix}h1`, "10.77.1.2")).toBe(true);
     expect(pings(`${prefix}h3`, "10.77.2.1")).toBe(true);
     await t.stack.preview({ ...quiet, expectNoChanges: true });
@@ -234,7 +238,7 @@ topology:
     const p = await previewSteps(t.stack);
     // As containerlab's deploy: h3's exec lines changed (a line for its new eth1), so h3 is made anew,
     // with its cable to h2, whose line for that interface runs again; h1 and h2's other line stay.
-    expect((p.byOp.replace ?? []).filter((n) => !n.endsWith("-hosts")).sort()).toEqual(["h2-eth1--h3-eth2", "h2-exec-2", "h3", "h3-exec-1"]);
+    expect(core(p.byOp.replace)).toEqual(["h2-eth1--h3-eth2", "h2-exec-2", "h3", "h3-exec-1"]);
     expect(p.byOp.delete ?? []).toEqual([]);
     expect(p.byOp.create).toEqual(expect.arrayContaining(["h4", "h3-eth1--h4-eth2", "h4-exec-1", "h3-exec-2"]));
     await t.stack.up(quiet);
@@ -293,7 +297,7 @@ topology:
     // env changed: the node is made anew, its lines run on the fresh node; its cable is new, so b's line runs again too.
     fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace('GEN: "1"', 'GEN: "2"'));
     const p = await previewSteps(t.stack);
-    expect((p.byOp.replace ?? []).filter((n) => !n.endsWith("-hosts")).sort()).toEqual(["a", "a-eth1--b-eth1", "a-exec-1", "a-exec-2", "a-exec-3", "a-exec-4", "a-exec-5", "b-exec-1"]);
+    expect(core(p.byOp.replace)).toEqual(["a", "a-eth1--b-eth1", "a-exec-1", "a-exec-2", "a-exec-3", "a-exec-4", "a-exec-5", "b-exec-1"]);
     expect(p.byOp.replace ?? []).not.toContain("b");
     await t.stack.up(quiet);
     expect(pings(`${prefix}a`, "10.88.0.2")).toBe(true);
@@ -303,5 +307,52 @@ topology:
     await t.stack.destroy(quiet);
     expect(ours(prefix)).toEqual([]);
     expect(marked()).toBe("");
+  });
+});
+
+describe("#33: the management network (every linux node's eth0, as containerlab's docker bridge)", () => {
+  const prefix = uniquePrefix();
+  const lab = cleanupAfterAll(prefix);
+  let dir = "";
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-clab-mgmt-"));
+    fs.writeFileSync(path.join(dir, "mgmt.clab.yml"), `name: mg
+mgmt:
+  ipv4-subnet: 10.123.0.0/24
+topology:
+  nodes:
+    a: {kind: linux}
+    b: {kind: linux, mgmt-ipv4: 10.123.0.50}
+    iso: {kind: linux, network-mode: none}
+    c:
+      kind: linux
+      exec:
+        - ip address add 10.124.0.1/24 dev eth1
+        - ip route replace default via 10.124.0.2
+    d:
+      kind: linux
+      exec: ["ip address add 10.124.0.2/24 dev eth1"]
+  links:
+    - endpoints: ["c:eth1", "d:eth1"]
+`);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test("eth0 with docker's addresses (or the node's own), a default route by the gateway unless an exec line replaces it; the gateway reaches every node; none for network-mode none", async () => {
+    const t = lab.track(await openStack(labsDir(), `clabmgmt-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "mgmt.clab.yml"), "netns-lab:prefix": prefix }));
+    await t.stack.up(quiet);
+    expect(ours(prefix).sort()).toEqual(["a", "b", "c", "d", "iso", "mgmt"].map((n) => `${prefix}${n}`));
+    const addr = (n: string) => sh("ip", ["-n", `${prefix}${n}`, "-br", "address", "show", "eth0"]);
+    expect(addr("a")).toMatch(/10\.123\.0\.2\/24 3fff:172:20:20::2\/64/);
+    expect(addr("b")).toMatch(/10\.123\.0\.50\/24/);
+    expect(addr("c")).toMatch(/10\.123\.0\.3\/24/);
+    expect(sh("ip", ["-n", `${prefix}iso`, "-br", "link"])).not.toMatch(/eth0/);
+    expect(sh("ip", ["-n", `${prefix}a`, "route", "show", "default"])).toMatch(/default via 10\.123\.0\.1 dev eth0/);
+    expect(sh("ip", ["-n", `${prefix}c`, "route", "show", "default"])).toMatch(/default via 10\.124\.0\.2 dev eth1/);
+    for (const to of ["10.123.0.2", "10.123.0.50", "10.123.0.3", "10.123.0.4"]) expect(pings(`${prefix}mgmt`, to)).toBe(true);
+    expect(pings(`${prefix}a`, "10.123.0.50")).toBe(true);
+    await t.stack.preview({ ...quiet, expectNoChanges: true });
+    await t.stack.destroy(quiet);
+    expect(ours(prefix)).toEqual([]);
   });
 });

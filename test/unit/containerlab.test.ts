@@ -3,7 +3,7 @@
 // FRR's daemons and addresses, and one warning (or error) per field netns-lab cannot honour.
 import * as fs from "fs";
 import * as path from "path";
-import { containerlab, execAddresses, frrAddresses, frrDaemons, linesCables, planContainerlab, splitWords } from "../../provider/components/containerlab";
+import { containerlab, execAddresses, frrAddresses, frrDaemons, linesCables, nthAddress, planContainerlab, splitWords } from "../../provider/components/containerlab";
 
 const EX = path.resolve(__dirname, "..", "..", "examples", "clab");
 const plan = (file: string) => planContainerlab(fs.readFileSync(path.join(EX, file), "utf8"), path.dirname(path.join(EX, file)), file);
@@ -73,7 +73,7 @@ test.each([
   ["cpu", "    r:\n      kind: linux\n      cpu: 2\n", "node r: cpu: not supported (a namespace, not a container): ignored"],
   ["memory", "    r:\n      kind: linux\n      memory: 1Gb\n", "node r: memory: not supported (a namespace, not a container): ignored"],
   ["ports", "    r:\n      kind: linux\n      ports: [\"80:8080\"]\n", "node r: ports: not supported (a namespace, not a container): ignored"],
-  ["mgmt-ipv4", "    r:\n      kind: linux\n      mgmt-ipv4: 172.20.20.5\n", "node r: mgmt-ipv4: not supported (a namespace, not a container): ignored"],
+  ["network-mode host", "    r:\n      kind: linux\n      network-mode: host\n", "node r: network-mode host: not supported (the machine's root namespace: netns-lab never touches it): its eth0 is on the management network"],
   ["healthcheck", "    r:\n      kind: linux\n      healthcheck: {test: [CMD, true]}\n", "node r: healthcheck: not supported (a namespace, not a container): ignored"],
   ["a plain node's bind under /run (the node's own, empty)", "    r:\n      kind: linux\n      binds: [\"data:/run/data\"]\n", "node r: binds: bind target /run/data is under /run, which is the node's own and empty: bind it elsewhere: ignored"],
   ["a plain node's bind of its whole /etc", "    r:\n      kind: linux\n      binds: [\"data:/etc\"]\n", "node r: binds: bind target /etc is the node's whole /etc: bind a file or a directory inside it: ignored"],
@@ -87,7 +87,7 @@ test.each([
 });
 
 test.each([
-  ["the management network", "mgmt:\n  network: custom\n", "mgmt: not supported (netns-lab makes no management network or container settings): ignored"],
+  ["a management network field of docker's", "mgmt:\n  external-access: false\n", "mgmt.external-access: not supported (the management network is a bridge in a namespace of the lab's): ignored"],
   ["a host link", "", "link 1: an end in host (the machine's root namespace) is not supported: netns-lab never touches the root namespace: link ignored", "    - endpoints: [\"r:eth1\", \"host:r-eth1\"]\n"],
   ["a dummy link", "", "link 1: type dummy is not supported (this kernel has no dummy interfaces): link ignored", "    - type: dummy\n      endpoint: {node: r, interface: dummy0}\n"],
   ["a macvlan link", "", "link 1: type macvlan is not supported (netns-lab makes veth links between nodes): link ignored", "    - type: macvlan\n      endpoint: {node: r, interface: eth1}\n      host-interface: eth0\n"],
@@ -246,5 +246,44 @@ describe("linesCables: the cables an exec line's effect lives on", () => {
     ["names none: all of them", ["ip", "route", "add", "10.9.0.0/16", "via", "10.0.0.2"], [eth1, eth2]],
   ])("a line that %s", (_what, argv, want) => {
     expect(linesCables(argv as string[], cables)).toEqual(want);
+  });
+});
+
+describe("the management network (containerlab's eth0 on docker's bridge)", () => {
+  const plan = (extra: string, nodes: string) => planContainerlab(`name: m\n${extra}topology:\n  nodes:\n${nodes}`, "/tmp", "m.clab.yml");
+  test("docker's defaults: the gateway first, nodes in the file's order after it; a bridge and network-mode none have no eth0", () => {
+    const p = plan("", "    a: {kind: linux}\n    sw: {kind: bridge}\n    b: {kind: linux}\n    c: {kind: linux, network-mode: none}\n");
+    expect(p.mgmt).toEqual({ ipv4Subnet: "172.20.20.0/24", ipv4Gw: "172.20.20.1", ipv6Subnet: "3fff:172:20:20::/64", ipv6Gw: "3fff:172:20:20::1" });
+    expect(p.nodes.map((n) => [n.name, n.mgmt])).toEqual([
+      ["a", { ipv4: "172.20.20.2/24", ipv6: "3fff:172:20:20::2/64" }],
+      ["sw", undefined],
+      ["b", { ipv4: "172.20.20.3/24", ipv6: "3fff:172:20:20::3/64" }],
+      ["c", undefined],
+    ]);
+    expect(p.warnings).toEqual([]);
+  });
+  test("the file's subnets, gateway and MTU; a node's own mgmt-ipv4/ipv6 kept, the others given around them", () => {
+    const p = plan("mgmt:\n  network: custom\n  ipv4-subnet: 10.99.0.0/29\n  ipv6-subnet: fd00:99::/120\n  ipv4-gw: 10.99.0.6\n  mtu: 1400\n", "    a: {kind: linux}\n    b: {kind: linux, mgmt-ipv4: 10.99.0.1, mgmt-ipv6: 'fd00:99::2'}\n    c: {kind: linux}\n");
+    expect(p.mgmt).toEqual({ ipv4Subnet: "10.99.0.0/29", ipv4Gw: "10.99.0.6", ipv6Subnet: "fd00:99::/120", ipv6Gw: "fd00:99::1", mtu: 1400 });
+    expect(p.nodes.map((n) => n.mgmt)).toEqual([
+      { ipv4: "10.99.0.2/29", ipv6: "fd00:99::3/120" },
+      { ipv4: "10.99.0.1/29", ipv6: "fd00:99::2/120" },
+      { ipv4: "10.99.0.3/29", ipv6: "fd00:99::4/120" },
+    ]);
+  });
+  test.each([
+    ["an address outside the subnet", "", "    a: {kind: linux, mgmt-ipv4: 10.0.0.5}\n", /node a: mgmt-ipv4: 10\.0\.0\.5 is not an address in the management network 172\.20\.20\.0\/24/],
+    ["the gateway's address", "", "    a: {kind: linux, mgmt-ipv4: 172.20.20.1}\n", /node a: mgmt-ipv4: 172\.20\.20\.1 is already the gateway's/],
+    ["two nodes on one address", "", "    a: {kind: linux, mgmt-ipv4: 172.20.20.9}\n    b: {kind: linux, mgmt-ipv4: 172.20.20.9}\n", /node b: mgmt-ipv4: 172\.20\.20\.9 is already node a's/],
+    ["a subnet too small", "mgmt: {ipv4-subnet: 10.1.1.0/30}\n", "    a: {kind: linux}\n    b: {kind: linux}\n", /mgmt\.ipv4-subnet: 10\.1\.1\.0\/30 has no address left for node b/],
+    ["a subnet that is not one", "mgmt: {ipv4-subnet: 'fd00::/64'}\n", "    a: {kind: linux}\n", /mgmt\.ipv4-subnet: fd00::\/64 is not an IPv4 subnet/],
+  ])("refuses %s, naming it", (_what, extra, nodes, err) => {
+    expect(() => plan(extra, nodes)).toThrow(err);
+  });
+  test("nthAddress counts from the network address and stops at the subnet's end", () => {
+    expect(nthAddress("10.0.0.0/30", 3n)).toBe("10.0.0.3");
+    expect(nthAddress("10.0.0.0/30", 4n)).toBeUndefined();
+    expect(nthAddress("fd00::/126", 2n)).toBe("fd00::2");
+    expect(nthAddress("10.0.0.255/23".replace("255", "0"), 256n)).toBe("10.0.1.0");
   });
 });
