@@ -15,7 +15,8 @@ const given = (v: unknown): boolean => v !== undefined && v !== null && v !== ""
  * `exec` (and the other lists) concatenated, defaults first, a line given twice kept once; `binds`
  * the same, then one per destination path, the most specific winning (in the order the destinations
  * first appear: containerlab's own order is a map's); `env`, `labels` and `sysctls` key by key, the
- * most specific winning; any other field the most specific one given. Pure.
+ * most specific winning; `stages` stage by stage, each stage's `wait-for` and `exec` appended (a
+ * wait-for given twice kept once), as its Stages.Merge; any other field the most specific one given. Pure.
  */
 export function mergeNode(defaults: Obj, kinds: Obj, groups: Obj, own: Obj): Obj {
   const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
@@ -28,7 +29,8 @@ export function mergeNode(defaults: Obj, kinds: Obj, groups: Obj, own: Obj): Obj
   for (const field of new Set(layers.flatMap((l) => Object.keys(l)))) {
     const values = layers.map((l) => l[field]).filter(given);
     if (!values.length) continue;
-    if (MERGED_MAPS.has(field) && values.every(isObj)) out[field] = Object.assign({}, ...values);
+    if (field === "stages" && values.every(isObj)) out[field] = mergedStages(values as Obj[]);
+    else if (MERGED_MAPS.has(field) && values.every(isObj)) out[field] = Object.assign({}, ...values);
     else if (MERGED_LISTS.has(field) && values.every(Array.isArray)) out[field] = mergedList(field, values as unknown[][]);
     else out[field] = values[values.length - 1];
   }
@@ -46,4 +48,18 @@ function mergedList(field: string, lists: unknown[][]): unknown[] {
   const byDestination = new Map<unknown, unknown>();
   for (const b of all) byDestination.set(typeof b === "string" ? b.split(":")[1] ?? b : b, b);
   return [...byDestination.values()];
+}
+
+/** containerlab's Stages.Merge: per stage, `wait-for` appended without repeats, `exec` appended. */
+function mergedStages(levels: Obj[]): Obj {
+  const out: Record<string, { "wait-for": unknown[]; exec: unknown[] }> = {};
+  for (const level of levels) {
+    for (const [stage, v] of Object.entries(level)) {
+      if (!isObj(v)) continue;
+      const o = (out[stage] ??= { "wait-for": [], exec: [] });
+      for (const w of Array.isArray(v["wait-for"]) ? v["wait-for"] : []) if (!o["wait-for"].some((x) => JSON.stringify(x) === JSON.stringify(w))) o["wait-for"].push(w);
+      o.exec.push(...(Array.isArray(v.exec) ? v.exec : []));
+    }
+  }
+  return out;
 }

@@ -40,9 +40,17 @@ export interface ClabNode {
   binds: ClabBind[];
   /** Its cmd, as words (plain linux nodes). */
   cmd?: string[];
+  /** Stages it waits in for another node's stage to be done (containerlab's `stages: <stage>: wait-for`). */
+  waitFor?: Array<{ stage: ClabStage; node: string; until: ClabStage }>;
+  /** Its health check (docker's, as containerlab gives it): the test's words, and seconds. */
+  healthcheck?: { test: string[]; interval: number; timeout: number; retries: number; startPeriod: number };
   /** Its eth0 on the management network (linux nodes, unless `network-mode: none`): address/prefix of each family. */
   mgmt?: { ipv4: string; ipv6: string };
 }
+
+/** containerlab's deployment stages of a node, in their order. */
+export const CLAB_STAGES = ["create", "create-links", "configure", "healthy"] as const;
+export type ClabStage = (typeof CLAB_STAGES)[number];
 
 /** containerlab's management network: a bridge every linux node's eth0 is on (docker's, there). */
 export interface ClabMgmt {
@@ -94,7 +102,7 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Fields of a node that netns-lab honours (`labels` is metadata: nothing to honour). */
-const NODE_FIELDS = new Set(["kind", "image", "group", "exec", "env", "binds", "cmd", "labels", "mgmt-ipv4", "mgmt-ipv6", "network-mode"]);
+const NODE_FIELDS = new Set(["kind", "image", "group", "exec", "env", "binds", "cmd", "labels", "mgmt-ipv4", "mgmt-ipv6", "network-mode", "stages", "wait-for", "healthcheck"]);
 const TOP_FIELDS = new Set(["name", "prefix", "topology", "mgmt"]);
 /** Fields of `mgmt` netns-lab honours; `network` and `bridge` name docker's objects (none here). */
 const MGMT_FIELDS = new Set(["ipv4-subnet", "ipv6-subnet", "ipv4-gw", "ipv6-gw", "mtu", "network", "bridge"]);
@@ -202,6 +210,40 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
 
   const images = new Map<string, string[]>();
   const nodes: ClabNode[] = [];
+  // A node's waits: stages.<stage>.wait-for [{node, stage}] (the stage waited for: create unless named), and the
+  // older node-level wait-for: [names] (its create waits for theirs). Stage exec lines and the exit stage: not yet.
+  const waits = (node: ClabNode, p: Obj, nodeName: string) => {
+    const out: NonNullable<ClabNode["waitFor"]> = [];
+    const stageOf = (v: unknown, where: string): ClabStage | undefined => {
+      const s = v === undefined ? "create" : String(v);
+      if (s === "exit") {
+        warn(`${where}: stage exit (a container that has ended) has no counterpart: a node is a namespace, which does not end: ignored`);
+        return undefined;
+      }
+      if (!(CLAB_STAGES as readonly string[]).includes(s)) bad(where, `stage ${s} is not one of ${[...CLAB_STAGES, "exit"].join(", ")}`);
+      return s as ClabStage;
+    };
+    if (p.stages !== undefined) {
+      if (!isObj(p.stages)) bad(`node ${nodeName}: stages`, "a mapping of stage names");
+      for (const [stage, v] of Object.entries(p.stages as Obj)) {
+        const where = `node ${nodeName}: stages: ${stage}`;
+        const st = stageOf(stage, where);
+        if (!st) continue;
+        const body = isObj(v) ? v : {};
+        if (Array.isArray(body.exec) && body.exec.length) warn(`${where}: exec: not supported (commands on entering or leaving a stage): ignored`);
+        for (const w of Array.isArray(body["wait-for"]) ? body["wait-for"] : []) {
+          if (!isObj(w) || typeof w.node !== "string") bad(`${where}: wait-for`, "each is { node, stage }");
+          const until = stageOf((w as Obj).stage, `${where}: wait-for ${(w as Obj).node}`);
+          if (until) out.push({ stage: st, node: (w as Obj).node as string, until });
+        }
+      }
+    }
+    if (p["wait-for"] !== undefined) {
+      if (!Array.isArray(p["wait-for"])) bad(`node ${nodeName}: wait-for`, "a list of node names");
+      for (const w of p["wait-for"] as unknown[]) out.push({ stage: "create", node: String(w), until: "create" });
+    }
+    if (out.length) node.waitFor = out;
+  };
   for (const [nodeName, raw] of Object.entries(topo.nodes as Obj)) {
     const own = isObj(raw) ? raw : {};
     if (typeof own.group === "string" && own.group && !isObj(groups[own.group])) bad(`node ${nodeName}`, `group "${own.group}" is not in topology.groups`);
@@ -286,6 +328,8 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
     if (kind === "bridge" && exec.length) warn(`node ${nodeName}: exec: a bridge runs no commands: ignored`);
     const node: ClabNode = { name: nodeName, kind: kind as ClabNode["kind"], ...(image ? { image } : {}), frr, exec: kind === "bridge" ? [] : exec, env, binds, ...(cmd ? { cmd } : {}) };
     nodes.push(node);
+    waits(node, p, nodeName);
+    if (p.healthcheck !== undefined) node.healthcheck = healthcheck(p.healthcheck, `node ${nodeName}: healthcheck`, bad);
     const mode = p["network-mode"] === undefined ? undefined : String(p["network-mode"]);
     if (mode !== undefined && mode !== "none" && mode !== "bridge") {
       warn(`node ${nodeName}: network-mode ${mode}: not supported (${mode === "host" ? "the machine's root namespace: netns-lab never touches it" : "a node of its own namespace instead"}): its eth0 is on the management network`);
@@ -346,6 +390,11 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
     if (mtu !== undefined && !Number.isInteger(mtu)) bad(where, `mtu ${String(l.mtu)} is not a whole number`);
     links.push({ ends: [ends[0], ends[1]], ...(mtu !== undefined ? { mtu } : {}) });
   });
+  // Each wait names a node of the file, and no node waits for itself through others (containerlab
+  // refuses a cycle too; here it would never end).
+  for (const n of nodes) for (const w of n.waitFor ?? []) if (!known.has(w.node)) bad(`node ${n.name}: stages: ${w.stage}: wait-for`, `node ${w.node} is not in topology.nodes`);
+  const cycle = stageCycle(nodes);
+  if (cycle) bad("stages", `the nodes wait for each other in a circle: ${cycle}`);
   // The addresses not given, in the file's order, as docker gives them out: the first free after the gateway.
   for (const [fam, sub, gwAddr] of [["ipv4", v4, mgmtNet.ipv4Gw], ["ipv6", v6, mgmtNet.ipv6Gw]] as const) {
     const taken = new Map<string, string>([[gwAddr, "the gateway"]]);
@@ -374,6 +423,61 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
 }
 
 export { frrDaemons } from "./frr-daemons";
+
+/**
+ * A node's health check as containerlab gives it (docker's): `test` ["CMD-SHELL", line] (run by sh),
+ * ["CMD", program, args…], or a line; `interval`, `timeout`, `start-period` in seconds (docker's
+ * defaults 30, 30, 0) and `retries` (3). Pure.
+ */
+export function healthcheck(v: unknown, where: string, bad: (where: string, what: string) => never): NonNullable<ClabNode["healthcheck"]> {
+  if (!isObj(v)) return bad(where, "a mapping with test (and interval, timeout, retries, start-period)");
+  const t = v.test;
+  let test: string[];
+  if (typeof t === "string") test = ["sh", "-c", t];
+  else if (Array.isArray(t) && t[0] === "CMD-SHELL" && t.length === 2) test = ["sh", "-c", String(t[1])];
+  else if (Array.isArray(t) && t[0] === "CMD" && t.length > 1) test = t.slice(1).map(String);
+  else return bad(`${where}: test`, 'give ["CMD-SHELL", "a command line"] or ["CMD", "program", "arg", …]');
+  const secs = (k: string, d: number, min: number) => {
+    const x = v[k] === undefined ? d : Number(v[k]);
+    if (!Number.isInteger(x) || x < min) bad(`${where}: ${k}`, `${String(v[k])} is not a whole number of ${k === "retries" ? "tries" : "seconds"} (at least ${min})`);
+    return x;
+  };
+  return { test, interval: secs("interval", 30, 1), timeout: secs("timeout", 30, 1), retries: secs("retries", 3, 1), startPeriod: secs("start-period", 0, 0) };
+}
+
+/** A circle of waits (a node's stage waiting, through others, for a later or the same stage of its own), as text; undefined if none. Pure. */
+export function stageCycle(nodes: ClabNode[]): string | undefined {
+  // (node, stage) waits for (node, the stage before) and for what its waits name.
+  const key = (n: string, s: ClabStage) => `${n}/${s}`;
+  const edges = new Map<string, string[]>();
+  for (const n of nodes) {
+    CLAB_STAGES.forEach((s, i) => {
+      const e = i ? [key(n.name, CLAB_STAGES[i - 1])] : [];
+      for (const w of n.waitFor ?? []) if (w.stage === s) e.push(key(w.node, w.until));
+      edges.set(key(n.name, s), e);
+    });
+  }
+  const state = new Map<string, 1 | 2>();
+  const path: string[] = [];
+  const visit = (k: string): string | undefined => {
+    if (state.get(k) === 2) return undefined;
+    if (state.get(k) === 1) return [...path.slice(path.indexOf(k)), k].join(" waits for ");
+    state.set(k, 1);
+    path.push(k);
+    for (const d of edges.get(k) ?? []) {
+      const c = visit(d);
+      if (c) return c;
+    }
+    path.pop();
+    state.set(k, 2);
+    return undefined;
+  };
+  for (const k of edges.keys()) {
+    const c = visit(k);
+    if (c) return c;
+  }
+  return undefined;
+}
 
 /** Interface → addresses that `exec` lines add (`ip [-4|-6] a[ddr[ess]] add CIDR dev IF`). */
 export function execAddresses(lines: string[][]): Array<[string, string]> {

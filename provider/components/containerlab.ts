@@ -42,7 +42,7 @@ import { ensureHolder, sandboxWanted, subordinateIdsAdvice } from "../kernel/san
 import { Command, File, IpAddress } from "../resources";
 import { Lab } from "./lab";
 import { LabNode } from "./node";
-import { ClabBind, ClabEndpoint, execAddresses, frrAddresses, planContainerlab } from "./containerlab-plan";
+import { ClabBind, ClabEndpoint, ClabNode, ClabStage, execAddresses, frrAddresses, planContainerlab } from "./containerlab-plan";
 import { frrDaemonStarts } from "./frr-daemons";
 import { renderContainerlab } from "./containerlab-render";
 
@@ -70,6 +70,16 @@ export interface ContainerlabOptions {
 }
 
 const FRR_BIN = "/usr/lib/frr";
+
+/**
+ * docker's health check, run once the node is configured: the test every `interval` seconds (the
+ * first after one interval), each bounded by `timeout`; healthy at the first success; unhealthy
+ * (the step fails, naming it) after `retries` failures counted once `start-period` has passed.
+ * Arguments: interval timeout retries start-period test…
+ */
+const HEALTH =
+  'i=$1 t=$2 r=$3 p=$4; shift 4; n=0; f=0; while :; do sleep "$i"; n=$((n + i)); if timeout "$t" "$@" >/dev/null 2>&1; then echo healthy after "$n"s; exit 0; fi; ' +
+  'if [ "$n" -gt "$p" ]; then f=$((f + 1)); if [ "$f" -ge "$r" ]; then echo "unhealthy: its health check failed $f times in a row ($*)" >&2; exit 1; fi; fi; done';
 
 /**
  * The cables an exec line's effect lives on, made again with them: those whose interface the line
@@ -105,6 +115,20 @@ export function containerlab(file: string, opts: ContainerlabOptions = {}): Lab 
   for (const w of plan.warnings) pulumi.log.warn(`${file}: ${w}`, lab);
 
   const made = new Map<string, LabNode>();
+  // containerlab's stages: what makes each (node, stage) done, known once all is declared; a stage
+  // that waits depends on it (the plan refused circles).
+  const done = new Map<string, { promise: Promise<pulumi.Resource[]>; resolve: (r: pulumi.Resource[]) => void }>();
+  const stageDone = (node: string, stage: ClabStage) => {
+    let d = done.get(`${node}/${stage}`);
+    if (!d) {
+      let resolve!: (r: pulumi.Resource[]) => void;
+      const promise = new Promise<pulumi.Resource[]>((r) => (resolve = r));
+      done.set(`${node}/${stage}`, (d = { promise, resolve }));
+    }
+    return d;
+  };
+  const waitsIn = (n: ClabNode, stage: ClabStage): Promise<pulumi.Resource[]>[] => (n.waitFor ?? []).filter((w) => w.stage === stage).map((w) => stageDone(w.node, w.until).promise);
+  const flat = (ps: Promise<pulumi.Resource[]>[]) => Promise.all(ps).then((l) => l.flat());
   for (const n of plan.nodes.filter((x) => !x.frr && x.binds.length)) {
     for (const b of n.binds) if (!fs.existsSync(b.host)) throw new Error(`${file}: node ${n.name}: bound ${b.host} does not exist (binds: ${b.path})`);
   }
@@ -113,7 +137,10 @@ export function containerlab(file: string, opts: ContainerlabOptions = {}): Lab 
     const filesystem = !n.frr && n.binds.length ? { binds: n.binds.map((b) => ({ source: b.host, target: b.path, ...(b.readOnly ? { readOnly: true } : {}) })), hostname: true as const } : undefined;
     // As containerlab's deploy: a node whose exec, env, binds or cmd change is made anew (its exec lines run again on a fresh node).
     const recreateOn = crypto.createHash("sha256").update(JSON.stringify([n.exec, n.env, n.binds, n.cmd ?? null])).digest("hex").slice(0, 16);
-    made.set(n.name, n.kind === "bridge" ? lab.lan(n.name, []) : n.frr ? lab.router(n.name, { recreateOn }) : lab.host(n.name, { recreateOn, ...(filesystem ? { filesystem } : {}) }));
+    // Its create waits (and those of its create-links, whose cables need its namespace first).
+    const early = [...waitsIn(n, "create"), ...waitsIn(n, "create-links")];
+    const waitsFor = early.length ? flat(early) : undefined;
+    made.set(n.name, n.kind === "bridge" ? lab.lan(n.name, []) : n.frr ? lab.router(n.name, { recreateOn, waitsFor }) : lab.host(n.name, { recreateOn, waitsFor, ...(filesystem ? { filesystem } : {}) }));
   }
   // Each node's cables: its exec lines are made again with any of them (below).
   const cables = new Map<string, Array<[string, pulumi.Resource]>>();
@@ -165,6 +192,9 @@ export function containerlab(file: string, opts: ContainerlabOptions = {}): Lab 
       for (const [ifname, cidr] of pairs) lab.noteAddresses(node, ifname, [cidr]);
     };
     let before: pulumi.Resource[] = mgmtRoute.has(n.name) ? [mgmtRoute.get(n.name)!] : [];
+    // Its configure stage (FRR, cmd, exec lines) waits for what its stages name.
+    const configureWaits = waitsIn(n, "configure");
+    const waited: pulumi.Input<pulumi.Resource>[] = configureWaits.length ? [flat(configureWaits) as unknown as pulumi.Input<pulumi.Resource>] : [];
     if (n.frr) {
       const confBind = n.binds.find((b) => b.path === "/etc/frr/frr.conf");
       const daemons = n.binds.find((b) => b.path === "/etc/frr/daemons");
@@ -200,13 +230,13 @@ export function containerlab(file: string, opts: ContainerlabOptions = {}): Lab 
         const p = node.run(d, [`${FRR_BIN}/${d}`, "-N", ps, "-f", confPath, "-u", "frr", "-g", "frr", ...options], {
           env: { NETNS_LAB_FRR_CONFIG: hash },
           ...(first ? {} : { after: "zebra" }),
-        }, { dependsOn: [dir, conf] });
+        }, { dependsOn: [dir, conf, ...waited] });
         before.push(p);
         first = false;
       }
       addAddresses(frrAddresses(confText));
     } else if (n.cmd) {
-      before.push(node.run("cmd", n.cmd, { env: n.env }));
+      before.push(node.run("cmd", n.cmd, { env: n.env }, { dependsOn: waited }));
     }
     n.exec.forEach((argv, k) => {
       // A failing line does not fail the lab, as in containerlab (its deploy logs the line's exit
@@ -216,7 +246,7 @@ export function containerlab(file: string, opts: ContainerlabOptions = {}): Lab 
         { namespace: node.namespace.name, create: argv, environment: n.env, check: false, ...(node.filesystem ? { filesystem: true } : {}), ...node.on },
         // A cable of the node made anew (its peer recreated) takes what the lines set on it (addresses,
         // routes): they run again, as containerlab re-runs the exec lines of a node whose links it re-made.
-        { parent: node, dependsOn: [...before, ...(node.filesystem ? [node.filesystem] : [])], replaceWith: linesCables(argv, cables.get(n.name) ?? []) },
+        { parent: node, dependsOn: [...before, ...waited, ...(node.filesystem ? [node.filesystem] : [])], replaceWith: linesCables(argv, cables.get(n.name) ?? []) },
       );
       pulumi.all([c.exitCode, c.stdout, c.stderr]).apply(([code, out, err]) => {
         if (code) pulumi.log.warn(`${file}: node ${n.name}: exec \`${argv.join(" ")}\` exited ${code}${err || out ? `: ${(err || out).trim()}` : ""} (as containerlab, the node's next lines still ran)`, node);
@@ -224,6 +254,28 @@ export function containerlab(file: string, opts: ContainerlabOptions = {}): Lab 
       before = [c];
     });
     addAddresses(execAddresses(n.exec));
+
+    // Stages done: create (its namespace), create-links (and its cables), configure (and what it
+    // runs: FRR, cmd, exec lines), healthy (its health check, when it has one).
+    const links = (cables.get(n.name) ?? []).map(([, r]) => r);
+    const configured = [node.namespace, ...links, ...before];
+    stageDone(n.name, "create").resolve([node.namespace]);
+    stageDone(n.name, "create-links").resolve([node.namespace, ...links]);
+    stageDone(n.name, "configure").resolve(configured);
+    if (n.healthcheck) {
+      const h = n.healthcheck;
+      const healthy = new Command(
+        `${n.name}-healthy`,
+        { namespace: node.namespace.name, create: ["sh", "-c", HEALTH, "healthcheck", String(h.interval), String(h.timeout), String(h.retries), String(h.startPeriod), ...h.test], ...(node.filesystem ? { filesystem: true } : {}), ...node.on },
+        { parent: node, dependsOn: [...configured, ...waitsIn(n, "healthy").map((p) => p as unknown as pulumi.Input<pulumi.Resource>)], replaceWith: links },
+      );
+      stageDone(n.name, "healthy").resolve([healthy]);
+    } else {
+      // No check: healthy once configured (containerlab's wait on a node without one does not wait).
+      const healthyWaits = waitsIn(n, "healthy");
+      stageDone(n.name, "healthy").resolve(configured);
+      if (healthyWaits.length) pulumi.log.warn(`${file}: node ${n.name}: stages: healthy: wait-for: the node has no healthcheck, so its healthy stage is its configure stage's end`, node);
+    }
   }
   return lab;
 }

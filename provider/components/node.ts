@@ -54,6 +54,8 @@ export interface NodeOptions {
    * `replacementTrigger` on the namespace; a node made before it was given is not replaced for it.
    */
   recreateOn?: pulumi.Input<unknown>;
+  /** Resources made before its namespace (containerlab's `stages: create: wait-for`). */
+  waitsFor?: pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
 }
 
 /** A node's own filesystem view: what of this machine it sees at paths of its own. */
@@ -138,7 +140,7 @@ export class LabNode extends pulumi.ComponentResource {
     restore();
     this.nsName = opts.namespace ?? name;
     this.machine = opts.machine;
-    this.namespace = new NetNamespace(name, { name: this.nsName, ...this.on }, { parent: this, ...(opts.recreateOn !== undefined ? { replacementTrigger: opts.recreateOn } : {}) });
+    this.namespace = new NetNamespace(name, { name: this.nsName, ...this.on }, { parent: this, ...(opts.recreateOn !== undefined ? { replacementTrigger: opts.recreateOn } : {}), ...(opts.waitsFor ? { dependsOn: opts.waitsFor } : {}) });
     if (opts.filesystem) {
       const binds = opts.filesystem === true ? [] : (opts.filesystem.binds ?? []);
       const h = opts.filesystem === true ? undefined : opts.filesystem.hostname;

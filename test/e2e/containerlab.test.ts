@@ -356,3 +356,61 @@ topology:
     expect(ours(prefix)).toEqual([]);
   });
 });
+
+describe("#33: stages (wait-for) and healthcheck", () => {
+  const prefix = uniquePrefix();
+  const lab = cleanupAfterAll(prefix);
+  let dir = "";
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-clab-stages-"));
+    // srv's address comes late (a detached child adds it after a while): healthy when it is there.
+    // cl's configure stage waits for srv to be healthy, so its ping finds the address.
+    fs.writeFileSync(path.join(dir, "stages.clab.yml"), `name: st
+topology:
+  nodes:
+    cl:
+      kind: linux
+      stages:
+        configure:
+          wait-for: [{node: srv, stage: healthy}]
+      exec:
+        - ip address add 10.55.0.2/24 dev eth1
+        - ping -c 1 -W 2 10.55.0.1
+    srv:
+      kind: linux
+      exec:
+        - setsid -f sh -c "sleep 2; ip address add 10.55.0.1/24 dev eth1"
+      healthcheck:
+        test: ["CMD-SHELL", "ip -o address show dev eth1 | grep -q 10.55.0.1/"]
+        interval: 1
+        retries: 10
+  links:
+    - endpoints: ["cl:eth1", "srv:eth1"]
+`);
+    fs.writeFileSync(path.join(dir, "sick.clab.yml"), `name: sick
+topology:
+  nodes:
+    s:
+      kind: linux
+      healthcheck: {test: ["CMD", "false"], interval: 1, retries: 2}
+`);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test("a stage waiting for another node's health runs after it; a node that never turns healthy fails the up, naming it", async () => {
+    const t = lab.track(await openStack(labsDir(), `clabst-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "stages.clab.yml"), "netns-lab:prefix": prefix }));
+    await t.stack.up(quiet);
+    const state = await t.stack.exportStack();
+    const out = (name: string) => state.deployment.resources.find((r: any) => String(r.urn).endsWith(`::${name}`))?.outputs;
+    expect(out("srv-healthy")).toMatchObject({ exitCode: 0, stdout: expect.stringMatching(/^healthy after \d+s$/) });
+    expect(out("cl-exec-2")).toMatchObject({ exitCode: 0 }); // the ping found srv's address
+    await t.stack.preview({ ...quiet, expectNoChanges: true });
+    await t.stack.destroy(quiet);
+    expect(ours(prefix)).toEqual([]);
+
+    const sick = lab.track(await openStack(labsDir(), `clabsick-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "sick.clab.yml"), "netns-lab:prefix": prefix }));
+    await expect(sick.stack.up(quiet)).rejects.toThrow(/unhealthy: its health check failed 2 times in a row \(false\)/);
+    await sick.stack.destroy(quiet);
+    expect(ours(prefix)).toEqual([]);
+  });
+});

@@ -74,7 +74,7 @@ test.each([
   ["memory", "    r:\n      kind: linux\n      memory: 1Gb\n", "node r: memory: not supported (a namespace, not a container): ignored"],
   ["ports", "    r:\n      kind: linux\n      ports: [\"80:8080\"]\n", "node r: ports: not supported (a namespace, not a container): ignored"],
   ["network-mode host", "    r:\n      kind: linux\n      network-mode: host\n", "node r: network-mode host: not supported (the machine's root namespace: netns-lab never touches it): its eth0 is on the management network"],
-  ["healthcheck", "    r:\n      kind: linux\n      healthcheck: {test: [CMD, true]}\n", "node r: healthcheck: not supported (a namespace, not a container): ignored"],
+  ["memory", "    r:\n      kind: linux\n      memory: 1Gb\n", "node r: memory: not supported (a namespace, not a container): ignored"],
   ["a plain node's bind under /run (the node's own, empty)", "    r:\n      kind: linux\n      binds: [\"data:/run/data\"]\n", "node r: binds: bind target /run/data is under /run, which is the node's own and empty: bind it elsewhere: ignored"],
   ["a plain node's bind of its whole /etc", "    r:\n      kind: linux\n      binds: [\"data:/etc\"]\n", "node r: binds: bind target /etc is the node's whole /etc: bind a file or a directory inside it: ignored"],
   ["an FRR node's bind that is not FRR's", "    r:\n      kind: linux\n      image: frrouting/frr:v8.4.0\n      binds: [\"data:/data\"]\n", "node r: binds: /data: an FRR node runs this machine's FRR in a pathspace of its own, without a filesystem of its own (only /etc/frr/frr.conf and /etc/frr/daemons are used): ignored"],
@@ -285,5 +285,46 @@ describe("the management network (containerlab's eth0 on docker's bridge)", () =
     expect(nthAddress("10.0.0.0/30", 4n)).toBeUndefined();
     expect(nthAddress("fd00::/126", 2n)).toBe("fd00::2");
     expect(nthAddress("10.0.0.255/23".replace("255", "0"), 256n)).toBe("10.0.1.0");
+  });
+});
+
+describe("stages and healthcheck (containerlab's wait-for)", () => {
+  const plan = (nodes: string, extra = "") => planContainerlab(`name: s\ntopology:\n${extra}  nodes:\n${nodes}`, "/tmp", "s.clab.yml");
+  test("stage waits (the stage waited for: create unless named), the older node-level wait-for, and a healthcheck's docker defaults", () => {
+    const p = plan(
+      "    a: {kind: linux, healthcheck: {test: [CMD-SHELL, 'ip link show eth1'], interval: 2}}\n" +
+        "    b: {kind: linux, stages: {configure: {wait-for: [{node: a, stage: healthy}]}, create: {wait-for: [{node: c}]}}}\n" +
+        "    c: {kind: linux, wait-for: [a], healthcheck: {test: [CMD, ping, -c1, 10.0.0.1], retries: 5, start-period: 3, timeout: 1}}\n",
+    );
+    expect(p.nodes.map((n) => [n.name, n.waitFor])).toEqual([
+      ["a", undefined],
+      ["b", [{ stage: "configure", node: "a", until: "healthy" }, { stage: "create", node: "c", until: "create" }]],
+      ["c", [{ stage: "create", node: "a", until: "create" }]],
+    ]);
+    expect(p.nodes[0].healthcheck).toEqual({ test: ["sh", "-c", "ip link show eth1"], interval: 2, timeout: 30, retries: 3, startPeriod: 0 });
+    expect(p.nodes[2].healthcheck).toEqual({ test: ["ping", "-c1", "10.0.0.1"], interval: 30, timeout: 1, retries: 5, startPeriod: 3 });
+    expect(p.warnings).toEqual([]);
+  });
+  test("defaults' and groups' waits appended to the node's, once each (containerlab's Stages.Merge)", () => {
+    const p = plan("    a: {kind: linux}\n    z: {kind: linux}\n    b: {kind: linux, group: g, stages: {create: {wait-for: [{node: a}, {node: z}]}}}\n", "  groups:\n    g: {stages: {create: {wait-for: [{node: a}]}}}\n");
+    expect(p.nodes.find((n) => n.name === "b")!.waitFor).toEqual([{ stage: "create", node: "a", until: "create" }, { stage: "create", node: "z", until: "create" }]);
+  });
+  test.each([
+    ["a circle of waits", "    a: {kind: linux, stages: {create: {wait-for: [{node: b, stage: configure}]}}}\n    b: {kind: linux, stages: {configure: {wait-for: [{node: a, stage: create-links}]}}}\n", /stages: the nodes wait for each other in a circle: a\/create waits for b\/configure waits for .*a\/create/],
+    ["a node waiting for itself", "    a: {kind: linux, stages: {configure: {wait-for: [{node: a, stage: healthy}]}}}\n", /circle: a\/configure waits for a\/healthy waits for a\/configure/],
+    ["an unknown node", "    a: {kind: linux, stages: {configure: {wait-for: [{node: q}]}}}\n", /node a: stages: configure: wait-for: node q is not in topology\.nodes/],
+    ["an unknown stage", "    a: {kind: linux, stages: {boot: {wait-for: [{node: a}]}}}\n", /node a: stages: boot: stage boot is not one of create, create-links, configure, healthy, exit/],
+    ["a healthcheck without a test", "    a: {kind: linux, healthcheck: {interval: 1}}\n", /node a: healthcheck: test: give \["CMD-SHELL"/],
+    ["a healthcheck interval of no seconds", "    a: {kind: linux, healthcheck: {test: [CMD, 'true'], interval: 0}}\n", /node a: healthcheck: interval: 0 is not a whole number of seconds \(at least 1\)/],
+  ])("refuses %s, naming it", (_what, nodes, err) => {
+    expect(() => plan(nodes)).toThrow(err);
+  });
+  test("the exit stage and a stage's exec lines: one warning each", () => {
+    const p = plan("    a: {kind: linux, stages: {exit: {wait-for: [{node: b}]}, configure: {exec: [{command: 'echo hi'}]}}}\n    b: {kind: linux}\n");
+    expect(p.warnings).toEqual([
+      "node a: stages: exit: stage exit (a container that has ended) has no counterpart: a node is a namespace, which does not end: ignored",
+      "node a: stages: configure: exec: not supported (commands on entering or leaving a stage): ignored",
+    ]);
+    expect(p.nodes[0].waitFor).toBeUndefined();
   });
 });
