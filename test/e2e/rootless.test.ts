@@ -158,7 +158,7 @@ d("labs without root: an ordinary user's sandbox", () => {
     const frr = () => spawnSync("pgrep", ["-af", `/usr/lib/frr/.* -N ${prefix}`], { encoding: "utf8" }).stdout.trim();
     try {
       pulumi(stack, "up", "--yes", "--skip-preview");
-      expect(inSandbox()).toEqual(["pc1", "pc2", "r1", "r2", "r3"].map((n) => prefix + n));
+      expect(inSandbox()).toEqual(["mgmt", "pc1", "pc2", "r1", "r2", "r3"].map((n) => prefix + n));
       expect(host()).toEqual(before);
       // Each router's daemons run as FRR's user of the sandbox: not the user, not the host's root.
       const daemons = frr().split("\n");
