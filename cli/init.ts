@@ -35,6 +35,8 @@ export function init(dir: string, opts: { name?: string } = {}): InitResult {
   pkg.main = "index.ts";
   pkg.scripts = { ...(pkg.scripts ?? {}) };
   if (!pkg.scripts.test || /no test specified/.test(pkg.scripts.test)) pkg.scripts.test = tpl.scripts.test;
+  // Programs are transpiled, not type-checked, when they run: the check is its own step (and npm test's first).
+  pkg.scripts.typecheck ??= tpl.scripts.typecheck;
   for (const section of ["dependencies", "devDependencies"] as const) {
     for (const [dep, spec] of Object.entries(tpl[section] as Record<string, string>)) {
       if (pkg.dependencies?.[dep] || pkg.devDependencies?.[dep]) continue;

@@ -45,6 +45,7 @@ import { LabNode } from "./node";
 import { ClabBind, ClabEndpoint, ClabNode, ClabStage, execAddresses, frrAddresses, planContainerlab } from "./containerlab-plan";
 import { frrDaemonStarts } from "./frr-daemons";
 import { renderContainerlab } from "./containerlab-render";
+import { checkOptions } from "./options";
 
 export * from "./containerlab-plan";
 export { renderContainerlab } from "./containerlab-render";
@@ -97,6 +98,7 @@ export function linesCables(argv: string[], cables: Array<[string, pulumi.Resour
  * the engine's log; with `strict` they are one error instead.
  */
 export function containerlab(file: string, opts: ContainerlabOptions = {}): Lab {
+  checkOptions(`containerlab("${file}")`, "ContainerlabOptions", opts);
   const abs = path.resolve(file);
   const plan = planContainerlab(renderContainerlab(abs, opts.vars), path.dirname(abs), file);
   if (opts.strict && plan.warnings.length) {

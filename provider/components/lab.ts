@@ -9,6 +9,7 @@
  *   lab.link(h1, r1, { addresses: ["192.168.1.2/24", "192.168.1.1/24"] });
  *   h1.routes([{ destination: "default", via: "192.168.1.1" }]);
  */
+import { checkOptions, RESOURCE_OPTIONS } from "./options";
 import * as pulumi from "@pulumi/pulumi";
 import { Addresses, Link, LinkOptions, Shaping } from "./link";
 import { handOff, LabDescription, MachineInfo } from "./description";
@@ -84,6 +85,7 @@ export class Lab extends pulumi.ComponentResource {
     readonly name: string,
     opts: pulumi.ComponentResourceOptions & LabOptions = {},
   ) {
+    checkOptions(`new Lab("${name}")`, "LabOptions", opts, RESOURCE_OPTIONS);
     const { namespacePrefix, addressOverrides, hosts, supersede, ...rest } = opts;
     const restore = programStack(); // the state records the program's frames only
     super("netns-lab:index:Lab", name, {}, rest);
@@ -118,11 +120,15 @@ export class Lab extends pulumi.ComponentResource {
 
   /** An end host: its namespace `<namespacePrefix><name>`. */
   host(name: string, opts: NodeOptions = {}): Host {
+    checkOptions(`lab.host("${name}")`, "NodeOptions", opts);
+    if (typeof opts.filesystem === "object") checkOptions(`lab.host("${name}") filesystem`, "NodeFilesystemOptions", opts.filesystem);
     return this.add(new Host(name, this.ctx, { namespace: this.namespacePrefix + name, ...opts, parent: this }));
   }
 
   /** A router: its namespace `<namespacePrefix><name>`, kernel forwarding on unless `forwarding: false`. */
   router(name: string, opts: RouterOptions = {}): Router {
+    checkOptions(`lab.router("${name}")`, "RouterOptions", opts);
+    if (typeof opts.filesystem === "object") checkOptions(`lab.router("${name}") filesystem`, "NodeFilesystemOptions", opts.filesystem);
     return this.add(new Router(name, this.ctx, { namespace: this.namespacePrefix + name, ...opts, parent: this }));
   }
 
@@ -131,6 +137,7 @@ export class Lab extends pulumi.ComponentResource {
    * (`<nameA>-<nameB>`), so that two cables between the same pair are two links.
    */
   link(a: LabNode, b: LabNode, o: LinkOptions = {}): Link {
+    checkOptions(`lab.link(${a?.name}, ${b?.name})`, "LinkOptions", o);
     // Interface names repeat across nodes (eth0 on every host): a second cable named from the same
     // pair of names is named from its nodes too (the first keeps the name it always had).
     const plain = o.names ? `${o.names[0]}-${o.names[1]}` : `${a.name}-${b.name}`;
@@ -175,6 +182,7 @@ export class Lab extends pulumi.ComponentResource {
    * to it, the member's end given its addresses.
    */
   lan(name: string, members: Array<[LabNode, Addresses]>, opts: LanOptions = {}): Switch {
+    checkOptions(`lab.lan("${name}")`, "LanOptions", opts);
     const seen = new Set<LabNode>();
     for (const [m] of members) {
       if (seen.has(m)) throw new Error(`lan ${name}: ${m.name} is a member twice; give it one entry with all its addresses`);

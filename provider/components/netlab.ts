@@ -26,6 +26,7 @@
  * Refused before anything is declared: any other device (naming node and device), and what this
  * kernel lacks (probed: 802.1q VLAN, VRF, bonding).
  */
+import { checkOptions } from "./options";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -44,6 +45,7 @@ const FRR_BIN = "/usr/lib/frr";
 
 /** A netlab topology as a lab (see the module's comment). */
 export function netlab(file: string, opts: NetlabOptions = {}): Lab {
+  checkOptions(`netlab("${file}")`, "NetlabOptions", opts);
   const abs = path.resolve(file);
   if (!fs.existsSync(abs)) throw new Error(`${file}: no such netlab topology file`);
   const workDir = opts.workDir ?? defaultWorkDir(abs);

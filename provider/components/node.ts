@@ -1,4 +1,5 @@
 /** A lab's nodes: each a network namespace, with its routes, NAT, loopback addresses and hosts file. */
+import { checkOptions } from "./options";
 import * as pulumi from "@pulumi/pulumi";
 import { Bridge, File, HostsFile, IpAddress, IpForwarding, Nat, NetNamespace, NodeFilesystem, Process, ProcessArgs, RouteSpec, RouteTable } from "../resources";
 import { addressesOf, InterfaceInfo, MachineInfo, machineSpec, NatInfo, ProcessInfo, Role } from "./description";
@@ -183,6 +184,7 @@ export class LabNode extends pulumi.ComponentResource {
    * Process's own (its dependsOn is added to the files it needs).
    */
   run(name: string, command: string[], opts: RunOptions = {}, resourceOptions: pulumi.CustomResourceOptions = {}): Process {
+    checkOptions(`${this.name}.run("${name}")`, "RunOptions", opts);
     const { files, hostname, after, ...rest } = opts;
     const made = Object.entries(files ?? {}).map(([path, f], n) =>
       new File(`${this.name}-${name}-file${n ? `-${n + 1}` : ""}`, { path, ...(typeof f === "string" ? { content: f } : f), ...this.on }, { parent: this }),
@@ -258,6 +260,7 @@ export class Router extends LabNode {
 
   /** Source NAT of `source` leaving by `out` (masquerade, or SNAT to `to`), once that interface is there (its need). */
   nat(o: NatOptions): Nat {
+    checkOptions(`${this.name}.nat()`, "NatOptions", o);
     this.natRules.push({ source: o.source, out: o.out, ...(o.to ? { to: o.to } : {}) });
     const n = this.natRules.length;
     return new Nat(`${this.name}-nat${n === 1 ? "" : `-${n}`}`, { namespace: this.namespace.name, source: o.source, outInterface: o.out, to: o.to, ...this.on }, { parent: this });

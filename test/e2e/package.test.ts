@@ -54,7 +54,7 @@ test("a fresh project installs the tarball; netns-lab init; npm test (testLab: u
   expect(init).toMatch(/wrote Pulumi\.yaml, index\.ts, lab\.ts, lab\.test\.ts/);
   const pkg = JSON.parse(fs.readFileSync(path.join(proj, "package.json"), "utf8"));
   expect(pkg.dependencies["netns-lab"]).toMatch(/^file:.*netns-lab-0\.1\.0\.tgz$/); // as npm recorded it: kept
-  expect(pkg.scripts.test).toBe("jest");
+  expect(pkg.scripts).toMatchObject({ test: "tsc --noEmit && jest", typecheck: "tsc --noEmit" });
   npm("install");
   const testLabs = () => namespaces().filter((n) => /^t[0-9a-z]{7}-/.test(n)); // testLab's own prefixes
   const before = testLabs();
@@ -62,6 +62,13 @@ test("a fresh project installs the tarball; netns-lab init; npm test (testLab: u
   expect(test).toMatch(/Tests:\s+1 passed, 1 total/);
   expect(testLabs()).toEqual(before);
   expect(markedProcesses().filter((p) => p.includes("netns-lab-testing/"))).toEqual([]);
+  // A misspelled option: the type check says so (TS2561, the closest name), before anything runs.
+  const lab = path.join(proj, "lab.ts");
+  const good = fs.readFileSync(lab, "utf8");
+  fs.writeFileSync(lab, good.replace("{ addresses: [", "{ adresses: ["));
+  const check = spawnSync("npm", ["run", "--silent", "typecheck"], { cwd: proj, encoding: "utf8" });
+  fs.writeFileSync(lab, good);
+  expect([check.status, check.stdout]).toEqual([2, expect.stringMatching(/error TS2561: .*'adresses'.*Did you mean to write 'addresses'\?/)]);
   // Refuses to write over a project.
   const again = spawnSync(path.join(proj, "node_modules", ".bin", "netns-lab"), ["init"], { cwd: proj, encoding: "utf8" });
   expect([again.status, again.stderr]).toEqual([2, expect.stringContaining("already there")]);
