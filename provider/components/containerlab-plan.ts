@@ -41,24 +41,59 @@ export interface ClabNode {
   /** Its cmd, as words (plain linux nodes). */
   cmd?: string[];
   /** Stages it waits in for another node's stage to be done (containerlab's `stages: <stage>: wait-for`). */
-  waitFor?: Array<{ stage: ClabStage; node: string; until: ClabStage }>;
-  /** Its health check (docker's, as containerlab gives it): the test's words, and seconds. */
-  healthcheck?: { test: string[]; interval: number; timeout: number; retries: number; startPeriod: number };
-  /** Its eth0 on the management network (linux nodes, unless `network-mode: none`): address/prefix of each family. */
-  mgmt?: { ipv4: string; ipv6: string };
+  waitFor?: ClabWait[];
+  /** Its health check (docker's, as containerlab gives it). */
+  healthcheck?: ClabHealthcheck;
+  /** Its eth0 on the management network (linux nodes, unless `network-mode: none`). */
+  mgmt?: ClabMgmtAddresses;
 }
 
-/** containerlab's deployment stages of a node, in their order. */
+/** One wait of a node's stage (containerlab's `stages: <stage>: wait-for: [{node, stage}]`). */
+export interface ClabWait {
+  /** The stage of this node that waits. */
+  stage: ClabStage;
+  /** The node waited for. */
+  node: string;
+  /** Its stage that must be done (containerlab's `stage`, create unless given). */
+  until: ClabStage;
+}
+
+/** A node's health check, as docker runs it. */
+export interface ClabHealthcheck {
+  /** The test: a program and its arguments (`CMD-SHELL` lines run by `sh -c`). */
+  test: string[];
+  /** Seconds between tests (the first after one interval). */
+  interval: number;
+  /** Seconds a test may take. */
+  timeout: number;
+  /** Failures in a row that make the node unhealthy. */
+  retries: number;
+  /** Seconds from the start during which failures do not count. */
+  startPeriod: number;
+}
+
+/** A node's addresses on the management network. */
+export interface ClabMgmtAddresses {
+  /** Its IPv4 address with the subnet's prefix length. */
+  ipv4: string;
+  /** Its IPv6 address with the subnet's prefix length. */
+  ipv6: string;
+}
+
+/** containerlab's deployment stages of a node, in their order (its `exit` has no counterpart here). */
 export const CLAB_STAGES = ["create", "create-links", "configure", "healthy"] as const;
+/** One of containerlab's deployment stages of a node. */
 export type ClabStage = (typeof CLAB_STAGES)[number];
 
 /** containerlab's management network: a bridge every linux node's eth0 is on (docker's, there). */
 export interface ClabMgmt {
-  /** IPv4 subnet (default 172.20.20.0/24) and the gateway on its bridge (default its first address). */
+  /** IPv4 subnet (default 172.20.20.0/24). */
   ipv4Subnet: string;
+  /** The IPv4 gateway, on the bridge (default the subnet's first address). */
   ipv4Gw: string;
-  /** IPv6 subnet (default 3fff:172:20:20::/64) and gateway (default its first address). */
+  /** IPv6 subnet (default 3fff:172:20:20::/64). */
   ipv6Subnet: string;
+  /** The IPv6 gateway, on the bridge (default the subnet's first address). */
   ipv6Gw: string;
   /** MTU of the eth0 cables (default the kernel's). */
   mtu?: number;
@@ -429,7 +464,7 @@ export { frrDaemons } from "./frr-daemons";
  * ["CMD", program, args…], or a line; `interval`, `timeout`, `start-period` in seconds (docker's
  * defaults 30, 30, 0) and `retries` (3). Pure.
  */
-export function healthcheck(v: unknown, where: string, bad: (where: string, what: string) => never): NonNullable<ClabNode["healthcheck"]> {
+export function healthcheck(v: unknown, where: string, bad: (where: string, what: string) => never): ClabHealthcheck {
   if (!isObj(v)) return bad(where, "a mapping with test (and interval, timeout, retries, start-period)");
   const t = v.test;
   let test: string[];

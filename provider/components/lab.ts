@@ -10,6 +10,7 @@
  *   h1.routes([{ destination: "default", via: "192.168.1.1" }]);
  */
 import { checkOptions, RESOURCE_OPTIONS } from "./options";
+import { overlappingSubnets } from "./checks";
 import * as pulumi from "@pulumi/pulumi";
 import { Addresses, Link, LinkOptions, Shaping } from "./link";
 import { handOff, LabDescription, MachineInfo } from "./description";
@@ -100,6 +101,10 @@ export class Lab extends pulumi.ComponentResource {
     const settled = new Promise<void>((resolve) => {
       const check = () => (dirty ? ((dirty = false), setImmediate(check)) : ((settledAt = true), resolve()));
       setImmediate(check);
+    });
+    // Once settled: interfaces of one node in overlapping subnets, a warning naming both (the kernel takes them silently).
+    void settled.then(() => {
+      for (const n of this.nodes) for (const w of overlappingSubnets(n.name, n.interfaces)) pulumi.log.warn(`lab ${name}: ${w}`, this);
     });
     this.ctx = {
       settled,

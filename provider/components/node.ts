@@ -1,5 +1,6 @@
 /** A lab's nodes: each a network namespace, with its routes, NAT, loopback addresses and hosts file. */
 import { checkOptions } from "./options";
+import { unreachableGateways } from "./checks";
 import * as pulumi from "@pulumi/pulumi";
 import { Bridge, File, HostsFile, IpAddress, IpForwarding, Nat, NetNamespace, NodeFilesystem, Process, ProcessArgs, RouteSpec, RouteTable } from "../resources";
 import { addressesOf, InterfaceInfo, MachineInfo, machineSpec, NatInfo, ProcessInfo, Role } from "./description";
@@ -170,7 +171,18 @@ export class LabNode extends pulumi.ComponentResource {
     const ready = this.lab.settled;
     this.routeTable = new RouteTable(
       `${this.name}-routes`,
-      { namespace: this.namespace.name, routes, addresses: ready.then(() => this.interfaces.filter((i) => i.name !== "lo").flatMap(addressesOf)), ...this.on },
+      {
+        namespace: this.namespace.name,
+        routes,
+        // Every address is the program's constant: a gateway none of them reaches is refused now, before anything is made.
+        addresses: ready.then(() => {
+          const addrs = this.interfaces.filter((i) => i.name !== "lo").flatMap(addressesOf);
+          const bad = unreachableGateways(this.name, routes, addrs);
+          if (bad.length) throw new Error(bad.join("; "));
+          return addrs;
+        }),
+        ...this.on,
+      },
       { parent: this, ...opts },
     );
     return this.routeTable;

@@ -120,6 +120,33 @@ describe("mistakes fail at once and clearly", () => {
     expect(ours(name)).toEqual([]);
   });
 
+  test("#35: a new user's mistakes with the components: a misspelled option and an unreachable gateway refused at preview (nothing made by up --yes), overlapping subnets warned", async () => {
+    const name = `${prefix}m`;
+    const dir = dirOf("mistakes");
+    const t = lab.track(await openStack(dir, name, {}));
+    for (const [mistake, message] of [
+      ["option", /lab\.link\(r1, h2\): unknown option "adresses" \(did you mean "addresses"\?\)/],
+      ["gateway", /node h1: the route to default goes via 10\.67\.9\.1, which is in no subnet of the node's addresses \(10\.67\.1\.2\/24\)/],
+    ] as const) {
+      await t.stack.setConfig("mistake", { value: mistake });
+      const preview = await t.stack.preview(quiet).then(() => undefined, (e: Error) => e);
+      expect(String(preview)).toMatch(message);
+      // `up --yes` as users run it (its preview first): refused there, nothing made.
+      const up = spawnSync(path.join(REPO, "bin", "pulumi"), ["up", "--yes", "--stack", name], { cwd: dir, encoding: "utf8", env: { ...process.env, ...t.stack.workspace.envVars } });
+      expect([up.status, up.stdout + up.stderr]).toEqual([1, expect.stringMatching(message)]);
+      expect(ours(name)).toEqual([]);
+    }
+    await t.stack.setConfig("mistake", { value: "overlap" });
+    const warnings: string[] = [];
+    await t.stack.preview({ ...quiet, onEvent: (e: any) => e.diagnosticEvent?.severity === "warning" && warnings.push(e.diagnosticEvent.message) });
+    expect(warnings.join("\n")).toMatch(/node r1: 10\.67\.1\.1\/24 on r1-h1 and 10\.67\.1\.5\/24 on r1-h2 are in overlapping subnets/);
+    await t.stack.removeConfig("mistake");
+    await t.stack.up(quiet);
+    expect(pings(`${name}-h1`, "10.67.2.2")).toBe(true);
+    await t.stack.destroy(quiet);
+    expect(ours(name)).toEqual([]);
+  });
+
   test("a cable declared before an await and its namespaces after it: the program fails, naming both", async () => {
     const t = lab.track(await openStack(dirOf("awaits-late"), `${prefix}late`, {}));
     const err = await t.stack.up(quiet).then(() => undefined, (e: Error) => e);
