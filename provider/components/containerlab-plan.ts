@@ -9,6 +9,14 @@ import * as ipaddr from "ipaddr.js";
 import { load } from "js-yaml";
 import { bindProblem } from "../kernel/nodefs";
 import { mergeNode } from "./containerlab-merge";
+import { closest } from "./options";
+
+/** containerlab's node fields netns-lab does not honour (its NodeDefinition): warned, not refused. */
+const CLAB_NODE_FIELDS = new Set([
+  "type", "image-pull-policy", "restart-policy", "license", "position", "entrypoint", "subject", "env-files", "ports", "publish", "startup-config",
+  "startup-delay", "enforce-startup-config", "suppress-startup-config", "auto-remove", "config", "user", "sandbox", "kernel", "runtime", "cpu",
+  "cpu-set", "memory", "sysctls", "extras", "dns", "certificate", "aliases", "devices", "cap-add", "shm-size", "components",
+]);
 
 /** A bound file: where it is on this machine, where the node would see it. */
 export interface ClabBind {
@@ -288,7 +296,14 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
     if (kind !== "linux" && kind !== "bridge") {
       bad(`node ${nodeName}`, `kind ${kind} is not supported: netns-lab runs linux nodes (hosts, FRR routers) and bridge nodes (LANs) as network namespaces, not vendor systems in containers`);
     }
-    for (const k of Object.keys(p)) if (!NODE_FIELDS.has(k)) warn(`node ${nodeName}: ${k}: not supported (a namespace, not a container): ignored`);
+    for (const k of Object.keys(p)) {
+      if (NODE_FIELDS.has(k)) continue;
+      // A field containerlab does not know is refused there (its file is read strictly): a near miss
+      // of one netns-lab honours (bind for binds) is refused here too, naming it; others warned.
+      const near = CLAB_NODE_FIELDS.has(k) ? undefined : closest(k, [...NODE_FIELDS]);
+      if (near) bad(`node ${nodeName}: ${k}`, `not a field of containerlab's nodes (did you mean "${near}"?)`);
+      warn(`node ${nodeName}: ${k}: not supported (a namespace, not a container): ignored`);
+    }
     const image = typeof p.image === "string" ? p.image : undefined;
     const frr = kind === "linux" && !!image && FRR_IMAGE.test(image);
     if (kind === "linux" && image && !frr) images.set(image, [...(images.get(image) ?? []), nodeName]);

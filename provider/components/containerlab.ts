@@ -98,6 +98,25 @@ export function linesCables(argv: string[], cables: Array<[string, pulumi.Resour
  * the engine's log; with `strict` they are one error instead.
  */
 export function containerlab(file: string, opts: ContainerlabOptions = {}): Lab {
+  try {
+    return declare(file, opts);
+  } catch (e) {
+    throw usersMistake(e, file);
+  }
+}
+
+/**
+ * A mistake in the user's own file or options, as Pulumi prints a program's own errors: the message
+ * alone (a RunError), not an "unhandled exception" with netns-lab's stack trace. Anything else (a
+ * defect of ours) keeps its trace.
+ */
+export function usersMistake(e: unknown, file: string): unknown {
+  if (!(e instanceof Error) || pulumi.RunError.isInstance(e)) return e;
+  const m = (e as Error).message;
+  return m.startsWith(file) || m.startsWith(`containerlab("${file}")`) || m.startsWith(`netlab("${file}")`) ? new pulumi.RunError(m) : e;
+}
+
+function declare(file: string, opts: ContainerlabOptions): Lab {
   checkOptions(`containerlab("${file}")`, "ContainerlabOptions", opts);
   const abs = path.resolve(file);
   const plan = planContainerlab(renderContainerlab(abs, opts.vars), path.dirname(abs), file);

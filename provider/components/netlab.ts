@@ -27,6 +27,7 @@
  * kernel lacks (probed: 802.1q VLAN, VRF, bonding).
  */
 import { checkOptions } from "./options";
+import { usersMistake } from "./containerlab";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -45,6 +46,14 @@ const FRR_BIN = "/usr/lib/frr";
 
 /** A netlab topology as a lab (see the module's comment). */
 export function netlab(file: string, opts: NetlabOptions = {}): Lab {
+  try {
+    return declareNetlab(file, opts);
+  } catch (e) {
+    throw usersMistake(e, file);
+  }
+}
+
+function declareNetlab(file: string, opts: NetlabOptions): Lab {
   checkOptions(`netlab("${file}")`, "NetlabOptions", opts);
   const abs = path.resolve(file);
   if (!fs.existsSync(abs)) throw new Error(`${file}: no such netlab topology file`);

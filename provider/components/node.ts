@@ -175,12 +175,16 @@ export class LabNode extends pulumi.ComponentResource {
         namespace: this.namespace.name,
         routes,
         // Every address is the program's constant: a gateway none of them reaches is refused now, before anything is made.
-        addresses: ready.then(() => {
-          const addrs = this.interfaces.filter((i) => i.name !== "lo").flatMap(addressesOf);
-          const bad = unreachableGateways(this.name, routes, addrs);
-          if (bad.length) throw new Error(bad.join("; "));
-          return addrs;
-        }),
+        addresses: quietly(
+          ready.then(() => {
+            const addrs = this.interfaces.filter((i) => i.name !== "lo").flatMap(addressesOf);
+            const bad = unreachableGateways(this.name, routes, addrs);
+            // The user's own mistake: the route table's input fails, and with it the preview (so
+            // `up` makes nothing). (pulumi.log.error alone would not stop the preview.)
+            if (bad.length) throw new pulumi.RunError(bad.join("; "));
+            return addrs;
+          }),
+        ),
         ...this.on,
       },
       { parent: this, ...opts },
@@ -288,4 +292,10 @@ export class Switch extends LabNode {
     this.bridge = new Bridge(`${name}-bridge`, { namespace: this.namespace.name, name, mtu: opts.mtu, ...this.on }, { parent: this });
     this.registerOutputs({});
   }
+}
+
+/** The promise itself, marked as handled now: its rejection is the SDK's to report (when it takes the input), not an unhandled one meanwhile. */
+function quietly<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
 }

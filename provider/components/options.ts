@@ -5,6 +5,7 @@
  * properties (test/unit/options.test.ts checks them against the interfaces with TypeScript's
  * compiler); the check is zod's strict object, the message names the option and the closest known.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 
 /** Pulumi's ComponentResourceOptions (the Lab takes them beside its own). */
@@ -43,9 +44,15 @@ function distance(a: string, b: string): number {
 export function closest(name: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
+  let bestP = -1;
+  const n = name.toLowerCase();
   for (const k of known) {
-    const dd = distance(name.toLowerCase(), k.toLowerCase());
-    if (dd < bestD) [best, bestD] = [k, dd];
+    const kk = k.toLowerCase();
+    const dd = distance(n, kk);
+    // A tie goes to the name sharing the longer beginning (bind: binds, not kind).
+    let p = 0;
+    while (p < n.length && p < kk.length && n[p] === kk[p]) p++;
+    if (dd < bestD || (dd === bestD && p > bestP)) [best, bestD, bestP] = [k, dd, p];
   }
   return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }
@@ -57,7 +64,8 @@ export function closest(name: string, known: readonly string[]): string | undefi
 export function checkOptions(where: string, kind: keyof typeof OPTION_KEYS, given: unknown, extra: readonly string[] = []): void {
   if (given === undefined) return;
   const known = [...OPTION_KEYS[kind], ...extra];
-  if (typeof given !== "object" || given === null || Array.isArray(given)) throw new Error(`${where}: its options are an object (${kind}), not ${Array.isArray(given) ? "a list" : String(given)}`);
+  // RunErrors: the user's own mistake, printed by Pulumi as the message alone (no stack trace of ours).
+  if (typeof given !== "object" || given === null || Array.isArray(given)) throw new pulumi.RunError(`${where}: its options are an object (${kind}), not ${Array.isArray(given) ? "a list" : String(given)}`);
   const r = z.object(Object.fromEntries(known.map((k) => [k, z.unknown().optional()]))).strict().safeParse(given);
   if (r.success) return;
   const unknown = r.error.issues.flatMap((i) => (i.code === "unrecognized_keys" ? i.keys : []));
@@ -66,5 +74,5 @@ export function checkOptions(where: string, kind: keyof typeof OPTION_KEYS, give
     const c = closest(k, known);
     return `unknown option "${k}"${c ? ` (did you mean "${c}"?)` : ""}`;
   });
-  throw new Error(`${where}: ${each.join(", ")}; ${kind} has ${OPTION_KEYS[kind].join(", ")}${extra.length ? " and Pulumi's resource options" : ""}`);
+  throw new pulumi.RunError(`${where}: ${each.join(", ")}; ${kind} has ${OPTION_KEYS[kind].join(", ")}${extra.length ? " and Pulumi's resource options" : ""}`);
 }

@@ -174,6 +174,14 @@ test("an FRR node's bound file that is missing: one error naming it, before anyt
     fs.writeFileSync(file, "name: t\ntopology:\n  nodes:\n    r1:\n      kind: linux\n      image: quay.io/frrouting/frr:8.4.1\n      binds:\n        - r1/frr.conf:/etc/frr/frr.conf\n");
     expect(() => containerlab(file)).toThrow(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: node r1: bound file ${path.join(dir, "r1", "frr.conf").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} does not exist$`));
     expect(declared).not.toHaveBeenCalled();
+    // The user's own mistake: a RunError, which Pulumi prints as the message alone (#35 item 4).
+    let thrown: unknown;
+    try {
+      containerlab(file);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(require("@pulumi/pulumi").RunError.isInstance(thrown)).toBe(true);
   } finally {
     declared.mockRestore();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -326,5 +334,20 @@ describe("stages and healthcheck (containerlab's wait-for)", () => {
       "node a: stages: configure: exec: not supported (commands on entering or leaving a stage): ignored",
     ]);
     expect(p.nodes[0].waitFor).toBeUndefined();
+  });
+});
+
+describe("a node field containerlab does not know (its file is read strictly)", () => {
+  const plan = (node: string) => planContainerlab(`name: f\ntopology:\n  nodes:\n    r:\n      kind: linux\n${node}`, "/tmp", "f.clab.yml");
+  test.each([
+    ["bind", "      bind: [a:/b]\n", 'f.clab.yml: node r: bind: not a field of containerlab\'s nodes (did you mean "binds"?)'],
+    ["exce", "      exce: [true]\n", 'node r: exce: not a field of containerlab\'s nodes (did you mean "exec"?)'],
+    ["enviroment", "      enviroment: {A: b}\n", undefined],
+  ])("%s", (_k, node, err) => {
+    if (err) expect(() => plan(node)).toThrow(err);
+    else expect(plan(node).warnings).toEqual(["node r: enviroment: not supported (a namespace, not a container): ignored"]);
+  });
+  test("a field containerlab knows but netns-lab does not honour: a warning, even near a name it does (user / cmd)", () => {
+    expect(plan("      user: root\n").warnings).toEqual(["node r: user: not supported (a namespace, not a container): ignored"]);
   });
 });
