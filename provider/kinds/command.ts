@@ -7,7 +7,8 @@
  * output quoted; with `check: false` it is recorded instead (`exitCode`), as containerlab records a
  * failing exec line and goes on. Run with `ip netns exec` (so the node's /etc/netns hosts file is
  * its /etc/hosts), the environment a small base (PATH, HOME, LANG) plus `environment` plus the
- * owner's marker (NETNS_LAB_OWNER: a daemon a line starts, `iperf3 -s -D`, is found by it); never
+ * owner's marker (NETNS_LAB_OWNER=<owner>#exec: a daemon a line starts, `iperf3 -s -D`, is found by
+ * it and swept with the stack; `#exec`: never taken for a Process's own); never
  * through a shell unless the argv is one. Its output goes to files, not pipes, and the step ends
  * when the command exits: a child it leaves running (`srv &`) holding its stdout does not hold it.
  *
@@ -55,7 +56,7 @@ const STATUS = "netns-lab-exit-status";
 
 /** Runs one line in the namespace; its stdout, stderr and exit status, or (checked) an error quoting its output. */
 async function runLine(c: Ctx, i: I, line: string[], phase: string): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  const env = Object.entries({ ...baseEnv(), ...(i.environment ?? {}), [MARKER_ENV]: i.owner }).map(([k, v]) => `${k}=${v}`);
+  const env = Object.entries({ ...baseEnv(), ...(i.environment ?? {}), [MARKER_ENV]: `${i.owner}#exec` }).map(([k, v]) => `${k}=${v}`);
   let stderr = "";
   // env -i: exactly that environment, not the provider's. A failure's message quotes its output.
   const [file, ...args] = i.filesystem ? nodefs.enterNode(i.namespace, { uts: await nodefs.hasUts(c.x, i.namespace) }) : ["ip", "netns", "exec", i.namespace];

@@ -22,7 +22,7 @@ const mkns = async (n: string) => (await kinds.NetNamespace.create((await kinds.
 
 test("create runs in the namespace with exactly its environment and its owner's marker; stdout, stderr, exit code are outputs; delete runs its line", async () => {
   const ns = await mkns("a");
-  const i = await check({ namespace: ns, create: ["sh", "-c", `ip link set lo up && echo "$GREETING $HOME"; echo warn >&2; test "$NETNS_LAB_OWNER" = ${owner} && test -z "$JEST_WORKER_ID"`], delete: ["ip", "link", "set", "lo", "down"], environment: { GREETING: "hi" } });
+  const i = await check({ namespace: ns, create: ["sh", "-c", `ip link set lo up && echo "$GREETING $HOME"; echo warn >&2; test "$NETNS_LAB_OWNER" = ${owner}#exec && test -z "$JEST_WORKER_ID"`], delete: ["ip", "link", "set", "lo", "down"], environment: { GREETING: "hi" } });
   const made = await kinds.Command.create(i);
   expect(made.outs).toMatchObject({ stdout: "hi /root", stderr: "warn", exitCode: 0 });
   expect(sh("ip", ["-n", ns, "link", "show", "lo"])).toMatch(/state UNKNOWN|,UP/);
@@ -76,7 +76,7 @@ test("a child left running with the line's stdout open does not hold the create;
   const i = await check({ namespace: ns, create: ["sh", "-c", "sleep 300 & echo started $!"] });
   const made = await kinds.Command.create(i);
   const pid = Number(/^started (\d+)$/.exec(String(made.outs.stdout))![1]);
-  expect(require("fs").readFileSync(`/proc/${pid}/environ`, "utf8").split("\0")).toContain(`NETNS_LAB_OWNER=${owner}`);
+  expect(require("fs").readFileSync(`/proc/${pid}/environ`, "utf8").split("\0")).toContain(`NETNS_LAB_OWNER=${owner}#exec`);
   const nsProps = (await kinds.NetNamespace.check({}, { name: ns, owner: `${owner}-b` })).inputs;
   await kinds.NetNamespace.delete(ns, nsProps);
   let gone = false;
