@@ -149,7 +149,7 @@ const commands: Record<string, (o: Options) => Promise<number>> = {
     const r = init(dir, { name: o.project });
     console.log(`wrote ${r.written.join(", ")} in ${dir}`);
     console.log(r.added.length ? `added to package.json: ${r.added.join(", ")}: run npm install` : "package.json had every dependency");
-    console.log("then: npx netns-lab-pulumi stack init dev && npx netns-lab-pulumi up --yes (as root); npm test runs lab.test.ts");
+    console.log("then: npx netns-lab-pulumi stack init dev && npx netns-lab-pulumi up --yes (as root, or as yourself: in your sandbox); npm test type-checks and runs lab.test.ts");
     return 0;
   },
   async graph(o) {
