@@ -26,7 +26,9 @@ cache=${NETNS_LAB_ENGINE_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/netns-l
 bin="$cache/clab-render-$key/clab-render"
 if [[ $test == 0 && -x $bin ]]; then echo "$bin"; exit 0; fi
 
-command -v go >/dev/null 2>&1 || die "Go is not installed (containerlab's templates are rendered by Go's text/template: need Go >= 1.25 on PATH, as for the engine)."
+# shellcheck source=../engine/find-go.sh
+source "$here/../engine/find-go.sh"
+find_go # containerlab's templates are rendered by Go's text/template: Go >= 1.25, as for the engine
 mkdir -p "$cache"
 if [[ $test == 0 ]]; then
   exec 9>>"$cache/.clab-render.lock"

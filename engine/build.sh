@@ -54,10 +54,9 @@ if [[ $test == 0 && $force == 0 && -x $root/bin/pulumi && -x $root/bin/pulumi-la
   exit 0
 fi
 
-command -v go >/dev/null 2>&1 || die "Go is not installed (need Go >= 1.25 to build the Pulumi engine; e.g. apt-get install golang, or put go on PATH)."
-gov=$(go env GOVERSION | sed 's/^go//')
-IFS=. read -r gomaj gomin _ <<<"$gov"
-(( gomaj > 1 || gomin >= 25 )) || die "Go $gov is too old: the Pulumi $PULUMI_VERSION engine needs Go >= 1.25."
+# shellcheck source=find-go.sh
+source "$here/find-go.sh"
+find_go # Go >= 1.25 first on PATH (the Pulumi engine needs it), or a clear way to get one
 
 mkdir -p "$cache"
 if [[ $test == 1 ]]; then

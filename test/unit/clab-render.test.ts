@@ -102,3 +102,29 @@ topology:
     await expect(main(["render"])).rejects.toThrow(/render needs one topology file/);
   });
 });
+
+describe("Go found beyond a login shell's PATH (#35 item 5)", () => {
+  let cache: string;
+  beforeEach(() => {
+    cache = fs.mkdtempSync(path.join(os.tmpdir(), "nlt-gocache-"));
+  });
+  afterEach(() => fs.rmSync(cache, { recursive: true, force: true }));
+  const build = (env: Record<string, string>) =>
+    spawnSync("bash", [path.join(REPO, "clab-render", "build.sh")], { encoding: "utf8", env: { HOME: process.env.HOME!, PATH: "/usr/bin:/bin", NETNS_LAB_ENGINE_CACHE: cache, ...env } });
+
+  test("a login PATH without /usr/local/go/bin: Go is found there", () => {
+    const r = build({});
+    expect({ status: r.status, out: r.stdout.trim() }).toEqual({ status: 0, out: expect.stringMatching(new RegExp(`^${cache}/clab-render-[0-9a-f]{12}/clab-render$`)) });
+  }, 120_000);
+
+  test("a Go too old (Debian 12's 1.19) or none: refused, saying where to get one", () => {
+    const old = path.join(cache, "go");
+    fs.writeFileSync(old, '#!/bin/sh\n[ "$1 $2" = "env GOVERSION" ] && echo go1.19.8\n');
+    fs.chmodSync(old, 0o755);
+    const r = build({ NETNS_LAB_GO: old });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`need Go >= 1.25; found only: ${old} (Go 1.19.8). Debian 12's golang package is Go 1.19, too old: install Go from https://go.dev/dl`);
+    const none = build({ NETNS_LAB_GO: path.join(cache, "nothing") });
+    expect([none.status, none.stderr]).toEqual([1, expect.stringContaining("need Go >= 1.25. Debian 12's golang")]);
+  });
+});
