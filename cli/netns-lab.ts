@@ -13,6 +13,7 @@
  *   netns-lab init    [--project NAME]
  *   netns-lab sandbox status|stop [--force]
  *   netns-lab render  <file.clab.yml> [--vars FILE …]
+ *   netns-lab inspect
  * Common options: --stack NAME, --cwd DIR (see HELP.main).
  */
 import { spawn, spawnSync } from "child_process";
@@ -28,6 +29,7 @@ import { status } from "./status";
 import { node, nodeExecutor, renderMatrix, verify } from "./verify";
 import { captureCommand, inNode, inProcess } from "./there";
 import { init } from "./init";
+import { inspect } from "./inspect";
 import { renderContainerlab } from "../provider/components/containerlab-render";
 import { validateCommand, validateProblem } from "./validate";
 import { ensureHolder, sandboxStatus, sandboxWanted, stopSandbox, subordinateIdsAdvice } from "../provider/kernel/sandbox";
@@ -49,6 +51,7 @@ Commands:
   init     a new lab project here, from the template (for netns-lab installed as a package)
   sandbox  the sandbox a user who is not root runs labs in: status, or stop it
   render   a containerlab topology file as containerlab renders it (template, vars, environment)
+  inspect  the nodes as containerlab's inspect lists them: state, management addresses, addresses
 
 Options for every command:
   --stack NAME   the stack (default: the selected one)
@@ -116,6 +119,11 @@ network namespace; started by the first command that needs it (bin/pulumi up), f
 ones. status: whether it runs, its pid, the namespaces and processes in it. stop: ends it and all in
 it; refused while it holds namespaces (destroy those labs first) unless --force.
 NETNS_LAB_SANDBOX=0 never uses it, =1 uses it even as root; NETNS_LAB_SANDBOX_DIR moves its record.`,
+  inspect: `netns-lab inspect [--stack NAME]
+
+The lab's nodes as containerlab's inspect lists its containers: name, namespace, role, state (its
+namespace there or not, read live), the management network's addresses (a lab from a containerlab
+file: each node's eth0) and the lab's own addresses.`,
   render: `netns-lab render <file.clab.yml> [--vars FILE …]
 
 Prints the containerlab topology file as containerlab renders it before reading it, which is what
@@ -251,6 +259,12 @@ const commands: Record<string, (o: Options) => Promise<number>> = {
     const project = o.project ?? projectName(o.cwd);
     const r = await sweep(project, o.stack);
     console.log(`swept ${project}/${o.stack}: ${r.namespaces.length} namespaces, ${r.processes.length} processes`);
+    return 0;
+  },
+  async inspect(o) {
+    requireRoot("inspect");
+    const [lab, resources] = await Promise.all([deployedLab(o), stackResources(o)]);
+    console.log(await inspect(lab, resources));
     return 0;
   },
   async render(o) {

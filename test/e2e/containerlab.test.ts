@@ -351,6 +351,14 @@ topology:
     expect(sh("ip", ["-n", `${prefix}c`, "route", "show", "default"])).toMatch(/default via 10\.124\.0\.2 dev eth1/);
     for (const to of ["10.123.0.2", "10.123.0.50", "10.123.0.3", "10.123.0.4"]) expect(pings(`${prefix}mgmt`, to)).toBe(true);
     expect(pings(`${prefix}a`, "10.123.0.50")).toBe(true);
+    // netns-lab inspect, as containerlab's: each node's state and management addresses.
+    const inspect = spawnSync(path.join(REPO, "bin", "netns-lab"), ["inspect", "--stack", `clabmgmt-${prefix.slice(0, -1)}`, "--cwd", labsDir()], { encoding: "utf8", env: { ...process.env, ...t.stack.workspace.envVars } });
+    expect(inspect.status).toBe(0);
+    const rows = inspect.stdout.trim().split("\n");
+    expect(rows[0]).toMatch(/^NAME\s+NAMESPACE\s+ROLE\s+STATE\s+MGMT IPV4\s+MGMT IPV6\s+ADDRESSES$/);
+    expect(rows.find((r) => r.startsWith("b "))).toMatch(new RegExp(`^b\\s+${prefix}b\\s+host\\s+running\\s+10\\.123\\.0\\.50/24\\s+3fff:172:20:20::\\d+/64\\s+-$`));
+    expect(rows.find((r) => r.startsWith("c "))).toMatch(/running\s+10\.123\.0\.3\/24\s+\S+\s+10\.124\.0\.1\/24$/);
+    expect(rows.find((r) => r.startsWith("iso "))).toMatch(/running\s+-\s+-\s+-$/);
     await t.stack.preview({ ...quiet, expectNoChanges: true });
     await t.stack.destroy(quiet);
     expect(ours(prefix)).toEqual([]);
