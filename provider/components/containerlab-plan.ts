@@ -353,13 +353,13 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
       if (frr && b.path.replace(/\/+$/, "") === "/etc/frr") {
         // The whole directory: its frr.conf and daemons, each where no bind of that file is given
         // (as a container sees a file bound inside a bound directory: the file's).
-        for (const f of ["frr.conf", "daemons"]) {
+        for (const f of ["frr.conf", "daemons", "vtysh.conf"]) {
           if (!binds.some((x) => x.path === `/etc/frr/${f}`)) honoured.push({ host: path.join(b.host, f), path: `/etc/frr/${f}`, readOnly: b.readOnly, inDirectory: true });
         }
         continue;
       }
       if (frr && b.path === "/etc/frr/vtysh.conf") {
-        warn(`node ${nodeName}: binds: /etc/frr/vtysh.conf: \`vtysh -N <namespace>\` reads this machine's /etc/frr/<namespace>/vtysh.conf, which netns-lab does not write (vtysh works without one): ignored`);
+        honoured.push(b); // written where `vtysh -N <namespace>` reads it: /etc/frr/<namespace>/vtysh.conf
         continue;
       }
       if (frr) {

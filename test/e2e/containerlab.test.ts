@@ -151,7 +151,7 @@ describe("FRR routers running OSPF, PCs configured by exec (frr-ospf.clab.yml)",
   afterAll(() => {
     // Whatever a failed test left: its daemons and their files.
     spawnSync("pkill", ["-KILL", "-f", `/usr/lib/frr/.* -N ${prefix}`]);
-    for (const r of ["r1", "r2", "r3"]) fs.rmSync(`/var/run/frr/${prefix}${r}`, { recursive: true, force: true });
+    for (const r of ["r1", "r2", "r3"]) for (const d of ["/var/run/frr", "/etc/frr"]) fs.rmSync(`${d}/${prefix}${r}`, { recursive: true, force: true });
   });
 
   test("up: FRR in each router (its daemons file's daemons, its frr.conf), OSPF converges, pc1 reaches pc2; vtysh -N reaches each; destroy leaves no process or FRR file", async () => {
@@ -167,7 +167,10 @@ describe("FRR routers running OSPF, PCs configured by exec (frr-ospf.clab.yml)",
     for (let i = 0; i < 60 && !(reached = pings(`${prefix}pc1`, "192.168.33.2")); i++) await new Promise((r) => setTimeout(r, 1000));
     expect(reached).toBe(true);
     expect(sh("ip", ["netns", "exec", `${prefix}pc1`, "ping", "-c", "1", "-W", "2", "192.168.33.2"])).toMatch(/ttl=6[12]/); // pc1 - r1 - (r2 -) r3 - pc2: two routers, or three while OSPF settles
-    const neighbors = sh("vtysh", ["-N", `${prefix}r2`, "-c", "show ip ospf neighbor"]);
+    const vtysh = spawnSync("vtysh", ["-N", `${prefix}r2`, "-c", "show ip ospf neighbor"], { encoding: "utf8" });
+    expect(vtysh.stderr).not.toMatch(/Can't open configuration file/); // its vtysh.conf is written where vtysh -N reads it
+    expect(fs.readFileSync(`/etc/frr/${prefix}r2/vtysh.conf`, "utf8")).toBe("service integrated-vtysh-config\n");
+    const neighbors = vtysh.stdout;
     expect(neighbors.match(/Full/g)?.length).toBe(2);
     // r2, between them, learns both PC networks by OSPF (over either ring neighbour while it settles).
     let routes = "";
@@ -188,6 +191,7 @@ describe("FRR routers running OSPF, PCs configured by exec (frr-ospf.clab.yml)",
       expect(fs.existsSync(`/var/run/frr/${prefix}${r}`)).toBe(false);
     }
     expect(fs.readdirSync("/var/run/frr").filter((d) => d.startsWith(prefix))).toEqual([]);
+    expect(fs.readdirSync("/etc/frr").filter((d) => d.startsWith(prefix))).toEqual([]);
   });
 });
 

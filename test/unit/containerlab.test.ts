@@ -221,11 +221,12 @@ describe("a node merged as containerlab merges it", () => {
 
 describe("an FRR node's binds", () => {
   const frrNode = (binds: string[]) => inline(`name: t\ntopology:\n  nodes:\n    r:\n      kind: linux\n      image: quay.io/frrouting/frr:9.1.0\n      binds: ${JSON.stringify(binds)}\n`);
-  test("a bound /etc/frr directory: its frr.conf and daemons (each may be missing)", () => {
+  test("a bound /etc/frr directory: its frr.conf, daemons and vtysh.conf (each may be missing)", () => {
     const p = frrNode(["r1:/etc/frr"]);
     expect(p.nodes[0].binds).toEqual([
       { host: "/labs/r1/frr.conf", path: "/etc/frr/frr.conf", readOnly: false, inDirectory: true },
       { host: "/labs/r1/daemons", path: "/etc/frr/daemons", readOnly: false, inDirectory: true },
+      { host: "/labs/r1/vtysh.conf", path: "/etc/frr/vtysh.conf", readOnly: false, inDirectory: true },
     ]);
     expect(p.warnings).toEqual([]);
   });
@@ -233,13 +234,14 @@ describe("an FRR node's binds", () => {
     const p = frrNode(["r1/:/etc/frr/:ro", "own.conf:/etc/frr/frr.conf"]);
     expect(p.nodes[0].binds).toEqual([
       { host: "/labs/r1/daemons", path: "/etc/frr/daemons", readOnly: true, inDirectory: true },
+      { host: "/labs/r1/vtysh.conf", path: "/etc/frr/vtysh.conf", readOnly: true, inDirectory: true },
       { host: "/labs/own.conf", path: "/etc/frr/frr.conf", readOnly: false },
     ]);
   });
-  test("a bound vtysh.conf: a warning naming it, not silence", () => {
+  test("a bound vtysh.conf: honoured (written where vtysh -N reads it), not silence", () => {
     const p = frrNode(["r1/frr.conf:/etc/frr/frr.conf", "r1/vtysh.conf:/etc/frr/vtysh.conf"]);
-    expect(p.nodes[0].binds.map((b) => b.path)).toEqual(["/etc/frr/frr.conf"]);
-    expect(p.warnings).toEqual([expect.stringMatching(/^node r: binds: \/etc\/frr\/vtysh\.conf: `vtysh -N <namespace>` reads .*: ignored$/)]);
+    expect(p.nodes[0].binds.map((b) => b.path)).toEqual(["/etc/frr/frr.conf", "/etc/frr/vtysh.conf"]);
+    expect(p.warnings).toEqual([]);
   });
 });
 
