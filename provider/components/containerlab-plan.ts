@@ -52,6 +52,8 @@ export interface ClabNode {
   waitFor?: ClabWait[];
   /** Its health check (docker's, as containerlab gives it). */
   healthcheck?: ClabHealthcheck;
+  /** `network-mode: container:<node>`: it has no namespace of its own; what it runs runs in that node's. */
+  sharesNamespaceOf?: string;
   /** Its eth0 on the management network (linux nodes, unless `network-mode: none`). */
   mgmt?: ClabMgmtAddresses;
 }
@@ -381,10 +383,20 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
     waits(node, p, nodeName);
     if (p.healthcheck !== undefined) node.healthcheck = healthcheck(p.healthcheck, `node ${nodeName}: healthcheck`, bad);
     const mode = p["network-mode"] === undefined ? undefined : String(p["network-mode"]);
-    if (mode !== undefined && mode !== "none" && mode !== "bridge") {
+    const shares = mode?.startsWith("container:") ? mode.slice("container:".length) : undefined;
+    if (shares !== undefined && kind === "linux") {
+      // Another container's network namespace, as docker's network-mode container:<name>: the node's
+      // exec lines and cmd run in that node's namespace; no eth0, no cables, no filesystem of its own.
+      if (frr) bad(`node ${nodeName}: network-mode`, `container:${shares}: FRR in another node's namespace would share its pathspace with that node's: give the node a namespace of its own`);
+      node.sharesNamespaceOf = shares;
+      if (node.binds.length) {
+        warn(`node ${nodeName}: binds: a node sharing ${shares}'s network namespace has no filesystem of its own here: ignored`);
+        node.binds = [];
+      }
+    } else if (mode !== undefined && mode !== "none" && mode !== "bridge") {
       warn(`node ${nodeName}: network-mode ${mode}: not supported (${mode === "host" ? "the machine's root namespace: netns-lab never touches it" : "a node of its own namespace instead"}): its eth0 is on the management network`);
     }
-    if (kind === "linux" && mode !== "none") {
+    if (kind === "linux" && mode !== "none" && shares === undefined) {
       const given = (k: "mgmt-ipv4" | "mgmt-ipv6", sub: string): string | undefined => {
         if (p[k] === undefined) return undefined;
         const v = String(p[k]);
@@ -417,6 +429,8 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
       return undefined;
     }
     if (!known.has(ep.node)) bad(where, `node ${ep.node} is not in topology.nodes`);
+    const sharing = nodes.find((n) => n.name === ep.node)?.sharesNamespaceOf;
+    if (sharing) bad(where, `node ${ep.node} shares ${sharing}'s network namespace (network-mode container:${sharing}): cable ${sharing} instead`);
     if (ep.interface === "eth0" && wanted.some((w) => w.node.name === ep.node)) {
       bad(where, `${ep.node}:eth0 is the node's management interface, as in containerlab (give the node network-mode: none to cable its eth0)`);
     }
@@ -440,6 +454,13 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
     if (mtu !== undefined && !Number.isInteger(mtu)) bad(where, `mtu ${String(l.mtu)} is not a whole number`);
     links.push({ ends: [ends[0], ends[1]], ...(mtu !== undefined ? { mtu } : {}) });
   });
+  // A node sharing another's namespace names a plain linux node of the file that has one of its own.
+  for (const n of nodes) {
+    if (!n.sharesNamespaceOf) continue;
+    const o = nodes.find((x) => x.name === n.sharesNamespaceOf);
+    if (!o) bad(`node ${n.name}: network-mode`, `container:${n.sharesNamespaceOf}: no node ${n.sharesNamespaceOf} in topology.nodes (a container outside the lab has no counterpart here)`);
+    if (o!.kind !== "linux" || o!.sharesNamespaceOf) bad(`node ${n.name}: network-mode`, `container:${o!.name}: ${o!.name} ${o!.kind !== "linux" ? "is a bridge" : "shares another's namespace itself"}: name a linux node with a namespace of its own`);
+  }
   // Each wait names a node of the file, and no node waits for itself through others (containerlab
   // refuses a cycle too; here it would never end).
   for (const n of nodes) for (const w of n.waitFor ?? []) if (!known.has(w.node)) bad(`node ${n.name}: stages: ${w.stage}: wait-for`, `node ${w.node} is not in topology.nodes`);

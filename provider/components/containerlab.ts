@@ -153,7 +153,7 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
   for (const n of plan.nodes.filter((x) => !x.frr && x.binds.length)) {
     for (const b of n.binds) if (!fs.existsSync(b.host)) throw new Error(`${file}: node ${n.name}: bound ${b.host} does not exist (binds: ${b.path})`);
   }
-  for (const n of plan.nodes) {
+  for (const n of plan.nodes.filter((x) => !x.sharesNamespaceOf)) {
     // A plain node with binds: a filesystem of its own holding them (its exec lines and cmd see them), and its name as host name (a container's).
     const filesystem = !n.frr && n.binds.length ? { binds: n.binds.map((b) => ({ source: b.host, target: b.path, ...(b.readOnly ? { readOnly: true } : {}) })), hostname: true as const } : undefined;
     // As containerlab's deploy: a node whose exec, env, binds or cmd change is made anew (its exec lines run again on a fresh node).
@@ -163,6 +163,8 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
     const waitsFor = early.length ? flat(early) : undefined;
     made.set(n.name, n.kind === "bridge" ? lab.lan(n.name, []) : n.frr ? lab.router(n.name, { recreateOn, waitsFor }) : lab.host(n.name, { recreateOn, waitsFor, ...(filesystem ? { filesystem } : {}) }));
   }
+  // network-mode container:<node>: what the node runs runs in that node's namespace.
+  for (const n of plan.nodes.filter((x) => x.sharesNamespaceOf)) made.set(n.name, made.get(n.sharesNamespaceOf!)!);
   // Each node's cables: its exec lines are made again with any of them (below).
   const cables = new Map<string, Array<[string, pulumi.Resource]>>();
   for (const l of plan.links) {
@@ -272,7 +274,7 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
       }
       addAddresses(frrAddresses(confText));
     } else if (n.cmd) {
-      before.push(node.run("cmd", n.cmd, { env: n.env }, { dependsOn: waited }));
+      before.push(node.run(n.sharesNamespaceOf ? `${n.name}-cmd` : "cmd", n.cmd, { env: n.env }, { dependsOn: waited }));
     }
     n.exec.forEach((argv, k) => {
       // A failing line does not fail the lab, as in containerlab (its deploy logs the line's exit

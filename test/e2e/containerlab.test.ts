@@ -426,3 +426,40 @@ topology:
     expect(ours(prefix)).toEqual([]);
   });
 });
+
+describe("#33: network-mode container:<node>", () => {
+  const prefix = uniquePrefix();
+  const lab = cleanupAfterAll(prefix);
+  let dir = "";
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-clab-share-"));
+    fs.writeFileSync(path.join(dir, "share.clab.yml"), `name: sh
+topology:
+  nodes:
+    a: {kind: linux}
+    side:
+      kind: linux
+      network-mode: container:a
+      exec: ["ip address add 10.66.0.1/24 dev eth1"]
+      cmd: sleep 600
+    b:
+      kind: linux
+      exec: ["ip address add 10.66.0.2/24 dev eth1"]
+  links:
+    - endpoints: ["a:eth1", "b:eth1"]
+`);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test("the sharing node's exec line and cmd run in the other node's namespace; no namespace of its own; destroy leaves nothing", async () => {
+    const t = lab.track(await openStack(labsDir(), `clabsh-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "share.clab.yml"), "netns-lab:prefix": prefix }));
+    await t.stack.up(quiet);
+    expect(ours(prefix).sort()).toEqual(["a", "b", "mgmt"].map((n) => `${prefix}${n}`));
+    expect(pings(`${prefix}b`, "10.66.0.1")).toBe(true); // side's address, on a's eth1
+    const pids = sh("ip", ["netns", "pids", `${prefix}a`]).trim().split("\n").filter(Boolean);
+    expect(pids.map((p) => fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0")[0])).toContain("sleep");
+    await t.stack.preview({ ...quiet, expectNoChanges: true });
+    await t.stack.destroy(quiet);
+    expect(ours(prefix)).toEqual([]);
+  });
+});

@@ -353,3 +353,21 @@ describe("a node field containerlab does not know (its file is read strictly)", 
     expect(plan("      user: root\n").warnings).toEqual(["node r: user: not supported (a namespace, not a container): ignored"]);
   });
 });
+
+describe("network-mode container:<node> (a node in another's network namespace)", () => {
+  const plan = (nodes: string, links = "") => planContainerlab(`name: c\ntopology:\n  nodes:\n${nodes}${links ? `  links:\n${links}` : ""}`, "/tmp", "c.clab.yml");
+  test("no namespace, no eth0 of its own; its binds warned", () => {
+    const p = plan("    a: {kind: linux}\n    s: {kind: linux, network-mode: 'container:a', binds: ['x:/y'], exec: ['ip link']}\n");
+    expect(p.nodes.map((n) => [n.name, n.sharesNamespaceOf, n.mgmt?.ipv4])).toEqual([["a", undefined, "172.20.20.2/24"], ["s", "a", undefined]]);
+    expect(p.warnings).toEqual(["node s: binds: a node sharing a's network namespace has no filesystem of its own here: ignored"]);
+  });
+  test.each([
+    ["a node not in the file", "    s: {kind: linux, network-mode: 'container:zz'}\n", "", /node s: network-mode: container:zz: no node zz in topology\.nodes/],
+    ["a bridge", "    b: {kind: bridge}\n    s: {kind: linux, network-mode: 'container:b'}\n", "", /container:b: b is a bridge/],
+    ["a chain of sharing", "    a: {kind: linux}\n    s: {kind: linux, network-mode: 'container:a'}\n    t: {kind: linux, network-mode: 'container:s'}\n", "", /container:s: s shares another's namespace itself/],
+    ["a cable to it", "    a: {kind: linux}\n    s: {kind: linux, network-mode: 'container:a'}\n", '    - endpoints: ["a:eth1", "s:eth1"]\n', /link 1: node s shares a's network namespace \(network-mode container:a\): cable a instead/],
+    ["FRR in it", "    a: {kind: linux}\n    s: {kind: linux, image: 'quay.io/frrouting/frr:9.1.0', network-mode: 'container:a'}\n", "", /node s: network-mode: container:a: FRR in another node's namespace/],
+  ])("refuses %s, naming it", (_what, nodes, links, err) => {
+    expect(() => plan(nodes, links)).toThrow(err);
+  });
+});
