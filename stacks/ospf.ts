@@ -34,7 +34,8 @@ protocol ospf v2 {
 }
 
 export function ospf(options: LabOptions & { down?: string[]; runDir: string; isolate?: Array<"pid" | "ipc" | "mount"> }) {
-  const lab = new Lab("ospf", options);
+  const { down: _down, runDir: _runDir, isolate: _isolate, ...labOptions } = options;
+  const lab = new Lab("ospf", labOptions);
   const routers: Router[] = [1, 2, 3, 4].map((i) => lab.router(`r${i}`));
   const h1 = lab.host("h1");
   const h2 = lab.host("h2");

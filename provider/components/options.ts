@@ -58,8 +58,11 @@ export function closest(name: string, known: readonly string[]): string | undefi
 }
 
 /**
- * Refuses options that are not an object or hold a property the interface does not have, naming
- * each and the closest known one. `where`: the call, e.g. `lab.link(h1, r1)`.
+ * Refuses options that are not an object or hold a misspelled property (one close to a known one:
+ * `adresses`), naming it and the known one; any other property the interface does not have gets a
+ * warning and is ignored — TypeScript itself accepts an object with more properties when it is not a
+ * literal (a function passing its own options on), so refusing those would refuse correct programs.
+ * `where`: the call, e.g. `lab.link(h1, r1)`.
  */
 export function checkOptions(where: string, kind: keyof typeof OPTION_KEYS, given: unknown, extra: readonly string[] = []): void {
   if (given === undefined) return;
@@ -70,9 +73,11 @@ export function checkOptions(where: string, kind: keyof typeof OPTION_KEYS, give
   if (r.success) return;
   const unknown = r.error.issues.flatMap((i) => (i.code === "unrecognized_keys" ? i.keys : []));
   if (!unknown.length) return; // (every value is accepted: only the names are checked here)
-  const each = unknown.map((k) => {
+  const misspelled = unknown.flatMap((k) => {
     const c = closest(k, known);
-    return `unknown option "${k}"${c ? ` (did you mean "${c}"?)` : ""}`;
+    return c ? [`unknown option "${k}" (did you mean "${c}"?)`] : [];
   });
-  throw new pulumi.RunError(`${where}: ${each.join(", ")}; ${kind} has ${OPTION_KEYS[kind].join(", ")}${extra.length ? " and Pulumi's resource options" : ""}`);
+  const has = `${kind} has ${OPTION_KEYS[kind].join(", ")}${extra.length ? " and Pulumi's resource options" : ""}`;
+  if (misspelled.length) throw new pulumi.RunError(`${where}: ${misspelled.join(", ")}; ${has}`);
+  pulumi.log.warn(`${where}: ${unknown.map((k) => `"${k}"`).join(", ")}: not ${kind}: ignored (${has})`);
 }

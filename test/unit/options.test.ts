@@ -40,10 +40,20 @@ test.each([
 
 test.each([
   ["a misspelled option", { adresses: ["10.0.0.1/24"] }, 'lab.link(h1, r1): unknown option "adresses" (did you mean "addresses"?); LinkOptions has addresses, names'],
-  ["two of them", { mut: 1400, colour: "red" }, 'lab.link(h1, r1): unknown option "mut" (did you mean "mtu"?), unknown option "colour"; LinkOptions has'],
+  ["two of them", { mut: 1400, adresess: [] }, 'lab.link(h1, r1): unknown option "mut" (did you mean "mtu"?), unknown option "adresess" (did you mean "addresses"?); LinkOptions has'],
   ["a list instead", [1, 2], "lab.link(h1, r1): its options are an object (LinkOptions), not a list"],
 ])("checkOptions refuses %s", (_what, given, message) => {
   expect(() => checkOptions("lab.link(h1, r1)", "LinkOptions", given)).toThrow(message);
+});
+
+test("an option like none known (passed on from a caller's own options): a warning, not a refusal", () => {
+  const warn = jest.spyOn(require("@pulumi/pulumi").log, "warn").mockImplementation(() => Promise.resolve());
+  try {
+    expect(() => checkOptions('new Lab("o")', "LabOptions", { namespacePrefix: "x-", runDir: "/run/x", down: [] }, RESOURCE_OPTIONS)).not.toThrow();
+    expect(warn).toHaveBeenCalledWith('new Lab("o"): "runDir", "down": not LabOptions: ignored (LabOptions has namespacePrefix, addressOverrides, hosts, supersede and Pulumi\'s resource options)');
+  } finally {
+    warn.mockRestore();
+  }
 });
 
 test("the components refuse unknown options before declaring anything, and take the known ones", () => {
