@@ -30,51 +30,59 @@ func funcs() template.FuncMap {
 			b, _ := json.MarshalIndent(v, prefix, indent)
 			return string(b)
 		},
-		"add":      func(a, b any) (any, error) { return arith(a, b, func(x, y int64) int64 { return x + y }, func(x, y float64) float64 { return x + y }) },
-		"subtract": func(a, b any) (any, error) { return arith(a, b, func(x, y int64) int64 { return x - y }, func(x, y float64) float64 { return x - y }) },
-		"mul":      func(a, b any) (any, error) { return arith(a, b, func(x, y int64) int64 { return x * y }, func(x, y float64) float64 { return x * y }) },
-		"div":      div,
-		"rem":      rem,
-		"seq":      seq,
-		"strings":  func() any { return str },
-		"conv":     func() any { return cnv },
+		"add": func(a, b any) (any, error) {
+			return arith(a, b, func(x, y int64) int64 { return x + y }, func(x, y float64) float64 { return x + y })
+		},
+		"subtract": func(a, b any) (any, error) {
+			return arith(a, b, func(x, y int64) int64 { return x - y }, func(x, y float64) float64 { return x - y })
+		},
+		"mul": func(a, b any) (any, error) {
+			return arith(a, b, func(x, y int64) int64 { return x * y }, func(x, y float64) float64 { return x * y })
+		},
+		"div":     div,
+		"rem":     rem,
+		"seq":     seq,
+		"strings": func() any { return str },
+		"conv":    func() any { return cnv },
 	}
 }
 
 func numErr(err error) error { return fmt.Errorf("expected a number: %w", err) }
 
+// operands converts both operands, or says which is no number.
+func operands[T any](a, b any, conv func(any) (T, error)) (T, T, error) {
+	var zero T
+	x, err := conv(a)
+	if err != nil {
+		return zero, zero, numErr(err)
+	}
+	y, err := conv(b)
+	if err != nil {
+		return zero, zero, numErr(err)
+	}
+	return x, y, nil
+}
+
 func arith(a, b any, i func(int64, int64) int64, f func(float64, float64) float64) (any, error) {
 	if isFloat(a) || isFloat(b) {
-		x, err := toFloat64(a)
+		x, y, err := operands(a, b, toFloat64)
 		if err != nil {
-			return nil, numErr(err)
-		}
-		y, err := toFloat64(b)
-		if err != nil {
-			return nil, numErr(err)
+			return nil, err
 		}
 		return f(x, y), nil
 	}
-	x, err := toInt64(a)
+	x, y, err := operands(a, b, toInt64)
 	if err != nil {
-		return nil, numErr(err)
-	}
-	y, err := toInt64(b)
-	if err != nil {
-		return nil, numErr(err)
+		return nil, err
 	}
 	return i(x, y), nil
 }
 
 // div is always a float division (div 7 2 is 3.5).
 func div(a, b any) (any, error) {
-	x, err := toFloat64(a)
+	x, y, err := operands(a, b, toFloat64)
 	if err != nil {
-		return nil, numErr(err)
-	}
-	y, err := toFloat64(b)
-	if err != nil {
-		return nil, numErr(err)
+		return nil, err
 	}
 	if y == 0 {
 		return 0, fmt.Errorf("error: division by 0")
@@ -83,13 +91,9 @@ func div(a, b any) (any, error) {
 }
 
 func rem(a, b any) (any, error) {
-	x, err := toInt64(a)
+	x, y, err := operands(a, b, toInt64)
 	if err != nil {
-		return nil, numErr(err)
-	}
-	y, err := toInt64(b)
-	if err != nil {
-		return nil, numErr(err)
+		return nil, err
 	}
 	if y == 0 {
 		return nil, fmt.Errorf("expected a number: divisor is zero")

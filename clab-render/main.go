@@ -1,21 +1,21 @@
 // clab-render renders a containerlab topology file as containerlab renders it before reading it as
 // YAML (containerlab's core/file.go, LoadTopologyFromFile), and prints the result:
 //
-//	clab-render [--vars FILE]... TOPOLOGY
+//		clab-render [--vars FILE]... TOPOLOGY
 //
-//  1. The file is a Go text/template named after its base name, with containerlab's functions
-//     (funcs.go) and, when the file's directory has them, the sub-templates clab_templates/*.gotmpl
-//     ({{ template "x.gotmpl" . }}).
-//  2. Its data: the vars files given, read as YAML (yaml.v2, as containerlab) in order and merged at
-//     the top: a later file's top-level key replaces the earlier file's value whole (containerlab's
-//     merge recurses only into map[string]any, and yaml.v2 reads deeper mappings as
-//     map[interface{}]interface{}). Without
-//     --vars, the files beside the topology named `<file without its last extension>_vars.*`
-//     ending .yaml, .yml or .json (for lab.clab.yml: lab.clab_vars.yml, lab.clab_vars.extra.json),
-//     in name order; none, no data.
-//  3. The result's environment variables expanded as containerlab expands them (hellt/envsubst's
-//     BytesRestrictedNoReplace: a set variable is replaced, ${X:=default} and ${X:-default} give
-//     their default when X is unset or empty, an unset or empty $X or ${X} stays as $X, $1 stays).
+//	 1. The file is a Go text/template named after its base name, with containerlab's functions
+//	    (funcs.go) and, when the file's directory has them, the sub-templates clab_templates/*.gotmpl
+//	    ({{ template "x.gotmpl" . }}).
+//	 2. Its data: the vars files given, read as YAML (yaml.v2, as containerlab) in order and merged at
+//	    the top: a later file's top-level key replaces the earlier file's value whole (containerlab's
+//	    merge recurses only into map[string]any, and yaml.v2 reads deeper mappings as
+//	    map[interface{}]interface{}). Without
+//	    --vars, the files beside the topology named `<file without its last extension>_vars.*`
+//	    ending .yaml, .yml or .json (for lab.clab.yml: lab.clab_vars.yml, lab.clab_vars.extra.json),
+//	    in name order; none, no data.
+//	 3. The result's environment variables expanded as containerlab expands them (hellt/envsubst's
+//	    BytesRestrictedNoReplace: a set variable is replaced, ${X:=default} and ${X:-default} give
+//	    their default when X is unset or empty, an unset or empty $X or ${X} stays as $X, $1 stays).
 //
 // Exit status 1 with the error on stderr when the file does not parse or render.
 package main
