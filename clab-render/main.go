@@ -9,10 +9,9 @@
 //	 2. Its data: the vars files given, read as YAML (yaml.v2, as containerlab) in order and merged at
 //	    the top: a later file's top-level key replaces the earlier file's value whole (containerlab's
 //	    merge recurses only into map[string]any, and yaml.v2 reads deeper mappings as
-//	    map[interface{}]interface{}). Without
-//	    --vars, the files beside the topology named `<file without its last extension>_vars.*`
-//	    ending .yaml, .yml or .json (for lab.clab.yml: lab.clab_vars.yml, lab.clab_vars.extra.json),
-//	    in name order; none, no data.
+//	    map[interface{}]interface{}). Without --vars, the files beside the topology named
+//	    `<file without its last extension>_vars.*` ending .yaml, .yml or .json (for lab.clab.yml:
+//	    lab.clab_vars.yml, lab.clab_vars.extra.json), in name order; none, no data.
 //	 3. The result's environment variables expanded as containerlab expands them (hellt/envsubst's
 //	    BytesRestrictedNoReplace: a set variable is replaced, ${X:=default} and ${X:-default} give
 //	    their default when X is unset or empty, an unset or empty $X or ${X} stays as $X, $1 stays).
