@@ -248,18 +248,19 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
       // vtysh -N <namespace> reads /etc/frr/<namespace>/vtysh.conf (and says it cannot open it on
       // every call where there is none): the bound one, else FRR's integrated default, written there
       // and removed with the node (its directory too, when nothing else is left in it). In the
-      // sandbox of a user who is not root /etc/frr is the host's, not theirs to write: not there.
+      // sandbox of a user who is not root, /etc/frr is the sandbox's own (a tmpfs: sandbox-start.ts);
+      // a sandbox started by a version before that has the host's there, not the user's to write:
+      // a warning then, saying how to get it.
       const vty = text(n.binds.find((b) => b.path === "/etc/frr/vtysh.conf"));
-      if (!sandboxWanted()) {
-        new Command(`${n.name}-vtysh-conf`, {
-          namespace: node.namespace.name,
-          create: ["sh", "-c", 'mkdir -p -- "$1" && printf "%s" "$2" > "$1/vtysh.conf"', "sh", `/etc/frr/${ps}`, vty ?? "service integrated-vtysh-config\n"],
-          delete: ["sh", "-c", 'rm -f -- "$1/vtysh.conf"; rmdir -- "$1" 2>/dev/null; true', "sh", `/etc/frr/${ps}`],
-          ...node.on,
-        }, { parent: node });
-      } else if (vty !== undefined) {
-        pulumi.log.warn(`${file}: node ${n.name}: binds: /etc/frr/vtysh.conf: in the sandbox of a user who is not root, /etc/frr/<namespace>/ (where vtysh -N reads it) is the host's, not yours to write: not used`, node);
-      }
+      const sandboxed = sandboxWanted();
+      const vtyConf = new Command(`${n.name}-vtysh-conf`, {
+        namespace: node.namespace.name,
+        create: ["sh", "-c", 'mkdir -p -- "$1" 2>/dev/null && printf "%s" "$2" > "$1/vtysh.conf" || { echo "vtysh.conf not written to $1 (vtysh -N says it cannot open it)${3:+: $3}" >&2; exit 1; }', "sh", `/etc/frr/${ps}`, vty ?? "service integrated-vtysh-config\n", sandboxed ? "the sandbox was started by an older netns-lab: netns-lab sandbox stop, then up again" : ""],
+        delete: ["sh", "-c", 'rm -f -- "$1/vtysh.conf"; rmdir -- "$1" 2>/dev/null; true', "sh", `/etc/frr/${ps}`],
+        ...(sandboxed ? { check: false } : {}),
+        ...node.on,
+      }, { parent: node });
+      if (sandboxed) vtyConf.exitCode.apply((code) => code && vtyConf.stderr.apply((err) => pulumi.log.warn(`${file}: node ${n.name}: ${err.trim()}`, node)));
       let first = true;
       // Each daemon with the options the daemons file gives it (frr_global_options, -F frr_profile,
       // <daemon>_options; -A 127.0.0.1 where it gives none), as FRR's start script starts it.

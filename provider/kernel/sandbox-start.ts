@@ -2,7 +2,8 @@
  * Starting the sandbox's holder (sandbox.ts finds, records and ends it): the probe of user
  * namespaces (with the user's subordinate ids where the set-uid helpers can map them, else the
  * user's own id alone), `unshare … sleep infinity`, then the holder's own /run, /run/netns and
- * /etc/netns (a tmpfs, or an overlay of /etc where the host has no /etc/netns), lo up, the record.
+ * /etc/netns (a tmpfs, or an overlay of /etc where the host has no /etc/netns), its own /etc/frr (a
+ * tmpfs, where the host has one), lo up, the record.
  */
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -103,6 +104,10 @@ export function startHolder(dir: string): Holder {
     run("mount", "-t", "overlay", "-o", "lowerdir=/etc,upperdir=/run/.netns-lab-etc/upper,workdir=/run/.netns-lab-etc/work", "netns-lab-etc", "/etc");
     run("mkdir", "-p", "/etc/netns");
   }
+  // vtysh -N <namespace> reads /etc/frr/<namespace>/vtysh.conf. The host's /etc/frr is FRR's (0750:
+  // nothing of it is the user's to read or write); the sandbox's is a tmpfs of its own, where a
+  // containerlab node's vtysh.conf is written (the host's stays as it is).
+  if (fs.existsSync("/etc/frr")) run("mount", "-t", "tmpfs", "-o", "mode=0755", "netns-lab-frr", "/etc/frr");
   run("ip", "link", "set", "lo", "up");
   const h: Holder = { pid, start: startTime(pid)!, userns: nsOf(pid, "user")!, etc, ids, boot: bootId(), since: new Date().toISOString() };
   writePrivate(path.join(dir, "holder.json"), JSON.stringify(h) + "\n");

@@ -175,10 +175,17 @@ d("labs without root: an ordinary user's sandbox", () => {
         neighbours = ok(["bin/netns-lab", "exec", "r2", "--stack", stack, "--", "vtysh", "-N", `${prefix}r2`, "-c", "show ip ospf neighbor"]);
       }
       expect(neighbours.match(/Full/g)?.length).toBe(2);
+      // #35 item 7: vtysh -N finds its vtysh.conf, in the sandbox's own /etc/frr (not the host's).
+      const vtysh = u.run(["bin/netns-lab", "exec", "r2", "--stack", stack, "--", "vtysh", "-N", `${prefix}r2`, "-c", "show version"]);
+      expect(vtysh.status).toBe(0);
+      expect(vtysh.stderr).not.toMatch(/Can't open configuration file/);
+      expect(inSandboxRun(["cat", `/etc/frr/${prefix}r2/vtysh.conf`]).stdout).toBe("service integrated-vtysh-config\n");
+      expect(fs.existsSync(`/etc/frr/${prefix}r2`)).toBe(false);
       pulumi(stack, "destroy", "--yes", "--skip-preview");
       expect(inSandbox()).toEqual([]);
       expect(frr()).toBe("");
       expect(inSandboxRun(["ls", "-A", "/run/frr"]).stdout.split("\n").filter((f) => f.startsWith(prefix))).toEqual([]);
+      expect(inSandboxRun(["ls", "-A", "/etc/frr"]).stdout.split("\n").filter((f) => f.startsWith(prefix))).toEqual([]);
       expect(host()).toEqual(before);
     } finally {
       spawnSync("pkill", ["-KILL", "-f", `/usr/lib/frr/.* -N ${prefix}`]);
@@ -207,7 +214,7 @@ d("labs without root: an ordinary user's sandbox", () => {
       const preview = u.run(["bin/pulumi", "preview", "--expect-no-changes", "--stack", stack]);
       expect(preview.status).not.toBe(0);
       for (const n of ["r1", "r2", "r3", "pc1", "pc2"]) expect(preview.stdout).toMatch(new RegExp(`\\+- pulumi-nodejs:dynamic/netns-lab:NetNamespace ${n} replace`));
-      expect(preview.stdout).toMatch(/\+-62 to replace/); // every resource of the lab (its components unchanged; 25 of them its management network)
+      expect(preview.stdout).toMatch(/\+-65 to replace/); // every resource of the lab (its components unchanged; 25 of them its management network, 3 the routers' vtysh.conf)
       pulumi(stack, "up", "--yes", "--skip-preview");
       expect(first.filter(alive)).toEqual([]); // ended: none left running in a sandbox nobody can enter
       const second = frr();
