@@ -11,15 +11,15 @@ comma := ,
 empty :=
 space := $(empty) $(empty)
 
-.PHONY: help deps system-deps npm engine netlab build up preview down test test-unit test-integration test-e2e test-rootless test-reliability test-programs test-netlab test-conformance bench bench-scale bench-program bench-split bench-fixed bench-netlab docs pack sim-machines sim-machines-down clean
+.PHONY: help deps system-deps npm engine netlab build up preview down test test-unit test-integration test-e2e test-rootless test-reliability test-programs test-netlab test-conformance ui bench bench-scale bench-program bench-split bench-fixed bench-netlab docs pack sim-machines sim-machines-down clean
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
 	@echo "  variables: LAB=curo|curo-nat|chain|ospf|fabric|split|clab|netlab (stack to use, default curo); FILE=x.clab.yml (LAB=clab: the containerlab file, default examples/clab/frr-ospf; VARS=a.yml,b.yml its vars files, default those beside it; LAB=netlab: the netlab topology, default examples/netlab/ospf-triangle.yml); NETNS_LAB_FAST=1 (fast mode, see README)"
 
-system-deps: ## install iproute2, ethtool, iputils-ping, util-linux, procps, libcap2-bin, nftables, tcpdump, bird2, frr, openssh, uidmap, patch (the engine's build), python3-venv (netlab's) when missing (apt-get, as root; services not started)
+system-deps: ## install iproute2, ethtool, iputils-ping, util-linux, procps, libcap2-bin, nftables, tcpdump, bird2, frr, openssh, uidmap, patch (the engine's build), python3-venv (netlab's), chromium (netns-lab ui's browser tests) when missing (apt-get, as root; services not started)
 	@missing=""; \
-	for pair in ip:iproute2 ethtool:ethtool ping:iputils-ping nsenter:util-linux unshare:util-linux ipcmk:util-linux ps:procps capsh:libcap2-bin nft:nftables tcpdump:tcpdump bird:bird2 ssh:openssh-client /usr/sbin/sshd:openssh-server newuidmap:uidmap /usr/lib/frr/zebra:frr patch:patch; do \
+	for pair in ip:iproute2 ethtool:ethtool ping:iputils-ping nsenter:util-linux unshare:util-linux ipcmk:util-linux ps:procps capsh:libcap2-bin nft:nftables tcpdump:tcpdump bird:bird2 ssh:openssh-client /usr/sbin/sshd:openssh-server newuidmap:uidmap /usr/lib/frr/zebra:frr patch:patch /usr/bin/chromium:chromium; do \
 	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; \
 	done; \
 	python3 -c 'import venv, ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \
@@ -69,6 +69,9 @@ up: deps ## bring up the lab LAB (default curo; LAB=clab FILE=x.clab.yml [VARS=v
 preview: deps ## show what `make up` would change
 	@$(PULUMI) stack select --create $(LAB) >/dev/null
 	$(PULUMI) preview --diff --stack $(LAB)
+
+ui: deps ## the lab LAB live in a browser (netns-lab ui): prints a URL with a token; Ctrl-C stops it
+	bin/netns-lab ui --stack $(LAB)
 
 down: deps ## destroy the lab LAB; leaves no namespace or veth behind
 	$(PULUMI) destroy --yes --skip-preview --stack $(LAB)

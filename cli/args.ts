@@ -34,6 +34,10 @@ export interface Options {
   force: boolean;
   /** render: vars files of a containerlab topology, in order (each may be a comma-separated list, as containerlab's). */
   vars: string[];
+  /** ui: the port (0: any free one). */
+  port: number;
+  /** ui: the address to listen on (default 127.0.0.1). */
+  listen: string;
 }
 
 const spec = {
@@ -50,6 +54,8 @@ const spec = {
   process: { type: "string" },
   force: { type: "boolean", default: false },
   vars: { type: "string", multiple: true, default: [] as string[] },
+  port: { type: "string", default: "0" },
+  listen: { type: "string", default: "127.0.0.1" },
 } as const;
 
 /** Options anywhere before `--`; everything after it belongs to the command being run. */
@@ -82,6 +88,8 @@ export function parseArgs(argv: string[]): Options {
     process: v.process,
     force: v.force!,
     vars: (v.vars as string[]).flatMap((x) => x.split(",")),
+    port: portOf(v.port!),
+    listen: v.listen!,
   };
 }
 
@@ -94,5 +102,11 @@ function count(s: string): number {
 function seconds(s: string): number {
   const n = Number(s);
   if (!Number.isFinite(n) || n < 0) throw new UsageError(`--wait takes seconds (got "${s}")`);
+  return n;
+}
+
+function portOf(s: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port takes a port number, 0 for any free one (got "${s}")`);
   return n;
 }

@@ -14,6 +14,7 @@
  *   netns-lab sandbox status|stop [--force]
  *   netns-lab render  <file.clab.yml> [--vars FILE …]
  *   netns-lab inspect
+ *   netns-lab ui      [--port P] [--listen ADDR]
  * Common options: --stack NAME, --cwd DIR (see HELP.main).
  */
 import { spawn, spawnSync } from "child_process";
@@ -30,6 +31,7 @@ import { node, nodeExecutor, renderMatrix, verify } from "./verify";
 import { captureCommand, inNode, inProcess } from "./there";
 import { init } from "./init";
 import { inspect } from "./inspect";
+import { serveUi } from "./ui";
 import { renderContainerlab } from "../provider/components/containerlab-render";
 import { validateCommand, validateProblem } from "./validate";
 import { ensureHolder, sandboxStatus, sandboxWanted, stopSandbox, subordinateIdsAdvice } from "../provider/kernel/sandbox";
@@ -52,6 +54,7 @@ Commands:
   sandbox  the sandbox a user who is not root runs labs in: status, or stop it
   render   a containerlab topology file as containerlab renders it (template, vars, environment)
   inspect  the nodes as containerlab's inspect lists them: state, management addresses, addresses
+  ui       the lab live in a browser: its picture, cables up or down, rates, processes, drift
 
 Options for every command:
   --stack NAME   the stack (default: the selected one)
@@ -124,6 +127,17 @@ NETNS_LAB_SANDBOX=0 never uses it, =1 uses it even as root; NETNS_LAB_SANDBOX_DI
 The lab's nodes as containerlab's inspect lists its containers: name, namespace, role, state (its
 namespace there or not, read live), the management network's addresses (a lab from a containerlab
 file: each node's eth0) and the lab's own addresses.`,
+  ui: `netns-lab ui [--port P] [--listen ADDR] [--stack NAME]
+
+Serves a page showing the lab live: its nodes and cables (placed by Graphviz; drag a node to move
+it, remembered per stack in the browser), each cable up or down with its rate each way (the
+kernel's counters, every second), each node's processes running or dead, its FRR/BIRD routing
+neighbours, and drift (what status marks). Click a node for its addresses, routes and the tail of
+its processes' logs. Any stack: a Lab's description or raw resources, read again on each reload.
+Prints the URL to open, with a random token (as Jupyter's): without it the server answers 403.
+  --port    the port (default: any free one)
+  --listen  the address to listen on (default 127.0.0.1, this machine only; the token still applies)
+Ctrl-C stops it. It reads the lab; it changes nothing.`,
   render: `netns-lab render <file.clab.yml> [--vars FILE …]
 
 Prints the containerlab topology file as containerlab renders it before reading it, which is what
@@ -302,6 +316,16 @@ const commands: Record<string, (o: Options) => Promise<number>> = {
       return 0;
     }
     throw new UsageError(`sandbox ${what}: say status or stop\n\n${HELP.sandbox}`);
+  },
+  async ui(o) {
+    requireRoot("ui");
+    const s = await serveUi(o, { port: o.port, listen: o.listen }, (line) => console.error(line));
+    console.log(`netns-lab ui: open ${s.url}`);
+    console.log("Ctrl-C stops it");
+    return new Promise((resolve) => {
+      const stop = () => void s.close().then(() => resolve(0));
+      process.once("SIGINT", stop).once("SIGTERM", stop);
+    });
   },
   async status(o) {
     requireRoot("status");

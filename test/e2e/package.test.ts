@@ -36,7 +36,7 @@ test("npm pack: the library, its types, the CLI, the engine's sources, the templ
   const out = JSON.parse(spawnSync("npm", ["pack", "--json", "--pack-destination", work], { cwd: REPO, encoding: "utf8" }).stdout);
   tarball = path.join(work, out[0].filename);
   const files: string[] = out[0].files.map((f: { path: string }) => f.path);
-  for (const f of ["package.json", "README.md", "bin/netns-lab", "bin/pulumi", "dist/provider/index.js", "dist/provider/index.d.ts", "dist/provider/testing.js", "dist/provider/testing.d.ts", "dist/provider/runtime.js", "dist/cli/netns-lab.js", "engine/build.sh", "netlab/install.sh", "netlab/bin/docker", "engine/go.mod", "engine/go.sum", "engine/pulumi-resource-pulumi-nodejs", "engine/watch-parent.js", "engine/cmd/pulumi-language-nodejs/main.go", "engine/cmd/pulumi-language-nodejs/lazy-closure.js", "templates/lab/lab.test.ts", "testing/package.json"]) {
+  for (const f of ["package.json", "README.md", "bin/netns-lab", "bin/pulumi", "dist/provider/index.js", "dist/provider/index.d.ts", "dist/provider/testing.js", "dist/provider/testing.d.ts", "dist/provider/runtime.js", "dist/cli/netns-lab.js", "engine/build.sh", "netlab/install.sh", "netlab/bin/docker", "engine/go.mod", "engine/go.sum", "engine/pulumi-resource-pulumi-nodejs", "engine/watch-parent.js", "engine/cmd/pulumi-language-nodejs/main.go", "engine/cmd/pulumi-language-nodejs/lazy-closure.js", "templates/lab/lab.test.ts", "testing/package.json", "ui/index.html", "ui/app.js", "ui/ui.css", "dist/cli/ui.js"]) {
     expect(files).toContain(f);
   }
   expect(files.filter((f) => /^(test|stacks|provider|cli|bench|sim|docs)\/|\.map$|^Pulumi\.|node_modules|\.sim/.test(f))).toEqual([]);

@@ -1,0 +1,277 @@
+/**
+ * `netns-lab ui`: the lab live in a browser. A small HTTP server (Node's own http module: a JSON API
+ * of four routes and three static files need no framework) on 127.0.0.1 by default, every request
+ * carrying the token printed with the URL (as Jupyter's). The page (ui/: plain JavaScript and SVG,
+ * no library, no CDN) draws the lab where Graphviz (the WebAssembly build `graph --format svg`
+ * uses) places it, and asks for the live state every second:
+ *
+ *   GET /                 the page (with ?token=…: a cookie for the rest, this port's own)
+ *   GET /app.js, /ui.css  its code and style, shipped in the package
+ *   GET /api/lab          the lab's description and layout (read from the stack again on each call)
+ *   GET /api/live         per cable up/down and rates, per node processes alive or dead and routing
+ *                         neighbours, drift (what `status` marks; read every few seconds)
+ *   GET /api/node/NAME    a node's addresses, routes, processes and the tail of their logs
+ *
+ * It reads; it changes nothing in the lab. It serves nothing but the lab's own data.
+ */
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as path from "path";
+import type { AddressInfo } from "net";
+import type { LabDescription } from "../provider/components/description";
+import { local } from "../provider/kernel/exec";
+import * as addr from "../provider/kernel/addr";
+import { ipJson } from "../provider/kernel/ip";
+import * as netns from "../provider/kernel/netns";
+import * as proc from "../provider/kernel/proc";
+import { Options, PKG } from "./args";
+import { dot } from "./graph";
+import { pool } from "./pool";
+import { deployedLab, stackResources, StateResource } from "./stack";
+import { Drift, drifts } from "./status";
+import { inNode } from "./there";
+import { nodeExecutor } from "./verify";
+import {
+  bgpPeers, birdProtocols, cables, hostAllowed, IpLinkStats, Neighbours, newToken, ospfNeighbours, positionsOf, rates, Reading, readingOf, tokenMatches, tokenOf,
+} from "./ui-live";
+
+type Node = LabDescription["nodes"][number];
+
+export interface UiOptions {
+  /** 0: any free port. */
+  port: number;
+  /** The address to listen on (127.0.0.1 unless --listen). */
+  listen: string;
+}
+
+const ASSETS: Record<string, [string, string]> = {
+  "/": ["index.html", "text/html; charset=utf-8"],
+  "/app.js": ["app.js", "text/javascript; charset=utf-8"],
+  "/ui.css": ["ui.css", "text/css; charset=utf-8"],
+};
+
+/** The lab and its resources as the stack has them now. */
+interface Loaded {
+  lab: LabDescription;
+  resources: StateResource[];
+  layout: Record<string, [number, number]>;
+}
+
+/** Runs a command, its stdout, or undefined when it fails or takes more than 3 s. */
+const output = (file: string, args: string[]): Promise<string | undefined> =>
+  new Promise((resolve) => execFile(file, args, { timeout: 3000, maxBuffer: 1 << 24 }, (e, out) => resolve(e ? undefined : out)));
+
+/** Routing neighbours of a node that runs FRR (vtysh, in its pathspace or its own filesystem) or BIRD (birdc on its socket). */
+async function neighboursOf(n: Node): Promise<Neighbours | undefined> {
+  const cmds = (n.processes ?? []).map((p) => p.command);
+  const zebra = cmds.find((c) => /\/zebra$/.test(c[0] ?? ""));
+  const out: Neighbours = {};
+  if (zebra) {
+    const ps = zebra.includes("-N") ? ["-N", zebra[zebra.indexOf("-N") + 1]] : [];
+    const ask = async (what: string) => {
+      const text = await output(...inNode(n, ["vtysh", ...ps, "-c", what]));
+      try {
+        return text ? JSON.parse(text) : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    const [ospf, bgp] = await Promise.all([ask("show ip ospf neighbor json"), ask("show bgp summary json")]);
+    if (ospf) {
+      const o = ospfNeighbours(ospf);
+      if (o.total) out.ospf = o;
+    }
+    if (bgp) {
+      const b = bgpPeers(bgp);
+      if (b.total) out.bgp = b;
+    }
+  }
+  const bird = cmds.find((c) => /(^|\/)bird$/.test(c[0] ?? ""));
+  if (bird) {
+    const s = bird.includes("-s") ? ["-s", bird[bird.indexOf("-s") + 1]] : [];
+    const text = await output(...inNode(n, ["birdc", ...s, "show", "protocols"]));
+    if (text) Object.assign(out, birdProtocols(text));
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** The server: its URL (with the token) and how to stop it. */
+export async function serveUi(o: Options, u: UiOptions, log: (line: string) => void = () => undefined): Promise<{ url: string; port: number; token: string; close(): Promise<void> }> {
+  const token = newToken();
+  let loaded: Loaded | undefined;
+  const load = async (): Promise<Loaded> => {
+    const [lab, resources] = await Promise.all([deployedLab(o), stackResources(o)]);
+    const viz = await (require("@viz-js/viz") as { instance(): Promise<{ renderJSON(src: string): { bb?: string; objects?: Array<{ name: string; pos?: string }> } }> }).instance();
+    loaded = { lab, resources, layout: positionsOf(viz.renderJSON(dot(lab))) };
+    return loaded;
+  };
+  await load(); // a stack that is not up fails here, before the URL is printed
+
+  // The live state: readings of every node's interfaces each time the page asks (at most one at a
+  // time; a second asker shares it), drift and neighbours every 5 s in the background of those.
+  let prev: { t: number; reading: Reading } | undefined;
+  let inFlight: Promise<unknown> | undefined;
+  let slow: { t: number; drift: Drift[]; neighbours: Record<string, Neighbours> } = { t: 0, drift: [], neighbours: {} };
+  let slowRunning = false;
+  const refreshSlow = (l: Loaded) => {
+    if (slowRunning || Date.now() - slow.t < 5000) return;
+    slowRunning = true;
+    (async () => {
+      const [drift, nb] = await Promise.all([
+        drifts(l.resources).catch(() => [] as Drift[]),
+        pool(l.lab.nodes.map((n) => async () => [n.name, await neighboursOf(n).catch(() => undefined)] as const), 8),
+      ]);
+      slow = { t: Date.now(), drift, neighbours: Object.fromEntries(nb.filter(([, v]) => v)) as Record<string, Neighbours> };
+    })().finally(() => (slowRunning = false));
+  };
+  const live = async () => {
+    const l = loaded ?? (await load());
+    const reading: Reading = {};
+    await pool(
+      l.lab.nodes.map((n) => async () => {
+        const x = nodeExecutor(n, local);
+        if (!(await netns.exists(x, n.namespace))) return void (reading[n.name] = null);
+        reading[n.name] = readingOf(await ipJson<IpLinkStats[]>(x, n.namespace, ["-s", "link", "show"]).catch(() => []));
+      }),
+      8,
+    );
+    const now = { t: Date.now(), reading };
+    const rate = rates(prev, now);
+    prev = now;
+    const processes: Record<string, Array<{ name: string; running: boolean; pid?: number }>> = {};
+    await pool(
+      l.lab.nodes.map((n) => async () => {
+        const x = nodeExecutor(n, local);
+        processes[n.name] = await Promise.all(
+          (n.processes ?? []).map(async (p) => {
+            const r = l.resources.find((y) => y.kind === "Process" && y.name === p.resource);
+            const out = r?.outputs ?? {};
+            const running = !!(out.pid && out.startTime && (await proc.alive(x, out.pid, out.startTime, out.owner).catch(() => false)));
+            return { name: p.name, running, ...(running ? { pid: out.pid as number } : {}) };
+          }),
+        );
+      }),
+      8,
+    );
+    refreshSlow(l);
+    return {
+      t: now.t,
+      cables: cables(l.lab, reading, rate),
+      nodes: Object.fromEntries(
+        l.lab.nodes.map((n) => [
+          n.name,
+          {
+            missing: reading[n.name] === null,
+            interfaces: reading[n.name] ?? {},
+            rates: rate[n.name] ?? {},
+            processes: processes[n.name] ?? [],
+            ...(slow.neighbours[n.name] ? { neighbours: slow.neighbours[n.name] } : {}),
+            drift: slow.drift.filter((d) => d.namespace === n.namespace).map((d) => `${d.kind} ${d.resource}: ${d.what}`),
+          },
+        ]),
+      ),
+      drift: slow.drift.map((d) => `${d.kind} ${d.resource}: ${d.what}`),
+      driftAt: slow.t,
+    };
+  };
+  const nodeDetail = async (name: string) => {
+    const l = loaded ?? (await load());
+    const n = l.lab.nodes.find((y) => y.name === name);
+    if (!n) return undefined;
+    const x = nodeExecutor(n, local);
+    if (!(await netns.exists(x, n.namespace))) return { name, namespace: n.namespace, missing: true };
+    const [addrs, routes4, routes6] = await Promise.all([
+      addr.list(x, n.namespace),
+      ipJson<Array<Record<string, unknown>>>(x, n.namespace, ["route", "show"]).catch(() => []),
+      ipJson<Array<Record<string, unknown>>>(x, n.namespace, ["-6", "route", "show"]).catch(() => []),
+    ]);
+    const processes = await Promise.all(
+      (n.processes ?? []).map(async (p) => {
+        const r = l.resources.find((y) => y.kind === "Process" && y.name === p.resource);
+        const text = r?.outputs.logFile ? await x.readFile(r.outputs.logFile).catch(() => undefined) : undefined;
+        return { name: p.name, command: p.command, log: text === undefined ? undefined : text.split("\n").slice(-21).join("\n") };
+      }),
+    );
+    const route = (r: Record<string, unknown>) => [r.dst, r.gateway ? `via ${r.gateway}` : "", r.dev ? `dev ${r.dev}` : "", r.protocol ? `proto ${r.protocol}` : ""].filter(Boolean).join(" ");
+    return {
+      name,
+      role: n.role,
+      namespace: n.namespace,
+      machine: n.machine?.name,
+      addresses: addrs.filter((a) => a.scope !== "link" && !(a.device === "lo" && a.scope === "host")).map((a) => `${a.device} ${a.cidr}`),
+      routes: [...routes4, ...routes6.filter((r) => r.dst !== "fe80::/64" && !String(r.dst).startsWith("ff00::"))].map(route),
+      processes,
+      nat: n.nat ?? [],
+    };
+  };
+
+  const cookieName = () => `netns-lab-ui-${port}`;
+  const listenWide = u.listen !== "127.0.0.1" && u.listen !== "localhost" && u.listen !== "::1";
+  const send = (res: http.ServerResponse, code: number, type: string, body: string | Buffer, headers: Record<string, string> = {}) => {
+    res.writeHead(code, { "content-type": type, "cache-control": "no-store", "x-content-type-options": "nosniff", "referrer-policy": "no-referrer", ...headers });
+    res.end(body);
+  };
+  const json = (res: http.ServerResponse, v: unknown) => send(res, 200, "application/json", JSON.stringify(v));
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (!hostAllowed(req.headers.host, port, listenWide)) return send(res, 403, "text/plain", "forbidden: this server answers on its loopback address only (--listen to widen it)\n");
+    const given = tokenOf(url, req.headers, cookieName());
+    if (!tokenMatches(given, token)) return send(res, 403, "text/plain", "forbidden: open the URL netns-lab ui printed (with its token)\n");
+    if (req.method !== "GET") return send(res, 405, "text/plain", "GET only\n");
+    const asset = ASSETS[url.pathname];
+    if (asset) {
+      const headers: Record<string, string> = { "content-security-policy": "default-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'" };
+      if (url.pathname === "/") headers["set-cookie"] = `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+      return send(res, 200, asset[1], fs.readFileSync(path.join(PKG, "ui", asset[0])), headers);
+    }
+    const route = async () => {
+      if (url.pathname === "/api/lab") {
+        const l = await load();
+        return json(res, { stack: o.stack ?? null, project: path.basename(o.cwd), lab: l.lab, layout: l.layout });
+      }
+      if (url.pathname === "/api/live") {
+        // One reading at a time: a second asker waits for the one in flight and takes the next.
+        while (inFlight) await inFlight.catch(() => undefined);
+        const p = live();
+        inFlight = p;
+        try {
+          return json(res, await p);
+        } finally {
+          inFlight = undefined;
+        }
+      }
+      const m = /^\/api\/node\/([^/]+)$/.exec(url.pathname);
+      if (m) {
+        const d = await nodeDetail(decodeURIComponent(m[1]));
+        return d ? json(res, d) : send(res, 404, "text/plain", "no such node\n");
+      }
+      send(res, 404, "text/plain", "not found\n");
+    };
+    route().catch((e) => {
+      log(`netns-lab ui: ${url.pathname}: ${(e as Error).message}`);
+      if (!res.headersSent) send(res, 500, "text/plain", `${(e as Error).message}\n`);
+    });
+  });
+  const sockets = new Set<import("net").Socket>();
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(u.port, u.listen, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = u.listen.includes(":") ? `[${u.listen}]` : u.listen;
+  return {
+    url: `http://${host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host}:${port}/?token=${token}`,
+    port,
+    token,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      }),
+  };
+}

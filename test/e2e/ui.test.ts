@@ -1,0 +1,211 @@
+// Issue 34: `netns-lab ui` in a real browser — Debian's chromium driven by playwright-core (the
+// system browser, no download). The curo lab through the engine: every node and cable on the page,
+// a cable taken down by hand marked within 3 s (and the route the kernel dropped with it as drift), traffic shown as a rate on the cable it crosses and
+// not on another, a node's panel, a dragged node staying where it was put after a reload, 403
+// without the token or from another host name, Ctrl-C. A user's raw-resource program (no Lab, no
+// description): its nodes from the state, a process killed by hand marked dead within 3 s.
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as path from "path";
+import { Browser, chromium, Page } from "playwright-core";
+import { cleanupAfterAll, labsDir, openStack, REPO, TestStack } from "../support/engine";
+import { userProject } from "../support/project";
+import { uniquePrefix } from "../support/names";
+
+jest.setTimeout(300_000);
+
+// What runs in the page (page.evaluate, waitForFunction) sees the browser's document.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+declare const document: any;
+
+const CHROMIUM = "/usr/bin/chromium";
+const quiet = { onOutput: () => undefined };
+const servers: ChildProcess[] = [];
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: make system-deps installs Debian's chromium`);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+});
+afterAll(async () => {
+  for (const s of servers) if (s.exitCode === null) s.kill("SIGKILL");
+  await browser?.close();
+});
+
+/** Starts `netns-lab ui` for a stack; its URL once printed. */
+async function startUi(cwd: string, stack: string, env: NodeJS.ProcessEnv): Promise<{ url: string; port: number; child: ChildProcess }> {
+  const child = spawn("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), "ui", "--stack", stack, "--cwd", cwd], { env, stdio: ["ignore", "pipe", "pipe"] });
+  servers.push(child);
+  let out = "";
+  let err = "";
+  child.stderr!.on("data", (d) => (err += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on("data", (d) => {
+      out += d;
+      const m = /open (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on("exit", (code) => reject(new Error(`netns-lab ui exited ${code}: ${out}${err}`)));
+  });
+  return { url, port: Number(new URL(url).port), child };
+}
+
+/** A GET with chosen headers: its status. */
+const status = (url: string, headers: Record<string, string> = {}) =>
+  new Promise<number>((resolve, reject) => http.get(url, { headers }, (r) => (r.resume(), resolve(r.statusCode ?? 0))).on("error", reject));
+
+const envOf = (t: TestStack) => ({ ...process.env, ...(t.stack.workspace as unknown as { envVars: Record<string, string> }).envVars });
+const attr = (page: Page, sel: string, a: string) => page.locator(sel).getAttribute(a);
+
+describe("the curo lab", () => {
+  const prefix = uniquePrefix();
+  const stackName = prefix.slice(0, -1);
+  const lab = cleanupAfterAll(prefix);
+  let t: TestStack;
+  let ui: Awaited<ReturnType<typeof startUi>>;
+  let page: Page;
+  beforeAll(async () => {
+    t = lab.track(await openStack(labsDir(), stackName, { "netns-lab:lab": "curo", "netns-lab:prefix": prefix, "netns-lab:mode": "kernel" }));
+    await t.stack.up(quiet);
+    ui = await startUi(labsDir(), stackName, envOf(t));
+    page = await browser!.newPage({ viewport: { width: 1280, height: 640 } });
+    await page.goto(ui.url);
+    await page.waitForSelector("body[data-ready=true]");
+  });
+
+  test("every node and cable, with interface names and addresses; all up", async () => {
+    const nodes = await page.locator("[data-node]").evaluateAll((es) => es.map((e) => `${e.getAttribute("data-node")}:${e.getAttribute("data-role")}`));
+    expect(nodes.sort()).toEqual(["host1:host", "host2:host", "router1:router", "router2:router"]);
+    expect(await page.locator("[data-cable]").count()).toBe(3);
+    const svgText = await page.locator("svg#lab").textContent();
+    for (const s of ["router1-host1", "192.168.1.1/24", "host1-router1", "192.168.1.2/24", "router1-router2", "192.168.0.2/24", "host2-router2", "192.168.2.2/24"]) expect(svgText).toContain(s);
+    await page.waitForFunction(() => [...document.querySelectorAll("[data-cable]")].every((c: any) => c.getAttribute("data-state") === "up"), undefined, { timeout: 5000 });
+    // The token left the address bar (the page's cookie carries it).
+    expect(page.url()).not.toContain("token=");
+  });
+
+  test("a node's panel: its addresses and routes", async () => {
+    await page.locator('[data-node="router1"]').click();
+    await page.waitForSelector('#panel[data-node="router1"] #addresses li');
+    const addrs = await page.locator("#addresses li").allTextContents();
+    expect(addrs).toEqual(expect.arrayContaining(["router1-host1 192.168.1.1/24", "router1-router2 192.168.0.1/24"]));
+    expect(await page.locator("#routes li").allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^192\.168\.2\.0\/24 via 192\.168\.0\.2 dev router1-router2/)]));
+  });
+
+  test("a cable taken down by hand is marked within 3 s, and up again", async () => {
+    const cable = await page.evaluate(async () => {
+      const r = (await (await fetch("api/lab")).json()) as { lab: { links: Array<{ name: string; ends: Array<{ node: string }> }> } };
+      return r.lab.links.find((l: { ends: Array<{ node: string }> }) => l.ends.map((e) => e.node).sort().join() === "router1,router2")!.name;
+    });
+    spawnSync("ip", ["-n", `${prefix}router1`, "link", "set", "router1-router2", "down"]);
+    try {
+      await page.waitForSelector(`[data-cable="${cable}"][data-state="down"]`, { timeout: 3000 });
+      expect(await page.locator(`[data-cable="${cable}"] text.why`).textContent()).toBe("router1 router1-router2 is set down");
+      // The other cables stay up.
+      expect(await page.locator('[data-cable][data-state="down"]').count()).toBe(1);
+    } finally {
+      spawnSync("ip", ["-n", `${prefix}router1`, "link", "set", "router1-router2", "up"]);
+    }
+    await page.waitForSelector(`[data-cable="${cable}"][data-state="up"]`, { timeout: 3000 });
+    // The kernel dropped router1's route through the cable while it was down: drift, as status marks it.
+    await page.waitForSelector('[data-node="router1"][data-drift="true"]', { timeout: 15000 });
+    expect(await page.locator("#drift").textContent()).toMatch(/^\d+ resource\(s\) drifted$/);
+    expect(await page.locator("#drift").getAttribute("title")).toMatch(/RouteTable .*routes/);
+  });
+
+  test("traffic shows as a rate on the cable it crosses, not on another", async () => {
+    const h1 = await page.evaluate(async () => {
+      const r = (await (await fetch("api/lab")).json()) as { lab: { links: Array<{ name: string; ends: Array<{ node: string }> }> } };
+      const name = (a: string, b: string) => r.lab.links.find((l: { ends: Array<{ node: string }> }) => l.ends.map((e) => e.node).sort().join() === [a, b].sort().join())!.name;
+      return [name("host1", "router1"), name("router2", "host2")];
+    });
+    // A flood ping from host1 to router1's near address: only host1-router1 carries it (bounded: 4 s).
+    const ping = spawn("ip", ["netns", "exec", `${prefix}host1`, "ping", "-f", "-q", "-s", "1200", "-w", "4", "192.168.1.1"], { stdio: "ignore" });
+    try {
+      await page.waitForFunction(
+        ([busy, quiet]) => {
+          const r = (n: string, k: string) => Number(document.querySelector(`[data-cable="${n}"]`)?.getAttribute(k) ?? 0);
+          return r(busy, "data-rate0") > 1e6 && r(busy, "data-rate1") > 1e6 && r(quiet, "data-rate0") < 1e5 && r(quiet, "data-rate1") < 1e5;
+        },
+        h1,
+        { timeout: 4000 },
+      );
+      expect(await page.locator(`[data-cable="${h1[0]}"] text.rate`).textContent()).toMatch(/Mb\/s|Gb\/s/);
+      // The README's picture (docs/ui-curo.png): NETNS_LAB_UI_SCREENSHOT=FILE makes it, router1's panel open.
+      if (process.env.NETNS_LAB_UI_SCREENSHOT) await page.screenshot({ path: process.env.NETNS_LAB_UI_SCREENSHOT });
+    } finally {
+      ping.kill("SIGKILL");
+    }
+  });
+
+  test("a dragged node stays where it was put after a reload", async () => {
+    const before = await attr(page, '[data-node="host1"]', "transform");
+    const box = (await page.locator('[data-node="host1"] .shape').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 60, box.y + box.height / 2 + 120, { steps: 8 });
+    await page.mouse.up();
+    const moved = await attr(page, '[data-node="host1"]', "transform");
+    expect(moved).not.toBe(before);
+    await page.reload();
+    await page.waitForSelector("body[data-ready=true]");
+    expect(await attr(page, '[data-node="host1"]', "transform")).toBe(moved);
+    expect(await attr(page, '[data-node="host2"]', "transform")).not.toBe(moved);
+  });
+
+  test("without the token, or by another host name: 403; the page's cookie is this port's", async () => {
+    const base = `http://127.0.0.1:${ui.port}`;
+    expect(await status(`${base}/`)).toBe(403);
+    expect(await status(`${base}/api/lab`)).toBe(403);
+    expect(await status(`${base}/api/lab?token=${"0".repeat(48)}`)).toBe(403);
+    expect(await status(ui.url)).toBe(200);
+    // DNS rebinding: a page of another site resolving its own name here names its own host.
+    expect(await status(ui.url, { host: `evil.example:${ui.port}` })).toBe(403);
+    expect(await status(`${base}/api/live`, { "x-netns-lab-token": new URL(ui.url).searchParams.get("token")! })).toBe(200);
+    const cookies = await page.context().cookies();
+    expect(cookies.map((c) => c.name)).toEqual([`netns-lab-ui-${ui.port}`]);
+    expect(cookies[0].httpOnly).toBe(true);
+  });
+
+  test("Ctrl-C: it exits 0 and the port is closed", async () => {
+    await page.close();
+    const exited = new Promise<number | null>((resolve) => ui.child.on("exit", (code) => resolve(code)));
+    ui.child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    await expect(status(`http://127.0.0.1:${ui.port}/`)).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe("a user's raw-resource program (no Lab)", () => {
+  const src = path.join(REPO, "test", "programs", "inside");
+  const dir = userProject(Object.fromEntries(fs.readdirSync(src).map((f) => [f, fs.readFileSync(path.join(src, f), "utf8")])));
+  const prefix = uniquePrefix();
+  const stackName = prefix.slice(0, -1);
+  const lab = cleanupAfterAll(prefix);
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test("its namespaces and cables from the state; a process killed by hand marked dead within 3 s", async () => {
+    const t = lab.track(await openStack(dir, stackName, {}));
+    await t.stack.up(quiet);
+    const ui = await startUi(dir, stackName, envOf(t));
+    const page = await browser!.newPage();
+    try {
+      await page.goto(ui.url);
+      await page.waitForSelector("body[data-ready=true]");
+      const names = await page.locator("[data-node]").evaluateAll((es) => es.map((e) => e.getAttribute("data-node")));
+      expect(names.sort()).toEqual(["a", "o", "r"].map((n) => `${stackName}-${n}`));
+      expect((await page.locator("[data-cable]").evaluateAll((es) => es.map((e) => e.getAttribute("data-cable")))).sort()).toEqual(["a-r", "r-o"]);
+      const a = `[data-node="${stackName}-a"]`;
+      await page.waitForSelector(`${a}[data-processes="a-sleeper:running"]`, { timeout: 5000 });
+      const pid = (await t.stack.exportStack()).deployment.resources.find((r: { urn: string }) => r.urn.endsWith("::a-sleeper")).outputs.pid;
+      process.kill(pid, "SIGKILL");
+      await page.waitForSelector(`${a}[data-dead="true"]`, { timeout: 3000 });
+      expect(await page.locator(`${a} text.bad`).textContent()).toBe("dead: a-sleeper");
+      expect(await attr(page, `[data-node="${stackName}-o"]`, "data-dead")).toBe("false");
+    } finally {
+      await page.close();
+      ui.child.kill("SIGINT");
+    }
+  });
+});
