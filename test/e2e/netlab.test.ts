@@ -113,6 +113,9 @@ d("#31: a netlab topology as a lab", () => {
     await t.stack.up();
     expect(namespaces().filter((n) => n.startsWith(prefix)).sort()).toEqual(["h1", "h2", "r1", "r2", "r3"].map((n) => prefix + n));
     expect(await fullOn("r2", 2)).toBe(2);
+    // #35 item 7: vtysh in a node finds its vtysh.conf (the node's own /etc/frr): no complaint on each call.
+    const vtysh = spawnSync("nsenter", [`--net=/run/netns/${name}-r2`, `--mount=${FS_ROOT}/${name}-r2/mnt`, "vtysh", "-c", "show version"], { encoding: "utf8" });
+    expect([vtysh.status, vtysh.stderr]).toEqual([0, ""]);
     const verify = cli("verify", "--stack", "dev", "--wait", "60");
     expect(verify.stdout).toMatch(/all as expected/);
     // Names resolve in a node through netlab's hosts file, bound into its own /etc/hosts.

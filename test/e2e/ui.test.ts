@@ -3,7 +3,8 @@
 // a cable taken down by hand marked within 3 s (and the route the kernel dropped with it as drift), traffic shown as a rate on the cable it crosses and
 // not on another, a node's panel, a dragged node staying where it was put after a reload, 403
 // without the token or from another host name, Ctrl-C. A user's raw-resource program (no Lab, no
-// description): its nodes from the state, a process killed by hand marked dead within 3 s.
+// description): its nodes from the state, a process killed by hand marked dead within 3 s. FRR
+// routers from a containerlab file: their OSPF neighbours on the picture.
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
@@ -203,6 +204,40 @@ describe("a user's raw-resource program (no Lab)", () => {
       await page.waitForSelector(`${a}[data-dead="true"]`, { timeout: 3000 });
       expect(await page.locator(`${a} text.bad`).textContent()).toBe("dead: a-sleeper");
       expect(await attr(page, `[data-node="${stackName}-o"]`, "data-dead")).toBe("false");
+    } finally {
+      await page.close();
+      ui.child.kill("SIGINT");
+    }
+  });
+});
+
+describe("FRR routers (frr-ospf.clab.yml): routing neighbours on the picture", () => {
+  const prefix = uniquePrefix();
+  const lab = cleanupAfterAll(prefix);
+  afterAll(() => {
+    // Whatever a failed test left: its daemons and their files.
+    spawnSync("pkill", ["-KILL", "-f", `/usr/lib/frr/.* -N ${prefix}`]);
+    for (const r of ["r1", "r2", "r3"]) for (const d of ["/var/run/frr", "/etc/frr"]) fs.rmSync(`${d}/${prefix}${r}`, { recursive: true, force: true });
+  });
+
+  test("each router's OSPF neighbours, Full of all (FRR's own vtysh, in its pathspace); a killed ospfd marked dead", async () => {
+    const stack = `uifrr-${prefix.slice(0, -1)}`;
+    const t = lab.track(await openStack(labsDir(), stack, { "netns-lab:lab": "clab", "netns-lab:file": path.join(REPO, "examples", "clab", "frr-ospf", "frr-ospf.clab.yml"), "netns-lab:prefix": prefix }));
+    await t.stack.up(quiet);
+    const ui = await startUi(labsDir(), stack, envOf(t));
+    const page = await browser!.newPage();
+    try {
+      await page.goto(ui.url);
+      await page.waitForSelector("body[data-ready=true]");
+      // OSPF converging (hello 1 s, dead 4 s): the protocol's time, bounded.
+      for (const r of ["r1", "r2", "r3"]) await page.waitForSelector(`[data-node="${r}"][data-neighbours="ospf 2/2"]`, { timeout: 60_000 });
+      expect(await page.locator('[data-node="r2"] text.nb').textContent()).toBe("ospf 2/2");
+      expect(await attr(page, '[data-node="pc1"]', "data-neighbours")).toBe("");
+      const ospfd = spawnSync("pgrep", ["-f", `^/usr/lib/frr/ospfd -N ${prefix}r3 `], { encoding: "utf8" }).stdout.trim();
+      expect(ospfd).toMatch(/^\d+$/);
+      process.kill(Number(ospfd), "SIGKILL");
+      await page.waitForSelector('[data-node="r3"][data-dead="true"]', { timeout: 3000 });
+      expect(await page.locator('[data-node="r3"] text.bad').textContent()).toBe("dead: ospfd");
     } finally {
       await page.close();
       ui.child.kill("SIGINT");
