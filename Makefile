@@ -70,8 +70,8 @@ preview: deps ## show what `make up` would change
 	@$(PULUMI) stack select --create $(LAB) >/dev/null
 	$(PULUMI) preview --diff --stack $(LAB)
 
-ui: deps ## the lab LAB live in a browser (netns-lab ui): prints a URL with a token; Ctrl-C stops it
-	bin/netns-lab ui --stack $(LAB)
+ui: deps ## the lab LAB live in a browser (netns-lab ui; EXEC=1: with a terminal and captures): prints a URL with a token; Ctrl-C stops it
+	bin/netns-lab ui --stack $(LAB)$(if $(EXEC), --exec,)
 
 down: deps ## destroy the lab LAB; leaves no namespace or veth behind
 	$(PULUMI) destroy --yes --skip-preview --stack $(LAB)

@@ -38,6 +38,8 @@ export interface Options {
   port: number;
   /** ui: the address to listen on (default 127.0.0.1). */
   listen: string;
+  /** ui: a terminal in a node and captures, from the page. */
+  exec: boolean;
 }
 
 const spec = {
@@ -56,6 +58,7 @@ const spec = {
   vars: { type: "string", multiple: true, default: [] as string[] },
   port: { type: "string", default: "0" },
   listen: { type: "string", default: "127.0.0.1" },
+  exec: { type: "boolean", default: false },
 } as const;
 
 /** Options anywhere before `--`; everything after it belongs to the command being run. */
@@ -90,6 +93,7 @@ export function parseArgs(argv: string[]): Options {
     vars: (v.vars as string[]).flatMap((x) => x.split(",")),
     port: portOf(v.port!),
     listen: v.listen!,
+    exec: v.exec!,
   };
 }
 

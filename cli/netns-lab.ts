@@ -14,7 +14,7 @@
  *   netns-lab sandbox status|stop [--force]
  *   netns-lab render  <file.clab.yml> [--vars FILE …]
  *   netns-lab inspect
- *   netns-lab ui      [--port P] [--listen ADDR]
+ *   netns-lab ui      [--port P] [--listen ADDR] [--exec]
  * Common options: --stack NAME, --cwd DIR (see HELP.main).
  */
 import { spawn, spawnSync } from "child_process";
@@ -127,7 +127,7 @@ NETNS_LAB_SANDBOX=0 never uses it, =1 uses it even as root; NETNS_LAB_SANDBOX_DI
 The lab's nodes as containerlab's inspect lists its containers: name, namespace, role, state (its
 namespace there or not, read live), the management network's addresses (a lab from a containerlab
 file: each node's eth0) and the lab's own addresses.`,
-  ui: `netns-lab ui [--port P] [--listen ADDR] [--stack NAME]
+  ui: `netns-lab ui [--port P] [--listen ADDR] [--exec] [--stack NAME]
 
 Serves a page showing the lab live: its nodes and cables (placed by Graphviz; drag a node to move
 it, remembered per stack in the browser), each cable up or down with its rate each way (the
@@ -137,7 +137,9 @@ its processes' logs. Any stack: a Lab's description or raw resources, read again
 Prints the URL to open, with a random token (as Jupyter's): without it the server answers 403.
   --port    the port (default: any free one)
   --listen  the address to listen on (default 127.0.0.1, this machine only; the token still applies)
-Ctrl-C stops it. It reads the lab; it changes nothing.`,
+  --exec    acting from the page too: a terminal in a node (what netns-lab exec NODE runs) and a
+            capture of an interface downloaded as a pcap (tcpdump in the node, 10 s)
+Ctrl-C stops it (and hangs up its terminals). Without --exec it reads the lab; it changes nothing.`,
   render: `netns-lab render <file.clab.yml> [--vars FILE …]
 
 Prints the containerlab topology file as containerlab renders it before reading it, which is what
@@ -319,7 +321,7 @@ const commands: Record<string, (o: Options) => Promise<number>> = {
   },
   async ui(o) {
     requireRoot("ui");
-    const s = await serveUi(o, { port: o.port, listen: o.listen }, (line) => console.error(line));
+    const s = await serveUi(o, { port: o.port, listen: o.listen, exec: o.exec }, (line) => console.error(line));
     console.log(`netns-lab ui: open ${s.url}`);
     console.log("Ctrl-C stops it");
     return new Promise((resolve) => {

@@ -12,19 +12,27 @@
  *                         neighbours, drift (what `status` marks; read every few seconds)
  *   GET /api/node/NAME    a node's addresses, routes, processes and the tail of their logs
  *
- * It reads; it changes nothing in the lab. It serves nothing but the lab's own data.
+ * With --exec (opt-in), acting in the lab from the page:
+ *   WS  /api/terminal/NODE  a terminal in the node (xterm.js on the page; the same command as
+ *                           `netns-lab exec NODE`, on a pseudo-terminal of its own: PTY_HELPER)
+ *   GET /api/capture/NODE/IFACE?seconds=N  a pcap of N seconds (at most 60) of tcpdump in the node
+ *
+ * Without --exec it reads; it changes nothing in the lab. It serves nothing but the lab's own data
+ * (and xterm.js's two files, shipped with the package).
  */
-import { execFile } from "child_process";
+import { ChildProcess, execFile, spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
-import type { AddressInfo } from "net";
+import type { AddressInfo, Socket } from "net";
+import { WebSocketServer } from "ws";
 import type { LabDescription } from "../provider/components/description";
 import { local } from "../provider/kernel/exec";
 import * as addr from "../provider/kernel/addr";
 import { ipJson } from "../provider/kernel/ip";
 import * as netns from "../provider/kernel/netns";
 import * as proc from "../provider/kernel/proc";
+import { ensureHolder, sandboxWanted, subordinateIdsAdvice } from "../provider/kernel/sandbox";
 import { Options, PKG } from "./args";
 import { dot } from "./graph";
 import { pool } from "./pool";
@@ -43,13 +51,75 @@ export interface UiOptions {
   port: number;
   /** The address to listen on (127.0.0.1 unless --listen). */
   listen: string;
+  /** --exec: a terminal in a node and captures, from the page. */
+  exec?: boolean;
 }
 
+/**
+ * A pseudo-terminal for a command given as an argument array (no shell): Python's pty module (Node
+ * has none; node-pty is a native build). Its stdin goes to the terminal, the terminal to its
+ * stdout; "ROWS COLS" lines on fd 3 resize it. Its stdin closed (the page or the server gone): the
+ * terminal is hung up (SIGHUP to what runs on it). Exits with the command's status.
+ */
+const PTY_HELPER = String.raw`import fcntl, os, pty, select, signal, struct, sys, termios
+argv = sys.argv[1:]
+pid, fd = pty.fork()
+if pid == 0:
+    try:
+        os.execvp(argv[0], argv)
+    except OSError as e:
+        sys.stderr.write("%s: %s\r\n" % (argv[0], e.strerror))
+        os._exit(127)
+fds, buf = [0, fd, 3], b""
+while True:
+    r = select.select(fds, [], [])[0]
+    if fd in r:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            data = b""
+        if not data:
+            break
+        os.write(1, data)
+    if 0 in r:
+        data = os.read(0, 65536)
+        if not data:
+            break
+        os.write(fd, data)
+    if 3 in r:
+        data = os.read(3, 4096)
+        if not data:
+            fds.remove(3)
+        buf += data
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            rows, cols = (int(x) for x in line.split())
+            fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+os.close(fd)
+try:
+    os.kill(pid, signal.SIGHUP)
+except ProcessLookupError:
+    pass
+code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+sys.exit(code if code >= 0 else 128 - code)
+`;
+
+/** The argv running `command` on a pseudo-terminal of its own (PTY_HELPER). */
+export const ptyArgv = (command: [string, string[]]): string[] => ["python3", "-c", PTY_HELPER, command[0], ...command[1]];
+
+/** An interface name as the kernel allows it (1-15 characters, no slash or space), else undefined. */
+export const interfaceName = (s: string): string | undefined => (/^[^/\s:]{1,15}$/.test(s) && s !== "." && s !== ".." ? s : undefined);
+
 const ASSETS: Record<string, [string, string]> = {
-  "/": ["index.html", "text/html; charset=utf-8"],
-  "/app.js": ["app.js", "text/javascript; charset=utf-8"],
-  "/ui.css": ["ui.css", "text/css; charset=utf-8"],
+  "/": ["ui/index.html", "text/html; charset=utf-8"],
+  "/app.js": ["ui/app.js", "text/javascript; charset=utf-8"],
+  "/ui.css": ["ui/ui.css", "text/css; charset=utf-8"],
+  "/xterm/xterm.js": ["@xterm/xterm/lib/xterm.js", "text/javascript; charset=utf-8"],
+  "/xterm/xterm.css": ["@xterm/xterm/css/xterm.css", "text/css; charset=utf-8"],
 };
+
+/** Where an asset is: the page's in the package, xterm.js's where Node finds the package. */
+const assetPath = (f: string): string => (f.startsWith("ui/") ? path.join(PKG, f) : require.resolve(f));
 
 /** The lab and its resources as the stack has them now. */
 interface Loaded {
@@ -203,6 +273,7 @@ export async function serveUi(o: Options, u: UiOptions, log: (line: string) => v
       routes: [...routes4, ...routes6.filter((r) => r.dst !== "fe80::/64" && !String(r.dst).startsWith("ff00::"))].map(route),
       processes,
       nat: n.nat ?? [],
+      interfaces: n.interfaces.map((i) => i.name),
     };
   };
 
@@ -221,14 +292,15 @@ export async function serveUi(o: Options, u: UiOptions, log: (line: string) => v
     if (req.method !== "GET") return send(res, 405, "text/plain", "GET only\n");
     const asset = ASSETS[url.pathname];
     if (asset) {
-      const headers: Record<string, string> = { "content-security-policy": "default-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'" };
+      // xterm.js adds <style> elements of its own: styles inline allowed, scripts only this server's.
+      const headers: Record<string, string> = { "content-security-policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'" };
       if (url.pathname === "/") headers["set-cookie"] = `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`;
-      return send(res, 200, asset[1], fs.readFileSync(path.join(PKG, "ui", asset[0])), headers);
+      return send(res, 200, asset[1], fs.readFileSync(assetPath(asset[0])), headers);
     }
     const route = async () => {
       if (url.pathname === "/api/lab") {
         const l = await load();
-        return json(res, { stack: o.stack ?? null, project: path.basename(o.cwd), lab: l.lab, layout: l.layout });
+        return json(res, { stack: o.stack ?? null, project: path.basename(o.cwd), lab: l.lab, layout: l.layout, exec: !!u.exec });
       }
       if (url.pathname === "/api/live") {
         // One reading at a time: a second asker waits for the one in flight and takes the next.
@@ -241,6 +313,8 @@ export async function serveUi(o: Options, u: UiOptions, log: (line: string) => v
           inFlight = undefined;
         }
       }
+      const c = /^\/api\/capture\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+      if (c) return capture(res, decodeURIComponent(c[1]), decodeURIComponent(c[2]), url.searchParams.get("seconds"));
       const m = /^\/api\/node\/([^/]+)$/.exec(url.pathname);
       if (m) {
         const d = await nodeDetail(decodeURIComponent(m[1]));
@@ -253,10 +327,91 @@ export async function serveUi(o: Options, u: UiOptions, log: (line: string) => v
       if (!res.headersSent) send(res, 500, "text/plain", `${(e as Error).message}\n`);
     });
   });
-  const sockets = new Set<import("net").Socket>();
+  // --exec: a pcap of a node's interface for N seconds (tcpdump in the node, as netns-lab capture).
+  const running = new Set<ChildProcess>();
+  const capture = async (res: http.ServerResponse, name: string, iface: string, secs: string | null) => {
+    if (!u.exec) return send(res, 403, "text/plain", "captures from the page need netns-lab ui --exec\n");
+    const l = loaded ?? (await load());
+    const n = l.lab.nodes.find((y) => y.name === name);
+    if (!n) return send(res, 404, "text/plain", "no such node\n");
+    const dev = interfaceName(iface);
+    if (!dev) return send(res, 400, "text/plain", `${iface}: not an interface name\n`);
+    const seconds = Number(secs ?? "10");
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 60) return send(res, 400, "text/plain", "seconds: 1 to 60\n");
+    if (!n.machine && sandboxWanted() && ensureHolder().ids === "own") return send(res, 409, "text/plain", `${subordinateIdsAdvice("capture (tcpdump switches to its own user)")}\n`);
+    // -U: each packet reaches the pcap as it is captured; SIGINT at the end: tcpdump closes it.
+    const [file, args] = inNode(n, ["tcpdump", "-i", dev, "-U", "-w", "-"]);
+    const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"] });
+    running.add(child);
+    let err = "";
+    child.stderr!.on("data", (d) => (err += d));
+    let started = false;
+    child.stdout!.on("data", (d: Buffer) => {
+      if (!started) {
+        started = true;
+        res.writeHead(200, { "content-type": "application/vnd.tcpdump.pcap", "content-disposition": `attachment; filename="${name}-${dev}.pcap"`, "cache-control": "no-store" });
+      }
+      res.write(d);
+    });
+    const timer = setTimeout(() => child.kill("SIGINT"), seconds * 1000);
+    res.on("close", () => child.exitCode === null && child.kill("SIGINT"));
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      running.delete(child);
+      if (started) res.end();
+      else send(res, 500, "text/plain", `tcpdump in ${name} exited ${code}: ${err.trim()}\n`);
+    });
+  };
+
+  // --exec: a terminal in a node over a WebSocket (xterm.js on the page). The upgrade is checked as
+  // every request is (Host, token), and its Origin must be this server's own.
+  const wss = new WebSocketServer({ noServer: true });
+  const refuse = (socket: Socket, code: number, why: string) => {
+    socket.end(`HTTP/1.1 ${code} ${http.STATUS_CODES[code]}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${why}\n`);
+  };
+  const terminal = (ws: import("ws").WebSocket, n: Node) => {
+    // The same command as `netns-lab exec NODE` (a shell in the node), on a terminal of its own.
+    const [file, ...args] = ptyArgv(inNode(n, [process.env.SHELL || "/bin/bash"], true));
+    const child = spawn(file, args, {
+      stdio: ["pipe", "pipe", "pipe", "pipe"],
+      env: { ...process.env, TERM: "xterm-256color" },
+    });
+    running.add(child);
+    const control = child.stdio[3] as import("stream").Writable;
+    child.stdout!.on("data", (d: Buffer) => ws.send(d));
+    child.stderr!.on("data", (d: Buffer) => ws.send(d));
+    ws.on("message", (m) => {
+      try {
+        const msg = JSON.parse(m.toString()) as { i?: string; r?: [number, number] };
+        if (typeof msg.i === "string") child.stdin!.write(msg.i);
+        const [rows, cols] = msg.r ?? [0, 0];
+        if (Number.isInteger(rows) && Number.isInteger(cols) && rows > 0 && cols > 0 && rows < 1000 && cols < 1000) control.write(`${rows} ${cols}\n`);
+      } catch {
+        /* not ours: ignored */
+      }
+    });
+    ws.on("close", () => child.stdin!.end()); // the terminal hung up
+    child.on("close", (code) => {
+      running.delete(child);
+      ws.close(1000, `exited ${code}`);
+    });
+  };
+
+  const sockets = new Set<Socket>();
   server.on("connection", (s) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
+  });
+  server.on("upgrade", (req, socket: Socket, head) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (!hostAllowed(req.headers.host, port, listenWide)) return refuse(socket, 403, "forbidden: this server answers on its loopback address only");
+    if (!tokenMatches(tokenOf(url, req.headers, cookieName()), token)) return refuse(socket, 403, "forbidden: no token");
+    if (req.headers.origin !== `http://${req.headers.host}`) return refuse(socket, 403, "forbidden: a page of another origin");
+    if (!u.exec) return refuse(socket, 403, "a terminal from the page needs netns-lab ui --exec");
+    const m = /^\/api\/terminal\/([^/]+)$/.exec(url.pathname);
+    const n = m && loaded?.lab.nodes.find((y) => y.name === decodeURIComponent(m[1]));
+    if (!n) return refuse(socket, 404, "no such node");
+    wss.handleUpgrade(req, socket, head, (ws) => terminal(ws, n));
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -270,6 +425,9 @@ export async function serveUi(o: Options, u: UiOptions, log: (line: string) => v
     token,
     close: () =>
       new Promise<void>((resolve) => {
+        // Terminals hung up and captures ended with the server.
+        for (const c of running) c.kill("SIGHUP");
+        for (const c of wss.clients) c.terminate();
         server.close(() => resolve());
         for (const s of sockets) s.destroy();
       }),

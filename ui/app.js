@@ -13,6 +13,8 @@
   let key;
   let pos = {};
   let selected;
+  let exec = false;
+  let term;
   const nodeEls = {};
   const cableEls = {};
 
@@ -249,6 +251,20 @@
     if (d.error) return void add("p", d.error);
     add("div", `namespace ${d.namespace}${d.machine ? ` on ${d.machine}` : ""}`);
     if (d.missing) return void add("p", "its namespace is gone");
+    if (exec) {
+      // --exec: a terminal in the node; a capture of each interface (10 s, downloaded as a pcap).
+      const acts = add("div");
+      acts.className = "actions";
+      const b = add("button", "terminal", acts);
+      b.id = "open-terminal";
+      b.addEventListener("click", () => openTerminal(d.name));
+      for (const i of d.interfaces.filter((x) => x !== "lo")) {
+        const a = add("a", `capture ${i} (10 s)`, acts);
+        a.href = `api/capture/${encodeURIComponent(d.name)}/${encodeURIComponent(i)}?seconds=10`;
+        a.download = `${d.name}-${i}.pcap`;
+        a.dataset.capture = i;
+      }
+    }
     add("h3", "addresses");
     const ul = add("ul");
     ul.id = "addresses";
@@ -264,6 +280,39 @@
       add("pre", p.log === undefined ? "(no log)" : p.log || "(empty log)");
     }
   };
+
+  // A terminal in a node: xterm.js over a WebSocket to the server, which runs what `netns-lab exec
+  // NODE` runs on a terminal of its own. Input and size go as JSON; output comes as bytes.
+  const openTerminal = (name) => {
+    if (term) term.close();
+    const box = document.getElementById("terminal");
+    const screen = document.getElementById("terminal-screen");
+    box.hidden = false;
+    screen.textContent = "";
+    document.getElementById("terminal-title").textContent = `terminal: ${name}`;
+    box.dataset.node = name;
+    const t = new Terminal({ cols: 120, rows: 16, fontSize: 12, convertEol: false, cursorBlink: true });
+    t.open(screen);
+    const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${location.pathname.replace(/[^/]*$/, "")}api/terminal/${encodeURIComponent(name)}`);
+    ws.binaryType = "arraybuffer";
+    ws.onopen = () => {
+      ws.send(JSON.stringify({ r: [t.rows, t.cols] }));
+      box.dataset.state = "open";
+      t.focus();
+    };
+    ws.onmessage = (ev) => t.write(new Uint8Array(ev.data));
+    ws.onclose = (ev) => {
+      box.dataset.state = "closed";
+      t.write(`\r\n[${ev.reason || "closed"}]\r\n`);
+    };
+    t.onData((data) => ws.readyState === 1 && ws.send(JSON.stringify({ i: data })));
+    term = { close: () => (ws.close(), t.dispose()) };
+  };
+  document.getElementById("terminal-close").addEventListener("click", () => {
+    if (term) term.close();
+    term = undefined;
+    document.getElementById("terminal").hidden = true;
+  });
 
   const tick = async () => {
     try {
@@ -284,6 +333,7 @@
     if (location.search.includes("token=")) history.replaceState(null, "", location.pathname);
     const r = await get("api/lab");
     lab = r.lab;
+    exec = !!r.exec;
     key = `netns-lab-ui:${r.project}/${r.stack || "(selected)"}/${lab.name}`;
     document.title = `${lab.name} · netns-lab`;
     document.getElementById("title").textContent = `${lab.name}${r.stack ? ` (stack ${r.stack})` : ""}`;

@@ -2,7 +2,8 @@
 // system browser, no download). The curo lab through the engine: every node and cable on the page,
 // a cable taken down by hand marked within 3 s (and the route the kernel dropped with it as drift), traffic shown as a rate on the cable it crosses and
 // not on another, a node's panel, a dragged node staying where it was put after a reload, 403
-// without the token or from another host name, Ctrl-C. A user's raw-resource program (no Lab, no
+// without the token or from another host name, Ctrl-C; with --exec a terminal in a node (ip addr
+// there) and a capture downloaded as a pcap, the shell ended with the terminal and the server. A user's raw-resource program (no Lab, no
 // description): its nodes from the state, a process killed by hand marked dead within 3 s. FRR
 // routers from a containerlab file: their OSPF neighbours on the picture.
 import { ChildProcess, spawn, spawnSync } from "child_process";
@@ -10,6 +11,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
 import { Browser, chromium, Page } from "playwright-core";
+import WebSocket from "ws";
 import { cleanupAfterAll, labsDir, openStack, REPO, TestStack } from "../support/engine";
 import { userProject } from "../support/project";
 import { uniquePrefix } from "../support/names";
@@ -35,8 +37,8 @@ afterAll(async () => {
 });
 
 /** Starts `netns-lab ui` for a stack; its URL once printed. */
-async function startUi(cwd: string, stack: string, env: NodeJS.ProcessEnv): Promise<{ url: string; port: number; child: ChildProcess }> {
-  const child = spawn("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), "ui", "--stack", stack, "--cwd", cwd], { env, stdio: ["ignore", "pipe", "pipe"] });
+async function startUi(cwd: string, stack: string, env: NodeJS.ProcessEnv, extra: string[] = []): Promise<{ url: string; port: number; child: ChildProcess }> {
+  const child = spawn("node", [path.join(REPO, "dist", "cli", "netns-lab.js"), "ui", "--stack", stack, "--cwd", cwd, ...extra], { env, stdio: ["ignore", "pipe", "pipe"] });
   servers.push(child);
   let out = "";
   let err = "";
@@ -55,6 +57,27 @@ async function startUi(cwd: string, stack: string, env: NodeJS.ProcessEnv): Prom
 /** A GET with chosen headers: its status. */
 const status = (url: string, headers: Record<string, string> = {}) =>
   new Promise<number>((resolve, reject) => http.get(url, { headers }, (r) => (r.resume(), resolve(r.statusCode ?? 0))).on("error", reject));
+
+/** A GET with the token: status, content type and body. */
+const download = (url: string, token: string) =>
+  new Promise<{ status: number; type?: string; body: Buffer }>((resolve, reject) =>
+    http.get(url, { headers: { "x-netns-lab-token": token } }, (r) => {
+      const parts: Buffer[] = [];
+      r.on("data", (d) => parts.push(d)).on("end", () => resolve({ status: r.statusCode ?? 0, type: r.headers["content-type"], body: Buffer.concat(parts) }));
+    }).on("error", reject),
+  );
+
+/** A WebSocket handshake to the terminal route: "open", or the HTTP status it was refused with. */
+const handshake = (port: number, node: string, headers: Record<string, string>) =>
+  new Promise<string>((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/terminal/${node}`, { headers });
+    ws.on("open", () => (ws.close(), resolve("open")));
+    ws.on("unexpected-response", (_req, res) => resolve(String(res.statusCode)));
+    ws.on("error", (e) => resolve(e.message));
+  });
+
+/** The processes in a namespace (ip netns pids). */
+const pidsIn = (ns: string) => spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
 
 const envOf = (t: TestStack) => ({ ...process.env, ...(t.stack.workspace as unknown as { envVars: Record<string, string> }).envVars });
 const attr = (page: Page, sel: string, a: string) => page.locator(sel).getAttribute(a);
@@ -169,12 +192,75 @@ describe("the curo lab", () => {
     expect(cookies[0].httpOnly).toBe(true);
   });
 
+  test("without --exec: no terminal and no capture from the page (403)", async () => {
+    const token = new URL(ui.url).searchParams.get("token")!;
+    const origin = `http://127.0.0.1:${ui.port}`;
+    expect(await handshake(ui.port, "router1", { "x-netns-lab-token": token, origin })).toBe("403");
+    expect((await download(`${origin}/api/capture/router1/router1-host1?seconds=1`, token)).status).toBe(403);
+    expect(await page.locator("#open-terminal").count()).toBe(0);
+  });
+
   test("Ctrl-C: it exits 0 and the port is closed", async () => {
     await page.close();
     const exited = new Promise<number | null>((resolve) => ui.child.on("exit", (code) => resolve(code)));
     ui.child.kill("SIGINT");
     expect(await exited).toBe(0);
     await expect(status(`http://127.0.0.1:${ui.port}/`)).rejects.toThrow(/ECONNREFUSED/);
+  });
+  test("--exec: a terminal in the node runs ip addr there; a capture downloads as a pcap; the terminal's shell ends with the page's close and with the server", async () => {
+    const ex = await startUi(labsDir(), stackName, envOf(t), ["--exec"]);
+    const token = new URL(ex.url).searchParams.get("token")!;
+    const origin = `http://127.0.0.1:${ex.port}`;
+    const p = await browser!.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      // The handshake is checked as every request: the token, and the page's own origin.
+      expect(await handshake(ex.port, "router1", { origin })).toBe("403");
+      expect(await handshake(ex.port, "router1", { "x-netns-lab-token": token, origin: "http://evil.example" })).toBe("403");
+      expect(await handshake(ex.port, "nosuch", { "x-netns-lab-token": token, origin })).toBe("404");
+      await p.goto(ex.url);
+      await p.waitForSelector("body[data-ready=true]");
+      await p.locator('[data-node="router1"]').click();
+      await p.locator("#open-terminal").click();
+      await p.waitForSelector('#terminal[data-state="open"][data-node="router1"]');
+      await p.keyboard.type("ip -br addr; echo done-$((6*7))\n");
+      await p.waitForFunction(() => /done-42/.test(document.querySelector("#terminal .xterm-rows")?.textContent ?? ""), undefined, { timeout: 10_000 });
+      const screen = (await p.locator("#terminal .xterm-rows").textContent())!;
+      expect(screen).toMatch(/router1-host1@\S+\s+UP\s+192\.168\.1\.1\/24/);
+      expect(screen).toMatch(/router1-router2@\S+\s+UP\s+192\.168\.0\.1\/24/);
+      expect(screen).not.toContain("192.168.1.2/24"); // host1's, not router1's
+      expect(pidsIn(`${prefix}router1`).length).toBeGreaterThan(0); // the shell
+      await p.locator("#terminal-close").click();
+      for (let i = 0; i < 60 && pidsIn(`${prefix}router1`).length; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(pidsIn(`${prefix}router1`)).toEqual([]);
+
+      // A capture of router1-host1 while host1 pings router1: ICMP in the pcap.
+      const ping = spawn("ip", ["netns", "exec", `${prefix}host1`, "ping", "-i", "0.2", "-c", "15", "192.168.1.1"], { stdio: "ignore" });
+      const got = await download(`${origin}/api/capture/router1/router1-host1?seconds=2`, token);
+      ping.kill("SIGKILL");
+      expect([got.status, got.type]).toEqual([200, "application/vnd.tcpdump.pcap"]);
+      expect(got.body.readUInt32LE(0).toString(16)).toBe("a1b2c3d4"); // pcap's magic
+      const file = path.join(fs.mkdtempSync(path.join(require("os").tmpdir(), "netns-lab-ui-")), "c.pcap");
+      fs.writeFileSync(file, got.body);
+      expect(spawnSync("tcpdump", ["-n", "-r", file], { encoding: "utf8" }).stdout).toMatch(/192\.168\.1\.2 > 192\.168\.1\.1: ICMP echo request/);
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+      expect((await download(`${origin}/api/capture/router1/${encodeURIComponent("../x")}?seconds=1`, token)).status).toBe(400);
+      expect((await download(`${origin}/api/capture/router1/router1-host1?seconds=600`, token)).status).toBe(400);
+
+      // A terminal open when the server stops: its shell ends with it.
+      await p.locator("#open-terminal").click();
+      await p.waitForSelector('#terminal[data-state="open"]');
+      await p.keyboard.type("echo ready-$((2*3))\n");
+      await p.waitForFunction(() => /ready-6/.test(document.querySelector("#terminal .xterm-rows")?.textContent ?? ""), undefined, { timeout: 10_000 });
+      expect(pidsIn(`${prefix}router1`).length).toBeGreaterThan(0);
+      const exited = new Promise<number | null>((resolve) => ex.child.on("exit", (code) => resolve(code)));
+      ex.child.kill("SIGINT");
+      expect(await exited).toBe(0);
+      for (let i = 0; i < 60 && pidsIn(`${prefix}router1`).length; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(pidsIn(`${prefix}router1`)).toEqual([]);
+    } finally {
+      await p.close();
+      ex.child.kill("SIGKILL");
+    }
   });
 });
 

@@ -126,3 +126,24 @@ describe("the token and the Host", () => {
     ["evil.example:8000", true, true],
   ])("hostAllowed(%s, wide %s) = %s", (host, wide, want) => expect(hostAllowed(host, 8000, wide)).toBe(want));
 });
+
+describe("--exec's inputs", () => {
+  // Imported here: ui.ts loads the server's modules (no kernel, no engine at import).
+  const { interfaceName, ptyArgv } = require("../../cli/ui") as typeof import("../../cli/ui");
+  test.each([
+    ["eth0", "eth0"],
+    ["router1-router2", "router1-router2"],
+    ["a-name-of-16-ch", "a-name-of-16-ch"],
+    ["a-name-of-16-chr", undefined],
+    ["", undefined],
+    ["../x", undefined],
+    ["a b", undefined],
+    ["..", undefined],
+    ["eth0:1", undefined],
+  ])("interfaceName(%j) = %j", (name, want) => expect(interfaceName(name)).toBe(want));
+  test("ptyArgv: the command's argv after the helper, untouched (no shell)", () => {
+    const argv = ptyArgv(["ip", ["netns", "exec", "n 1", "sh", "-c", "$(x); y"]]);
+    expect(argv.slice(0, 2)).toEqual(["python3", "-c"]);
+    expect(argv.slice(3)).toEqual(["ip", "netns", "exec", "n 1", "sh", "-c", "$(x); y"]);
+  });
+});
