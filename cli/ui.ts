@@ -343,6 +343,11 @@ export async function serveUi(o: Options, u: UiOptions, log: (line: string) => v
     const [file, args] = inNode(n, ["tcpdump", "-i", dev, "-U", "-w", "-"]);
     const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"] });
     running.add(child);
+    child.on("error", (e) => {
+      running.delete(child);
+      clearTimeout(timer);
+      if (!res.headersSent) send(res, 500, "text/plain", `could not run tcpdump (${file}): ${e.message}\n`);
+    });
     let err = "";
     child.stderr!.on("data", (d) => (err += d));
     let started = false;
@@ -377,6 +382,11 @@ export async function serveUi(o: Options, u: UiOptions, log: (line: string) => v
       env: { ...process.env, TERM: "xterm-256color" },
     });
     running.add(child);
+    child.on("error", (e) => {
+      running.delete(child);
+      ws.send(Buffer.from(`could not start the terminal (${file}): ${e.message}\r\n`));
+      ws.close(1011, "no terminal");
+    });
     const control = child.stdio[3] as import("stream").Writable;
     child.stdout!.on("data", (d: Buffer) => ws.send(d));
     child.stderr!.on("data", (d: Buffer) => ws.send(d));

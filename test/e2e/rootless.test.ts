@@ -266,7 +266,7 @@ d("labs without root: an ordinary user's sandbox", () => {
     }
   });
 
-  test("a user's own program with one of every kind, raw (test/programs/inside): up, a ping across its NAT, no change, destroy", () => {
+  test("a user's own program with one of every kind, raw (test/programs/inside): up, a ping across its NAT, netns-lab ui live (#34), no change, destroy", async () => {
     const dir = path.join(u.home, "inside");
     ok(["mkdir", "-p", dir]);
     const src = path.join(u.clone, "test", "programs", "inside");
@@ -279,6 +279,39 @@ d("labs without root: an ordinary user's sandbox", () => {
     expect(inSandbox()).toEqual([`${stack}-a`, `${stack}-o`, `${stack}-r`]);
     expect(inSandboxRun(["ip", "netns", "exec", `${stack}-a`, "ping", "-c", "1", "-W", "2", "10.71.0.2"]).status).toBe(0);
     expect(inSandboxRun(["tc", "-n", `${stack}-a`, "qdisc", "show", "dev", "eth0"]).stdout).toMatch(/tbf/);
+    // #34: netns-lab ui as the user, reading the sandbox: cables up, the process running, a node's
+    // addresses, a capture (tcpdump under a subordinate id) with --exec.
+    const ui = u.start(["bin/netns-lab", "ui", "--exec", "--cwd", dir]);
+    try {
+      let printed = "";
+      const url = await new Promise<string>((resolve, reject) => {
+        ui.stdout!.on("data", (d) => {
+          printed += d;
+          const m = /open (http:\/\/127\.0\.0\.1:\d+)\/\?token=([0-9a-f]+)/.exec(printed);
+          if (m) resolve(`${m[1]} ${m[2]}`);
+        });
+        ui.on("exit", (code) => reject(new Error(`netns-lab ui exited ${code}: ${printed}`)));
+      });
+      const [base, token] = url.split(" ");
+      const get = (p: string) =>
+        new Promise<{ status: number; body: Buffer }>((resolve, reject) =>
+          require("http").get(`${base}${p}`, { headers: { "x-netns-lab-token": token } }, (r: import("http").IncomingMessage) => {
+            const parts: Buffer[] = [];
+            r.on("data", (d: Buffer) => parts.push(d)).on("end", () => resolve({ status: r.statusCode ?? 0, body: Buffer.concat(parts) }));
+          }).on("error", reject),
+        );
+      const live = JSON.parse((await get("/api/live")).body.toString());
+      expect(live.cables.map((c: { name: string; state: string }) => `${c.name}:${c.state}`).sort()).toEqual(["a-r:up", "r-o:up"]);
+      expect(live.nodes[`${stack}-a`].processes).toEqual([{ name: "a-sleeper", running: true, pid: expect.any(Number) }]);
+      expect(JSON.parse((await get(`/api/node/${stack}-a`)).body.toString()).addresses).toContain("eth0 10.70.0.2/24");
+      const pcap = await get(`/api/capture/${stack}-r/out?seconds=1`);
+      expect([pcap.status, pcap.body.readUInt32LE(0).toString(16)]).toEqual([200, "a1b2c3d4"]);
+      expect((await get("/api/live")).status).toBe(200);
+    } finally {
+      const exited = new Promise((r) => ui.once("exit", r));
+      process.kill(-ui.pid!, "SIGINT");
+      await exited;
+    }
     ok(["bin/pulumi", "preview", "--expect-no-changes", "--cwd", dir]);
     ok(["bin/pulumi", "destroy", "--yes", "--skip-preview", "--cwd", dir]);
     expect(inSandbox()).toEqual([]);
