@@ -127,6 +127,16 @@ export interface ClabLink {
   mtu?: number;
 }
 
+/** A link from a node to the management network (`mgmt-net:<host-interface>`, or `type: mgmt-net`). */
+export interface ClabMgmtLink {
+  /** The node's end. */
+  end: ClabEndpoint;
+  /** The other end's name: a port of the management bridge (in containerlab, of docker's bridge on the host). */
+  hostInterface: string;
+  /** The MTU of both ends. */
+  mtu?: number;
+}
+
 /** A topology file as netns-lab will make it. */
 export interface ClabPlan {
   /** The lab's name. */
@@ -139,6 +149,8 @@ export interface ClabPlan {
   links: ClabLink[];
   /** The management network, when a node is on it. */
   mgmt?: ClabMgmt;
+  /** Links from a node to the management network. */
+  mgmtLinks?: ClabMgmtLink[];
   /** One per field, image or link netns-lab cannot honour. */
   warnings: string[];
 }
@@ -424,10 +436,11 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
     } else {
       return bad(where, "an endpoint is \"node:interface\" or { node, interface, mac }");
     }
-    if (["host", "mgmt-net", "macvlan"].includes(ep.node)) {
-      warn(`${where}: an end in ${ep.node} (the machine's ${ep.node === "host" ? "root namespace" : "management network"}) is not supported: netns-lab never touches the root namespace: link ignored`);
+    if (["host", "macvlan"].includes(ep.node)) {
+      warn(`${where}: an end in ${ep.node} (the machine's ${ep.node === "host" ? "root namespace" : "interface"}) is not supported: netns-lab never touches the root namespace: link ignored`);
       return undefined;
     }
+    if (ep.node === "mgmt-net") return ep; // the management bridge's port: mgmtLink() below
     if (!known.has(ep.node)) bad(where, `node ${ep.node} is not in topology.nodes`);
     const sharing = nodes.find((n) => n.name === ep.node)?.sharesNamespaceOf;
     if (sharing) bad(where, `node ${ep.node} shares ${sharing}'s network namespace (network-mode container:${sharing}): cable ${sharing} instead`);
@@ -437,12 +450,31 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
     return ep;
   };
   const links: ClabLink[] = [];
+  const mgmtLinks: ClabMgmtLink[] = [];
+  // A link to the management network: the node's end, and the bridge's port named host-interface
+  // (containerlab's veth into docker's bridge on the host; here the bridge of <prefix>mgmt).
+  const mgmtLink = (where: string, end: ClabEndpoint, hostInterface: string, mtu?: number) => {
+    if (!wanted.length) bad(where, "a link to mgmt-net, but no node is on the management network (every node network-mode: none)");
+    if (!/^[^/\s:]{1,15}$/.test(hostInterface)) bad(where, `host-interface ${JSON.stringify(hostInterface)} is not an interface name (1-15 characters, no /, : or space)`);
+    if (mgmtLinks.some((m) => m.hostInterface === hostInterface)) bad(where, `host-interface ${hostInterface} is already another link's`);
+    mgmtLinks.push({ end, hostInterface, ...(mtu !== undefined ? { mtu } : {}) });
+  };
   (Array.isArray(topo.links) ? topo.links : []).forEach((raw, n) => {
     const where = `link ${n + 1}`;
     if (!isObj(raw)) bad(where, "a link is a mapping with endpoints");
     const l = raw as Obj;
     for (const k of Object.keys(l)) if (!LINK_FIELDS.has(k) && k !== "endpoint" && k !== "host-interface") warn(`${where}: ${k}: not supported: ignored`);
     const type = l.type === undefined ? "veth" : String(l.type);
+    const linkMtu = l.mtu === undefined ? undefined : Number(l.mtu);
+    if (linkMtu !== undefined && !Number.isInteger(linkMtu)) bad(where, `mtu ${String(l.mtu)} is not a whole number`);
+    if (type === "mgmt-net") {
+      // The extended form: endpoint (the node's end) and host-interface.
+      const end = endpoint(l.endpoint, `${where}: endpoint`);
+      if (typeof l["host-interface"] !== "string") bad(where, "type mgmt-net: host-interface (the bridge's end) is missing");
+      if (end && end.node === "mgmt-net") bad(`${where}: endpoint`, "the node's end, not mgmt-net");
+      if (end) mgmtLink(where, end, l["host-interface"] as string, linkMtu);
+      return;
+    }
     if (type !== "veth") {
       warn(`${where}: type ${type} is not supported (${type === "dummy" ? "this kernel has no dummy interfaces" : "netns-lab makes veth links between nodes"}): link ignored`);
       return;
@@ -450,9 +482,14 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
     if (!Array.isArray(l.endpoints) || l.endpoints.length !== 2) bad(where, "endpoints: two of them");
     const ends = (l.endpoints as unknown[]).map((e) => endpoint(e, where));
     if (!ends[0] || !ends[1]) return;
-    const mtu = l.mtu === undefined ? undefined : Number(l.mtu);
-    if (mtu !== undefined && !Number.isInteger(mtu)) bad(where, `mtu ${String(l.mtu)} is not a whole number`);
-    links.push({ ends: [ends[0], ends[1]], ...(mtu !== undefined ? { mtu } : {}) });
+    const mgmtEnd = ends.findIndex((e) => e!.node === "mgmt-net");
+    if (mgmtEnd >= 0) {
+      // The brief form: "node:interface" and "mgmt-net:<host-interface>".
+      if (ends[1 - mgmtEnd]!.node === "mgmt-net") bad(where, "both ends in mgmt-net");
+      mgmtLink(where, ends[1 - mgmtEnd]!, ends[mgmtEnd]!.interface, linkMtu);
+      return;
+    }
+    links.push({ ends: [ends[0], ends[1]], ...(linkMtu !== undefined ? { mtu: linkMtu } : {}) });
   });
   // A node sharing another's namespace names a plain linux node of the file that has one of its own.
   for (const n of nodes) {
@@ -490,7 +527,7 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
       w.node.mgmt = { ...(w.node.mgmt ?? { ipv4: "", ipv6: "" }), [fam]: `${a}/${len}` };
     }
   }
-  return { name, prefix, nodes, links, ...(wanted.length ? { mgmt: mgmtNet } : {}), warnings };
+  return { name, prefix, nodes, links, ...(wanted.length ? { mgmt: mgmtNet } : {}), ...(mgmtLinks.length ? { mgmtLinks } : {}), warnings };
 }
 
 export { frrDaemons } from "./frr-daemons";

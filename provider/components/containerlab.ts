@@ -185,6 +185,9 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
   // here in a namespace of the lab's (`<prefix>mgmt`) holding the gateway address; each node's
   // default route through it, before its exec lines (which may replace it, as they do in containerlab).
   const mgmtRoute = new Map<string, pulumi.Resource>();
+  if (plan.mgmtLinks && opts.mgmt === false) {
+    throw new Error(`${file}: ${plan.mgmtLinks.map((m) => `${m.end.node}:${m.end.interface}`).join(", ")}: a link to mgmt-net, but the lab has no management network (mgmt: false)`);
+  }
   if (plan.mgmt && opts.mgmt !== false) {
     const mg = plan.mgmt;
     let swName = "mgmt";
@@ -206,6 +209,20 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
         n.name,
         new Command(`${n.name}-mgmt-default`, { namespace: node.namespace.name, create: ["ip", "route", "add", "default", "via", mg.ipv4Gw, "dev", "eth0"], ...node.on }, { parent: node, dependsOn: addrs, ...(link.veth ? { replaceWith: [link.veth] } : {}) }),
       );
+    }
+    // Links to mgmt-net: a veth from the node into the management bridge, its port named by
+    // host-interface (containerlab's is in docker's bridge on the host). Addresses: the exec lines'.
+    for (const m of plan.mgmtLinks ?? []) {
+      const node = made.get(m.end.node)!;
+      const bridge = plan.nodes.find((x) => x.name === m.end.node)!.kind === "bridge" ? m.end.node : undefined;
+      const link = lab.link(node, sw, {
+        name: `${m.end.node}-${m.end.interface}--mgmt-net-${m.hostInterface}`,
+        names: [m.end.interface, m.hostInterface],
+        masters: [bridge, swName],
+        ...(m.mtu !== undefined ? { mtu: m.mtu } : mg.mtu ? { mtu: mg.mtu } : {}),
+        ...(m.end.mac ? { macs: [m.end.mac, undefined] } : {}),
+      });
+      if (link.veth) cables.set(m.end.node, [...(cables.get(m.end.node) ?? []), [m.end.interface, link.veth]]);
     }
   }
 

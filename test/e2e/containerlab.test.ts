@@ -336,16 +336,21 @@ topology:
     d:
       kind: linux
       exec: ["ip address add 10.124.0.2/24 dev eth1"]
+    e:
+      kind: linux
+      network-mode: none
+      exec: ["ip address add 10.123.0.60/24 dev eth1"]
   links:
     - endpoints: ["c:eth1", "d:eth1"]
+    - endpoints: ["e:eth1", "mgmt-net:e-eth1"]
 `);
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  test("eth0 with docker's addresses (or the node's own), a default route by the gateway unless an exec line replaces it; the gateway reaches every node; none for network-mode none", async () => {
+  test("eth0 with docker's addresses (or the node's own), a default route by the gateway unless an exec line replaces it; the gateway reaches every node; none for network-mode none; a link to mgmt-net", async () => {
     const t = lab.track(await openStack(labsDir(), `clabmgmt-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "mgmt.clab.yml"), "netns-lab:prefix": prefix }));
     await t.stack.up(quiet);
-    expect(ours(prefix).sort()).toEqual(["a", "b", "c", "d", "iso", "mgmt"].map((n) => `${prefix}${n}`));
+    expect(ours(prefix).sort()).toEqual(["a", "b", "c", "d", "e", "iso", "mgmt"].map((n) => `${prefix}${n}`));
     const addr = (n: string) => sh("ip", ["-n", `${prefix}${n}`, "-br", "address", "show", "eth0"]);
     expect(addr("a")).toMatch(/10\.123\.0\.2\/24 3fff:172:20:20::2\/64/);
     expect(addr("b")).toMatch(/10\.123\.0\.50\/24/);
@@ -355,6 +360,10 @@ topology:
     expect(sh("ip", ["-n", `${prefix}c`, "route", "show", "default"])).toMatch(/default via 10\.124\.0\.2 dev eth1/);
     for (const to of ["10.123.0.2", "10.123.0.50", "10.123.0.3", "10.123.0.4"]) expect(pings(`${prefix}mgmt`, to)).toBe(true);
     expect(pings(`${prefix}a`, "10.123.0.50")).toBe(true);
+    // A link to mgmt-net: e (no eth0) reached on the management network by its eth1, a port of the bridge named host-interface.
+    expect(sh("ip", ["-n", `${prefix}mgmt`, "-br", "link", "show", "master", "mgmt"])).toMatch(/^e-eth1@/m);
+    expect(pings(`${prefix}mgmt`, "10.123.0.60")).toBe(true);
+    expect(pings(`${prefix}a`, "10.123.0.60")).toBe(true);
     // netns-lab inspect, as containerlab's: each node's state and management addresses.
     const inspect = spawnSync(path.join(REPO, "bin", "netns-lab"), ["inspect", "--stack", `clabmgmt-${prefix.slice(0, -1)}`, "--cwd", labsDir()], { encoding: "utf8", env: { ...process.env, ...t.stack.workspace.envVars } });
     expect(inspect.status).toBe(0);

@@ -290,6 +290,29 @@ describe("the management network (containerlab's eth0 on docker's bridge)", () =
   ])("refuses %s, naming it", (_what, extra, nodes, err) => {
     expect(() => plan(extra, nodes)).toThrow(err);
   });
+  const withLinks = (links: string, nodes = "    a: {kind: linux}\n    sw: {kind: bridge}\n") => plan("", `${nodes}  links:\n${links}`);
+  test.each([
+    ["the brief form", '    - endpoints: ["a:eth1", "mgmt-net:a-eth1"]\n', [{ end: { node: "a", interface: "eth1" }, hostInterface: "a-eth1" }]],
+    ["the brief form, mgmt-net first, an MTU", '    - endpoints: ["mgmt-net:a-eth1", "a:eth1"]\n      mtu: 1400\n', [{ end: { node: "a", interface: "eth1" }, hostInterface: "a-eth1", mtu: 1400 }]],
+    ["the extended form", "    - type: mgmt-net\n      endpoint: {node: a, interface: eth2, mac: '02:00:00:00:00:01'}\n      host-interface: a-eth2\n", [{ end: { node: "a", interface: "eth2", mac: "02:00:00:00:00:01" }, hostInterface: "a-eth2" }]],
+    ["a bridge's port", '    - endpoints: ["sw:p1", "mgmt-net:sw-p1"]\n', [{ end: { node: "sw", interface: "p1" }, hostInterface: "sw-p1" }]],
+  ])("a link to mgmt-net, %s: the management bridge's port named host-interface, not a cable between nodes", (_what, links, want) => {
+    const p = withLinks(links);
+    expect(p.mgmtLinks).toEqual(want);
+    expect(p.links).toEqual([]);
+    expect(p.warnings).toEqual([]);
+  });
+  test.each([
+    ["no node on the management network", '    - endpoints: ["a:eth1", "mgmt-net:x"]\n', "    a: {kind: linux, network-mode: none}\n", /link 1: a link to mgmt-net, but no node is on the management network/],
+    ["a host-interface too long", '    - endpoints: ["a:eth1", "mgmt-net:a-name-of-16-chr"]\n', undefined, /link 1: host-interface "a-name-of-16-chr" is not an interface name/],
+    ["one host-interface twice", '    - endpoints: ["a:eth1", "mgmt-net:x"]\n    - endpoints: ["a:eth2", "mgmt-net:x"]\n', undefined, /link 2: host-interface x is already another link's/],
+    ["the extended form without host-interface", "    - type: mgmt-net\n      endpoint: {node: a, interface: eth1}\n", undefined, /link 1: type mgmt-net: host-interface \(the bridge's end\) is missing/],
+    ["both ends mgmt-net", '    - endpoints: ["mgmt-net:x", "mgmt-net:y"]\n', undefined, /link 1: both ends in mgmt-net/],
+    ["an unknown node", '    - endpoints: ["z:eth1", "mgmt-net:x"]\n', undefined, /link 1: node z is not in topology\.nodes/],
+    ["the node's eth0", '    - endpoints: ["a:eth0", "mgmt-net:x"]\n', undefined, /link 1: a:eth0 is the node's management interface/],
+  ])("a link to mgmt-net refused: %s", (_what, links, nodes, err) => {
+    expect(() => withLinks(links, nodes)).toThrow(err);
+  });
   test("nthAddress counts from the network address and stops at the subnet's end", () => {
     expect(nthAddress("10.0.0.0/30", 3n)).toBe("10.0.0.3");
     expect(nthAddress("10.0.0.0/30", 4n)).toBeUndefined();
