@@ -36,6 +36,11 @@ export function labFromResources(name: string, resources: StateResource[]): LabD
   for (const r of of("NodeFilesystem")) nodeOf(r.i.namespace, r.i.machine).filesystem = true;
   const links: LabDescription["links"] = [];
   for (const r of of("VethLink")) {
+    // An end in the machine's root namespace (peerInRoot): an interface of the node whose peer is "host", no cable.
+    if (r.i.peerInRoot) {
+      iface(nodeOf(r.i.namespace, r.i.machine), r.i.name, "host");
+      continue;
+    }
     const [a, b] = [nodeOf(r.i.namespace, r.i.machine), nodeOf(r.i.peerNamespace, r.i.machine)];
     iface(a, r.i.name, b.name);
     iface(b, r.i.peerName, a.name);

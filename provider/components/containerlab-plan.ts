@@ -127,11 +127,14 @@ export interface ClabLink {
   mtu?: number;
 }
 
-/** A link from a node to the management network (`mgmt-net:<host-interface>`, or `type: mgmt-net`). */
+/**
+ * A link from a node to the host's side: to the management network (`mgmt-net:<host-interface>`,
+ * or `type: mgmt-net`), or to the machine's root namespace (`host:<host-interface>`, `type: host`).
+ */
 export interface ClabMgmtLink {
   /** The node's end. */
   end: ClabEndpoint;
-  /** The other end's name: a port of the management bridge (in containerlab, of docker's bridge on the host). */
+  /** The other end's name: a port of the management bridge, or an interface in the root namespace. */
   hostInterface: string;
   /** The MTU of both ends. */
   mtu?: number;
@@ -151,6 +154,8 @@ export interface ClabPlan {
   mgmt?: ClabMgmt;
   /** Links from a node to the management network. */
   mgmtLinks?: ClabMgmtLink[];
+  /** Links from a node to the machine's root namespace (containerlab's `host` links). */
+  hostLinks?: ClabMgmtLink[];
   /** One per field, image or link netns-lab cannot honour. */
   warnings: string[];
 }
@@ -436,11 +441,11 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
     } else {
       return bad(where, "an endpoint is \"node:interface\" or { node, interface, mac }");
     }
-    if (["host", "macvlan"].includes(ep.node)) {
-      warn(`${where}: an end in ${ep.node} (the machine's ${ep.node === "host" ? "root namespace" : "interface"}) is not supported: netns-lab never touches the root namespace: link ignored`);
+    if (ep.node === "macvlan") {
+      warn(`${where}: an end in macvlan (a machine's interface) is not supported: link ignored`);
       return undefined;
     }
-    if (ep.node === "mgmt-net") return ep; // the management bridge's port: mgmtLink() below
+    if (ep.node === "mgmt-net" || ep.node === "host") return ep; // the host's side: hostSide() below
     if (!known.has(ep.node)) bad(where, `node ${ep.node} is not in topology.nodes`);
     const sharing = nodes.find((n) => n.name === ep.node)?.sharesNamespaceOf;
     if (sharing) bad(where, `node ${ep.node} shares ${sharing}'s network namespace (network-mode container:${sharing}): cable ${sharing} instead`);
@@ -451,13 +456,16 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
   };
   const links: ClabLink[] = [];
   const mgmtLinks: ClabMgmtLink[] = [];
-  // A link to the management network: the node's end, and the bridge's port named host-interface
-  // (containerlab's veth into docker's bridge on the host; here the bridge of <prefix>mgmt).
-  const mgmtLink = (where: string, end: ClabEndpoint, hostInterface: string, mtu?: number) => {
-    if (!wanted.length) bad(where, "a link to mgmt-net, but no node is on the management network (every node network-mode: none)");
+  const hostLinks: ClabMgmtLink[] = [];
+  // A link to the host's side: the node's end, and the other end named host-interface — a port of
+  // the management bridge (mgmt-net: containerlab's veth into docker's bridge; here the bridge of
+  // <prefix>mgmt), or an interface in the machine's root namespace (host).
+  const hostSide = (to: string, where: string, end: ClabEndpoint, hostInterface: string, mtu?: number) => {
+    const list = to === "host" ? hostLinks : mgmtLinks;
+    if (to === "mgmt-net" && !wanted.length) bad(where, "a link to mgmt-net, but no node is on the management network (every node network-mode: none)");
     if (!/^[^/\s:]{1,15}$/.test(hostInterface)) bad(where, `host-interface ${JSON.stringify(hostInterface)} is not an interface name (1-15 characters, no /, : or space)`);
-    if (mgmtLinks.some((m) => m.hostInterface === hostInterface)) bad(where, `host-interface ${hostInterface} is already another link's`);
-    mgmtLinks.push({ end, hostInterface, ...(mtu !== undefined ? { mtu } : {}) });
+    if (list.some((m) => m.hostInterface === hostInterface)) bad(where, `host-interface ${hostInterface} is already another link's`);
+    list.push({ end, hostInterface, ...(mtu !== undefined ? { mtu } : {}) });
   };
   (Array.isArray(topo.links) ? topo.links : []).forEach((raw, n) => {
     const where = `link ${n + 1}`;
@@ -467,12 +475,12 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
     const type = l.type === undefined ? "veth" : String(l.type);
     const linkMtu = l.mtu === undefined ? undefined : Number(l.mtu);
     if (linkMtu !== undefined && !Number.isInteger(linkMtu)) bad(where, `mtu ${String(l.mtu)} is not a whole number`);
-    if (type === "mgmt-net") {
+    if (type === "mgmt-net" || type === "host") {
       // The extended form: endpoint (the node's end) and host-interface.
       const end = endpoint(l.endpoint, `${where}: endpoint`);
-      if (typeof l["host-interface"] !== "string") bad(where, "type mgmt-net: host-interface (the bridge's end) is missing");
-      if (end && end.node === "mgmt-net") bad(`${where}: endpoint`, "the node's end, not mgmt-net");
-      if (end) mgmtLink(where, end, l["host-interface"] as string, linkMtu);
+      if (typeof l["host-interface"] !== "string") bad(where, `type ${type}: host-interface (the ${type === "host" ? "root namespace's" : "bridge's"} end) is missing`);
+      if (end && (end.node === "mgmt-net" || end.node === "host")) bad(`${where}: endpoint`, `the node's end, not ${end.node}`);
+      if (end) hostSide(type, where, end, l["host-interface"] as string, linkMtu);
       return;
     }
     if (type !== "veth") {
@@ -482,11 +490,12 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
     if (!Array.isArray(l.endpoints) || l.endpoints.length !== 2) bad(where, "endpoints: two of them");
     const ends = (l.endpoints as unknown[]).map((e) => endpoint(e, where));
     if (!ends[0] || !ends[1]) return;
-    const mgmtEnd = ends.findIndex((e) => e!.node === "mgmt-net");
-    if (mgmtEnd >= 0) {
-      // The brief form: "node:interface" and "mgmt-net:<host-interface>".
-      if (ends[1 - mgmtEnd]!.node === "mgmt-net") bad(where, "both ends in mgmt-net");
-      mgmtLink(where, ends[1 - mgmtEnd]!, ends[mgmtEnd]!.interface, linkMtu);
+    const side = ends.findIndex((e) => e!.node === "mgmt-net" || e!.node === "host");
+    if (side >= 0) {
+      // The brief form: "node:interface" and "mgmt-net:<host-interface>" or "host:<host-interface>".
+      const other = ends[1 - side]!;
+      if (other.node === "mgmt-net" || other.node === "host") bad(where, `both ends on the host's side (${ends[0]!.node}, ${ends[1]!.node})`);
+      hostSide(ends[side]!.node, where, other, ends[side]!.interface, linkMtu);
       return;
     }
     links.push({ ends: [ends[0], ends[1]], ...(linkMtu !== undefined ? { mtu: linkMtu } : {}) });
@@ -527,7 +536,7 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
       w.node.mgmt = { ...(w.node.mgmt ?? { ipv4: "", ipv6: "" }), [fam]: `${a}/${len}` };
     }
   }
-  return { name, prefix, nodes, links, ...(wanted.length ? { mgmt: mgmtNet } : {}), ...(mgmtLinks.length ? { mgmtLinks } : {}), warnings };
+  return { name, prefix, nodes, links, ...(wanted.length ? { mgmt: mgmtNet } : {}), ...(mgmtLinks.length ? { mgmtLinks } : {}), ...(hostLinks.length ? { hostLinks } : {}), warnings };
 }
 
 export { frrDaemons } from "./frr-daemons";

@@ -39,7 +39,7 @@ import * as path from "path";
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { ensureHolder, sandboxWanted, subordinateIdsAdvice } from "../kernel/sandbox";
-import { Command, File, IpAddress } from "../resources";
+import { Command, File, IpAddress, VethLink } from "../resources";
 import { Lab } from "./lab";
 import { LabNode } from "./node";
 import { ClabBind, ClabEndpoint, ClabNode, ClabStage, execAddresses, frrAddresses, planContainerlab } from "./containerlab-plan";
@@ -179,6 +179,30 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
       ...(bridge(a) || bridge(b) ? { masters: [bridge(a), bridge(b)] } : {}),
     });
     for (const e of [a, b]) if (link.veth) cables.set(e.node, [...(cables.get(e.node) ?? []), [e.interface, link.veth]]);
+  }
+
+  // Links to the host (containerlab's `host` links): the node's end, and one in the machine's root
+  // namespace named host-interface (in the sandbox of a user who is not root, the sandbox's), born
+  // from there in one call and gone with the node's namespace (VethLink's peerInRoot).
+  for (const h of plan.hostLinks ?? []) {
+    const node = made.get(h.end.node)!;
+    const bridge = plan.nodes.find((x) => x.name === h.end.node)!.kind === "bridge" ? h.end.node : undefined;
+    const veth = new VethLink(
+      `${h.end.node}-${h.end.interface}--host-${h.hostInterface}`,
+      {
+        name: h.end.interface,
+        namespace: node.namespace.name,
+        peerName: h.hostInterface,
+        peerInRoot: true,
+        ...(h.mtu !== undefined ? { mtu: h.mtu } : {}),
+        ...(h.end.mac ? { mac: h.end.mac } : {}),
+        ...(bridge ? { master: bridge } : {}),
+        ...node.on,
+      },
+      { parent: node },
+    );
+    node.interfaces.push({ name: h.end.interface, peer: "host" });
+    cables.set(h.end.node, [...(cables.get(h.end.node) ?? []), [h.end.interface, veth]]);
   }
 
   // The management network, as containerlab's (docker's bridge): every linux node's eth0 on a bridge,

@@ -21,5 +21,6 @@ export async function ipBatch(x: Executor, ns: string | undefined, lines: readon
 
 /** Runs a program inside a namespace without remounting /sys (cheaper than `ip netns exec`). */
 export function nsExec(x: Executor, ns: string, file: string, args: readonly string[], opts?: RunOptions): Promise<string> {
+  if (ns === "") return x.run(file, args, opts); // the root namespace (a VethLink's end there)
   return x.run("nsenter", [`--net=${netnsPath(ns)}`, "--", file, ...args], opts);
 }

@@ -2,6 +2,12 @@
  * VethLink: a veth pair whose two ends are born in their namespaces in one call, so no crash can
  * strand half a pair in the root namespace. Both ends carry the marker as their alias. MTU (both
  * ends), MACs, up/down, checksum offload and the marker update in place; names and namespaces replace.
+ *
+ * `peerInRoot`: the other end in the machine's root namespace (the host's side of a containerlab
+ * `host` link; in the sandbox of a user who is not root, the sandbox's root namespace). It is born
+ * there with its peer already in the namespace, in one call, and a veth pair dies whole when one
+ * end's namespace goes: the root end lives exactly as long as the namespace, so nothing of ours is
+ * left in the root namespace after a destroy or a sweep, even when a run was killed.
  */
 import { z } from "zod";
 import { KernelError } from "../kernel/exec";
@@ -28,8 +34,10 @@ const inputs = {
   namespace: nsname,
   /** The other end's interface name. */
   peerName: ifname,
-  /** The namespace the other end is created in. */
-  peerNamespace: nsname,
+  /** The namespace the other end is created in (unset: `peerInRoot`). */
+  peerNamespace: nsname.optional(),
+  /** The other end in the machine's root namespace instead (see above); its name must be free there. */
+  peerInRoot: z.literal(true).optional(),
   /** MTU of both ends (68-65535); unset: the kernel default, not managed. */
   mtu: mtu.optional(),
   /** This end's MAC (unicast); unset: the kernel's random one, not managed. */
@@ -60,10 +68,14 @@ interface End {
   mac?: string;
   master?: string;
 }
+/** The root namespace, as an end's `ns`: `ip` without `-n`. */
+const ROOT = "";
 const ends = (i: I): [End, End] => [
   { ns: i.namespace, dev: i.name, mac: i.mac, master: i.master },
-  { ns: i.peerNamespace, dev: i.peerName, mac: i.peerMac, master: i.peerMaster },
+  { ns: i.peerInRoot ? ROOT : i.peerNamespace!, dev: i.peerName, mac: i.peerMac, master: i.peerMaster },
 ];
+/** Where an end is, for messages. */
+const whereIs = (ns: string) => (ns === ROOT ? "in the root namespace" : `in namespace "${ns}"`);
 type Links = [link.LinkInfo | undefined, link.LinkInfo | undefined];
 const showEnds = (c: Ctx, i: I): Promise<Links> => Promise.all(ends(i).map((e) => link.show(c.x, e.ns, e.dev))) as Promise<Links>;
 
@@ -109,7 +121,7 @@ async function apply(c: Ctx, have: Props | undefined, want: I, firstEndUp = fals
       // The bridge is made first when the program declares it (its need): missing, it never was.
       await link.set(c.x, end.ns, end.dev, { master: end.master }).catch((e) => {
         if (!(e instanceof KernelError && e.kind === "no-device")) throw e;
-        throw new Error(`cannot make ${end.dev} a port of bridge "${end.master}": no such bridge in namespace "${end.ns}"; declare a Bridge named "${end.master}" in "${end.ns}"`);
+        throw new Error(`cannot make ${end.dev} a port of bridge "${end.master}": no such bridge ${whereIs(end.ns)}; declare a Bridge named "${end.master}" in "${end.ns}"`);
       });
     }
     await link.set(c.x, end.ns, end.dev, {
@@ -131,7 +143,7 @@ async function outputs(c: Ctx, i: I, withOffload = true): Promise<Props> {
 }
 
 /** What the pending record of a pair names (kinds/pending.ts). */
-const pendingOf = (i: I) => `veth ${i.namespace}/${i.name} ${i.peerNamespace}/${i.peerName}`;
+const pendingOf = (i: I) => `veth ${i.namespace}/${i.name} ${i.peerInRoot ? "(root)" : i.peerNamespace}/${i.peerName}`;
 
 /**
  * A pair a killed run made but could not mark yet (the kernel takes no alias at creation: the marker
@@ -145,12 +157,17 @@ async function orphanPair(c: Ctx, i: I, links: Links): Promise<boolean> {
 async function make(c: Ctx, i: I, undo: Undo): Promise<Props> {
   const [a, b] = ends(i);
   const settings = (e: End) => ({ mtu: i.mtu, address: e.mac });
+  // An end in the root namespace is the one `ip link add` names there (no `-n`), its peer born in
+  // the namespace (`netns NS`): the reverse would need a name for the root namespace.
+  const inRoot = b.ns === ROOT;
   await pending.making(c, pendingOf(i), undo, () =>
-    link.addVeth(c.x, { ns: a.ns, dev: a.dev, settings: { ...settings(a), up: i.up || undefined } }, { ns: b.ns, dev: b.dev, settings: settings(b) }),
+    inRoot
+      ? link.addVeth(c.x, { ns: b.ns, dev: b.dev, settings: settings(b) }, { ns: a.ns, dev: a.dev, settings: settings(a) })
+      : link.addVeth(c.x, { ns: a.ns, dev: a.dev, settings: { ...settings(a), up: i.up || undefined } }, { ns: b.ns, dev: b.dev, settings: settings(b) }),
   );
   undo.push(() => link.del(c.x, a.ns, a.dev));
-  // This end came up with `ip link add … up`; the peer and both markers are still to set.
-  await apply(c, { mtu: i.mtu, mac: i.mac, peerMac: i.peerMac, up: false, offload: {} }, i, true);
+  // This end came up with `ip link add … up` (not a root end's pair: both still down); the peer and both markers are still to set.
+  await apply(c, { mtu: i.mtu, mac: i.mac, peerMac: i.peerMac, up: false, offload: {} }, i, !inRoot);
   await pending.end(c, pendingOf(i));
   const outs = await outputs(c, i, false);
   return i.offload ? { ...outs, offload: i.offload } : outs;
@@ -163,7 +180,6 @@ export const veth = defineKind({
     peerIfindex: z.number(),
     operstate: z.string(),
   },
-  replaceOn: ["name", "namespace", "peerName", "peerNamespace"],
   inPlace: ["mtu", "mac", "peerMac", "offload", "up", "master", "peerMaster", "supersede"],
   same: {
     supersede: () => true, // how a create meets a name taken, not a property of the pair
@@ -172,19 +188,25 @@ export const veth = defineKind({
     offload: (a, b) => sameOffload(a, b),
   },
   alsoReplace: (olds) => (olds.broken ? [olds.broken] : []),
-  refine: (i) =>
-    i.namespace === i.peerNamespace && i.name === i.peerName
-      ? [{ property: "peerName", reason: "peerName must differ from name when both ends are in the same namespace" }]
-      : [],
-  namespaces: (i) => [i.namespace, i.peerNamespace],
-  makes: ["device", "in"],
-  provides: (i) => [
-    { kind: "device", ns: i.namespace, dev: i.name },
-    { kind: "device", ns: i.peerNamespace, dev: i.peerName },
-    { kind: "in", ns: i.namespace },
-    { kind: "in", ns: i.peerNamespace },
+  replaceOn: ["name", "namespace", "peerName", "peerNamespace", "peerInRoot"],
+  refine: (i) => [
+    ...(i.namespace === i.peerNamespace && i.name === i.peerName ? [{ property: "peerName", reason: "peerName must differ from name when both ends are in the same namespace" }] : []),
+    ...(i.peerNamespace === undefined && !i.peerInRoot ? [{ property: "peerNamespace", reason: "the other end's namespace is required (or peerInRoot: true for the machine's root namespace)" }] : []),
+    ...(i.peerNamespace !== undefined && i.peerInRoot ? [{ property: "peerInRoot", reason: "the other end is in peerNamespace or in the root namespace, not both" }] : []),
+    ...(i.peerInRoot && i.peerMaster !== undefined ? [{ property: "peerMaster", reason: "netns-lab makes no bridge in the root namespace: an end there is no bridge's port" }] : []),
   ],
-  needs: (i) => [...inNamespace(i.namespace, i.master), ...inNamespace(i.peerNamespace, i.peerMaster)],
+  namespaces: (i) => [i.namespace, ...(i.peerInRoot ? [] : [i.peerNamespace!])],
+  makes: ["device", "in"],
+  provides: (i) =>
+    i.peerInRoot
+      ? [{ kind: "device", ns: i.namespace, dev: i.name }, { kind: "in", ns: i.namespace }]
+      : [
+          { kind: "device", ns: i.namespace, dev: i.name },
+          { kind: "device", ns: i.peerNamespace!, dev: i.peerName },
+          { kind: "in", ns: i.namespace },
+          { kind: "in", ns: i.peerNamespace! },
+        ],
+  needs: (i) => [...inNamespace(i.namespace, i.master), ...(i.peerInRoot ? [] : inNamespace(i.peerNamespace!, i.peerMaster))],
   remark: "update",
   title: (i) => `veth ${i.name}/${i.peerName}`,
   id: (i) => `${i.namespace}/${i.name}`,
@@ -198,7 +220,7 @@ export const veth = defineKind({
     const first = at >= 0 ? at : links.findIndex((l) => l !== undefined);
     if (first < 0) return null;
     const end = ends(i)[first];
-    return { marker: links[first]!.ifalias, what: `interface "${end.dev}"`, where: `in namespace "${end.ns}"` };
+    return { marker: links[first]!.ifalias, what: `interface "${end.dev}"`, where: whereIs(end.ns) };
   },
 
   async adopt(c, i, undo) {
@@ -223,7 +245,7 @@ export const veth = defineKind({
       const l = links[n];
       if (!l) continue;
       const cl = claim(l.ifalias, c.owner);
-      if (cl === "foreign") refuse(cl, { what: `interface "${e.dev}"`, where: `in namespace "${e.ns}"`, found: l.ifalias });
+      if (cl === "foreign") refuse(cl, { what: `interface "${e.dev}"`, where: whereIs(e.ns), found: l.ifalias });
       // Deleting one end deletes its pair: the second end may be gone with the first.
       await link.del(c.x, e.ns, e.dev).catch((err) => {
         if (!(err instanceof KernelError && err.kind === "no-device")) throw err;

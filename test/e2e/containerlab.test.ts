@@ -378,6 +378,41 @@ topology:
   });
 });
 
+describe("#33: a link to the host (an end in the machine's root namespace)", () => {
+  const prefix = uniquePrefix();
+  const lab = cleanupAfterAll(prefix);
+  const host = `${prefix}h`;
+  const rootLink = () => JSON.parse(spawnSync("ip", ["-j", "link", "show", "dev", host], { encoding: "utf8" }).stdout || "[]")[0];
+  let dir = "";
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-clab-host-"));
+    fs.writeFileSync(path.join(dir, "host.clab.yml"), `name: hl
+topology:
+  nodes:
+    n:
+      kind: linux
+      exec: ["ip address add 10.252.9.2/30 dev eth1"]
+  links:
+    - endpoints: ["n:eth1", "host:${host}"]
+`);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test("the host's end is there while the lab is, marked; this machine reaches the node by it; no change; destroy takes it away", async () => {
+    const t = lab.track(await openStack(labsDir(), `clabhost-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "host.clab.yml"), "netns-lab:prefix": prefix }));
+    await t.stack.up(quiet);
+    expect(rootLink()).toMatchObject({ ifalias: expect.stringMatching(/^netns-lab:.*n-eth1--host-/) });
+    expect(rootLink().flags).toContain("UP");
+    // As a containerlab user does on the host: an address on the host's end (it goes with the end).
+    sh("ip", ["address", "add", "10.252.9.1/30", "dev", host]);
+    expect(spawnSync("ping", ["-c", "1", "-W", "2", "10.252.9.2"]).status).toBe(0);
+    await t.stack.preview({ ...quiet, expectNoChanges: true });
+    await t.stack.destroy(quiet);
+    expect(rootLink()).toBeUndefined();
+    expect(ours(prefix)).toEqual([]);
+  });
+});
+
 describe("#33: stages (wait-for) and healthcheck", () => {
   const prefix = uniquePrefix();
   const lab = cleanupAfterAll(prefix);

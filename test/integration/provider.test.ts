@@ -1,5 +1,6 @@
 // Provider methods against real network namespaces (root needed). Every test uses a unique "nlt"
 // prefix and removes its namespaces afterwards, even when it fails.
+import { spawnSync } from "child_process";
 import { kinds as registry } from "../../provider/runtime";
 import { Props as Inputs, Provider } from "../../provider/kinds/kind";
 
@@ -119,6 +120,62 @@ describe("VethLink", () => {
     await kinds.VethLink.delete(`${a}/taken`, inputs); // not ours: left alone
     expect(linkJson(a, "taken")).toBeDefined();
     await expect(kinds.VethLink.create({ ...inputs, name: "n", peerNamespace: p + "nope" })).rejects.toThrow(/namespace "nlt.*nope" does not exist/);
+  });
+
+  describe("peerInRoot: the other end in the root namespace (#33: containerlab's host links)", () => {
+    const rootLink = (dev: string) => JSON.parse(spawnSync("ip", ["-j", "link", "show", "dev", dev], { encoding: "utf8" }).stdout || "[]")[0];
+    test("made from the root namespace in one call, marked, up; this machine reaches the node over it; gone with the node's namespace", async () => {
+      const a = await mkns("a");
+      const host = `${p}h`;
+      const inputs = await check("VethLink", { name: "eth1", namespace: a, peerName: host, peerInRoot: true, mtu: 1400, owner });
+      const { id, outs } = await kinds.VethLink.create(inputs);
+      expect(outs).toMatchObject({ up: true, mtu: 1400 });
+      expect(rootLink(host)).toMatchObject({ ifalias: `netns-lab:${owner}`, mtu: 1400 });
+      expect(rootLink(host).flags).toContain("UP");
+      expect(linkJson(a, "eth1").flags).toContain("UP");
+      sh("ip", ["-n", a, "address", "add", "10.251.7.2/30", "dev", "eth1"]);
+      sh("ip", ["address", "add", "10.251.7.1/30", "dev", host]);
+      expect(spawnSync("ping", ["-c", "1", "-W", "2", "10.251.7.2"]).status).toBe(0);
+      expect((await kinds.VethLink.diff(id, (await kinds.VethLink.read(id, outs)).props!, inputs)).changes).toBe(false);
+      // The kernel ends a pair whole: the namespace deleted, the root end is gone with it.
+      await kinds.NetNamespace.delete(a, { name: a, owner: `${owner}-a` });
+      expect(rootLink(host)).toBeUndefined();
+    });
+
+    test("the root end deleted by hand: the pair is gone (read drops it); moved away: broken, diff replaces it; delete is idempotent", async () => {
+      const a = await mkns("a");
+      const b = await mkns("b");
+      const host = `${p}h`;
+      const inputs = await check("VethLink", { name: "eth1", namespace: a, peerName: host, peerInRoot: true, owner });
+      let { id, outs } = await kinds.VethLink.create(inputs);
+      sh("ip", ["link", "del", host]);
+      expect(await kinds.VethLink.read(id, outs)).toEqual({});
+      ({ id, outs } = await kinds.VethLink.create(inputs));
+      sh("ip", ["link", "set", host, "netns", b]);
+      const r = await kinds.VethLink.read(id, outs);
+      expect(r.props).toMatchObject({ broken: "peerNamespace" });
+      expect((await kinds.VethLink.diff(id, r.props!, inputs)).replaces).toContain("peerNamespace");
+      await kinds.VethLink.delete(id, r.props!);
+      await kinds.VethLink.delete(id, r.props!);
+      expect(spawnSync("ip", ["-n", a, "link", "show", "eth1"]).status).not.toBe(0);
+    });
+
+    test("a root interface not ours is refused, left alone, named", async () => {
+      const a = await mkns("a");
+      const inputs = await check("VethLink", { name: "eth1", namespace: a, peerName: "lo", peerInRoot: true, owner });
+      await expect(kinds.VethLink.create(inputs)).rejects.toThrow(/"lo" already exists in the root namespace .*not owned by this stack/);
+      expect(rootLink("lo")).toBeDefined();
+    });
+
+    test.each([
+      ["neither peerNamespace nor peerInRoot", {}, "peerNamespace", /required \(or peerInRoot: true/],
+      ["both", { peerNamespace: "x", peerInRoot: true }, "peerInRoot", /not both/],
+      ["a bridge's port in the root namespace", { peerInRoot: true, peerMaster: "br0" }, "peerMaster", /no bridge in the root namespace/],
+    ])("check refuses %s, naming the property", async (_what, extra, property, reason) => {
+      const r = await kinds.VethLink.check({}, { name: "eth1", namespace: `${p}a`, peerName: "x", owner, ...extra });
+      expect(r.failures.map((f: { property: string }) => f.property)).toEqual([property]);
+      expect(r.failures[0].reason).toMatch(reason);
+    });
   });
 });
 

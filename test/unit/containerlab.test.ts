@@ -88,7 +88,7 @@ test.each([
 
 test.each([
   ["a management network field of docker's", "mgmt:\n  external-access: false\n", "mgmt.external-access: not supported (the management network is a bridge in a namespace of the lab's): ignored"],
-  ["a host link", "", "link 1: an end in host (the machine's root namespace) is not supported: netns-lab never touches the root namespace: link ignored", "    - endpoints: [\"r:eth1\", \"host:r-eth1\"]\n"],
+  ["a macvlan end", "", "link 1: an end in macvlan (a machine's interface) is not supported: link ignored", "    - endpoints: [\"r:eth1\", \"macvlan:eth0\"]\n"],
   ["a dummy link", "", "link 1: type dummy is not supported (this kernel has no dummy interfaces): link ignored", "    - type: dummy\n      endpoint: {node: r, interface: dummy0}\n"],
   ["a macvlan link", "", "link 1: type macvlan is not supported (netns-lab makes veth links between nodes): link ignored", "    - type: macvlan\n      endpoint: {node: r, interface: eth1}\n      host-interface: eth0\n"],
 ])("%s: one warning", (_name, top, warning, links = "") => {
@@ -307,11 +307,28 @@ describe("the management network (containerlab's eth0 on docker's bridge)", () =
     ["a host-interface too long", '    - endpoints: ["a:eth1", "mgmt-net:a-name-of-16-chr"]\n', undefined, /link 1: host-interface "a-name-of-16-chr" is not an interface name/],
     ["one host-interface twice", '    - endpoints: ["a:eth1", "mgmt-net:x"]\n    - endpoints: ["a:eth2", "mgmt-net:x"]\n', undefined, /link 2: host-interface x is already another link's/],
     ["the extended form without host-interface", "    - type: mgmt-net\n      endpoint: {node: a, interface: eth1}\n", undefined, /link 1: type mgmt-net: host-interface \(the bridge's end\) is missing/],
-    ["both ends mgmt-net", '    - endpoints: ["mgmt-net:x", "mgmt-net:y"]\n', undefined, /link 1: both ends in mgmt-net/],
+    ["both ends mgmt-net", '    - endpoints: ["mgmt-net:x", "mgmt-net:y"]\n', undefined, /link 1: both ends on the host's side \(mgmt-net, mgmt-net\)/],
     ["an unknown node", '    - endpoints: ["z:eth1", "mgmt-net:x"]\n', undefined, /link 1: node z is not in topology\.nodes/],
     ["the node's eth0", '    - endpoints: ["a:eth0", "mgmt-net:x"]\n', undefined, /link 1: a:eth0 is the node's management interface/],
   ])("a link to mgmt-net refused: %s", (_what, links, nodes, err) => {
     expect(() => withLinks(links, nodes)).toThrow(err);
+  });
+  test.each([
+    ["the brief form", '    - endpoints: ["a:eth1", "host:a-eth1"]\n', [{ end: { node: "a", interface: "eth1" }, hostInterface: "a-eth1" }], undefined],
+    ["the extended form, an MTU", "    - type: host\n      endpoint: {node: a, interface: eth2}\n      host-interface: a-eth2\n      mtu: 9000\n", [{ end: { node: "a", interface: "eth2" }, hostInterface: "a-eth2", mtu: 9000 }], undefined],
+    ["a node without eth0 (network-mode none)", '    - endpoints: ["host:n-eth1", "n:eth1"]\n', [{ end: { node: "n", interface: "eth1" }, hostInterface: "n-eth1" }], "    n: {kind: linux, network-mode: none}\n"],
+  ])("a link to the host, %s: an end in the machine's root namespace named host-interface", (_what, links, want, nodes) => {
+    const p = withLinks(links, nodes);
+    expect(p.hostLinks).toEqual(want);
+    expect(p.links).toEqual([]);
+    expect(p.mgmtLinks).toBeUndefined();
+    expect(p.warnings).toEqual([]);
+  });
+  test("the same host-interface on the host and on mgmt-net: two namespaces, both kept; twice on the host: refused", () => {
+    expect(withLinks('    - endpoints: ["a:eth1", "host:x"]\n    - endpoints: ["a:eth2", "mgmt-net:x"]\n').hostLinks).toHaveLength(1);
+    expect(() => withLinks('    - endpoints: ["a:eth1", "host:x"]\n    - endpoints: ["a:eth2", "host:x"]\n')).toThrow(/link 2: host-interface x is already another link's/);
+    expect(() => withLinks('    - endpoints: ["host:x", "mgmt-net:y"]\n')).toThrow(/link 1: both ends on the host's side \(host, mgmt-net\)/);
+    expect(() => withLinks("    - type: host\n      endpoint: {node: a, interface: eth1}\n")).toThrow(/type host: host-interface \(the root namespace's end\) is missing/);
   });
   test("nthAddress counts from the network address and stops at the subnet's end", () => {
     expect(nthAddress("10.0.0.0/30", 3n)).toBe("10.0.0.3");

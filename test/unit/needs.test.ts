@@ -20,6 +20,9 @@ describe("each kind declares what it makes and needs", () => {
     ["VethLink", { name: "a", namespace: "h1", peerName: "b", peerNamespace: "sw", peerMaster: "br0" },
       [{ kind: "namespace", ns: "h1" }, { kind: "namespace", ns: "sw" }, { kind: "device", ns: "sw", dev: "br0" }],
       [{ kind: "device", ns: "h1", dev: "a" }, { kind: "device", ns: "sw", dev: "b" }, { kind: "in", ns: "h1" }, { kind: "in", ns: "sw" }]],
+    ["VethLink", { name: "eth1", namespace: "h1", peerName: "h1-eth1", peerInRoot: true, master: "br0" },
+      [{ kind: "namespace", ns: "h1" }, { kind: "device", ns: "h1", dev: "br0" }],
+      [{ kind: "device", ns: "h1", dev: "eth1" }, { kind: "in", ns: "h1" }]],
     ["IpAddress", { namespace: "h1", device: "a", address: "10.0.0.1/24" },
       [{ kind: "namespace", ns: "h1" }, { kind: "device", ns: "h1", dev: "a" }],
       [{ kind: "address", ns: "h1", dev: "a", cidr: "10.0.0.1/24" }, { kind: "in", ns: "h1" }]],
@@ -105,7 +108,13 @@ describe("the lab of a stack without a description", () => {
     r("IpForwarding", "fwd", { namespace: "p-r", ipv4: true }),
     r("Nat", "nat", { namespace: "p-r", source: "10.0.0.0/24", outInterface: "lan" }),
     r("Process", "bird", { namespace: "p-r", command: ["bird", "-f"] }),
+    r("VethLink", "a-host", { name: "eth9", namespace: "p-a", peerName: "a-eth9", peerInRoot: true }),
   ]);
+  test("an end in the root namespace: the node's interface, its peer \"host\", no cable and no node for it", () => {
+    expect(lab.nodes.find((n) => n.name === "p-a")!.interfaces).toContainEqual({ name: "eth9", peer: "host" });
+    expect(lab.links.map((l) => l.name)).toEqual(["a-r", "r-sw"]);
+    expect(lab.nodes.map((n) => n.name)).not.toContain(undefined);
+  });
   test("nodes by namespace, with their roles", () => {
     expect(lab.nodes.map((n) => [n.name, n.role])).toEqual([["p-a", "host"], ["p-r", "router"], ["p-sw", "switch"]]);
   });
