@@ -7,6 +7,7 @@
  *                     project, merged in order (default: those beside the file, as containerlab finds them); make up LAB=clab VARS=…
  *   netns-lab:device  netlab's -d (netlab): the device of nodes that name none
  *   netns-lab:strict  true (clab): refuse the file if any field cannot be honoured (default: a warning each)
+ *   netns-lab:mgmt-host  true (clab): this machine at the management network's gateway (containerlab({ mgmtHost }))
  *   netns-lab:down    ["r1-r2", …] (ospf)            ring links to set down: OSPF reroutes
  *   netns-lab:isolate ["pid", "ipc", "mount"] (ospf)  each BIRD's own namespaces (default all three; [] for none)
  *   netns-lab:mode    kernel | external  (curo, curo-nat)  router1 as a kernel router or bare for a user-space one
@@ -75,7 +76,7 @@ function build() {
       // Its own prefix (clab-<name>-) unless the stack sets one.
       const given = config.get("vars");
       const vars = given === undefined ? undefined : (given.trimStart().startsWith("[") ? (JSON.parse(given) as string[]) : given.split(",")).map((v) => path.resolve(projectDir(), v));
-      const lab = containerlab(file, { namespacePrefix: config.get("prefix"), strict: config.getBoolean("strict"), vars });
+      const lab = containerlab(file, { namespacePrefix: config.get("prefix"), strict: config.getBoolean("strict"), vars, mgmtHost: config.getBoolean("mgmt-host") });
       // The end-to-end check: from the first node with an address to the last other one's first address.
       // Not over the management network (eth0): every node reaches every other there.
       const data = (n: (typeof lab.nodes)[number]) => n.interfaces.filter((i) => i.name !== "eth0").flatMap((i) => i.addresses ?? (i.address ? [i.address] : []));

@@ -107,6 +107,8 @@ export interface ClabMgmt {
   ipv6Gw: string;
   /** MTU of the eth0 cables (default the kernel's). */
   mtu?: number;
+  /** `mgmt.bridge`: the name of the host's end of the network (containerlab's bridge on the host), with `mgmtHost`. */
+  bridge?: string;
 }
 
 /** One end of a link. */
@@ -253,6 +255,10 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
     return ipaddr.parse(v).toString();
   };
   const mgmtNet: ClabMgmt = { ipv4Subnet: v4, ipv4Gw: gw("ipv4-gw", v4), ipv6Subnet: v6, ipv6Gw: gw("ipv6-gw", v6) };
+  if (m.bridge !== undefined) {
+    if (typeof m.bridge !== "string" || !/^[^/\s:]{1,15}$/.test(m.bridge)) bad("mgmt.bridge", `${JSON.stringify(m.bridge)} is not an interface name (1-15 characters, no /, : or space)`);
+    mgmtNet.bridge = m.bridge as string;
+  }
   if (m.mtu !== undefined) {
     const mtu = Number(m.mtu);
     if (!Number.isInteger(mtu) || mtu < 68) bad("mgmt.mtu", `${String(m.mtu)} is not an MTU`);

@@ -61,6 +61,15 @@ export interface ContainerlabOptions {
   /** Make containerlab's management network (every linux node's eth0 on a bridge; default true). */
   mgmt?: boolean;
   /**
+   * This machine at the management network's gateway, as containerlab's host is: an interface in
+   * the root namespace (the sandbox's, for a user who is not root) holding the gateway addresses,
+   * named by `mgmt.bridge` or `br-<hash of the prefix>`, so ssh, ping and curl from this machine
+   * reach every node's eth0. A second lab on the same subnet is then refused, as containerlab
+   * refuses it. Default false: each lab's management network stays in a namespace of its own
+   * (reached with `ip netns exec <prefix>mgmt …`), so labs on docker's default subnet coexist.
+   */
+  mgmtHost?: boolean;
+  /**
    * Vars files for the topology's template, merged in order as containerlab merges its `--vars`
    * (relative to the working directory). Default: those beside the file
    * (`<file without its last extension>_vars.*`), as containerlab finds them.
@@ -217,8 +226,18 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
     let swName = "mgmt";
     while (made.has(swName)) swName += "-net";
     const sw = lab.lan(swName, [], { ...(mg.mtu ? { mtu: mg.mtu } : {}) });
-    for (const [fam, gw, sub] of [["v4", mg.ipv4Gw, mg.ipv4Subnet], ["v6", mg.ipv6Gw, mg.ipv6Subnet]] as const) {
-      new IpAddress(`${swName}-gateway-${fam}`, { namespace: sw.namespace.name, device: swName, address: `${gw}/${sub.split("/")[1]}`, ...sw.on }, { parent: sw });
+    const gateways = [`${mg.ipv4Gw}/${mg.ipv4Subnet.split("/")[1]}`, `${mg.ipv6Gw}/${mg.ipv6Subnet.split("/")[1]}`];
+    if (opts.mgmtHost) {
+      // The gateway on this machine: a port of the bridge whose other end, in the root namespace,
+      // holds the gateway's addresses (and goes with the management namespace).
+      const hostEnd = mg.bridge ?? `br-${crypto.createHash("sha256").update(plan.prefix).digest("hex").slice(0, 12)}`;
+      new VethLink(`${swName}-host`, {
+        name: "host", namespace: sw.namespace.name, master: swName, peerName: hostEnd, peerInRoot: true, peerAddresses: gateways, ...(mg.mtu ? { mtu: mg.mtu } : {}), ...sw.on,
+      }, { parent: sw });
+    } else {
+      for (const [k, fam] of ["v4", "v6"].entries()) {
+        new IpAddress(`${swName}-gateway-${fam}`, { namespace: sw.namespace.name, device: swName, address: gateways[k], ...sw.on }, { parent: sw });
+      }
     }
     for (const n of plan.nodes.filter((x) => x.mgmt)) {
       const port = `m${crypto.createHash("sha256").update(n.name).digest("hex").slice(0, 10)}`;

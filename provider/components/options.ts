@@ -24,7 +24,7 @@ export const OPTION_KEYS = {
   LanOptions: ["machine", "mtu", "offload", "shaping"],
   NatOptions: ["source", "out", "to"],
   RunOptions: ["after", "hostname", "files", "cwd", "env", "logFile", "runDir", "isolate", "filesystem", "stopTimeout", "machine"],
-  ContainerlabOptions: ["namespacePrefix", "strict", "name", "mgmt", "vars", "resourceOptions"],
+  ContainerlabOptions: ["namespacePrefix", "strict", "name", "mgmt", "mgmtHost", "vars", "resourceOptions"],
   NetlabOptions: ["device", "namespacePrefix", "name", "resourceOptions", "workDir", "linuxFilesystems"],
 } as const;
 

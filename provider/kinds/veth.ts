@@ -15,7 +15,9 @@ import { inNamespace } from "../needs";
 import { claim, refuse } from "../ownership";
 import * as pending from "./pending";
 import * as link from "../kernel/link";
-import { ifname, mac, mtu, nsname } from "./fields";
+import { cidr, ifname, mac, mtu, nsname } from "./fields";
+import * as addr from "../kernel/addr";
+import { canonicalCidr, networkOf } from "../net";
 import { Ctx, defineKind, InputsOf, Props, Undo } from "./kind";
 
 const offload = z
@@ -38,6 +40,12 @@ const inputs = {
   peerNamespace: nsname.optional(),
   /** The other end in the machine's root namespace instead (see above); its name must be free there. */
   peerInRoot: z.literal(true).optional(),
+  /**
+   * Addresses of the root end (with `peerInRoot`; they go with it): a management network's gateway
+   * on the host. Refused where the root namespace has the subnet on another interface already
+   * (another lab's, or the machine's own). Other addresses someone adds there are left alone.
+   */
+  peerAddresses: z.array(cidr).optional(),
   /** MTU of both ends (68-65535); unset: the kernel default, not managed. */
   mtu: mtu.optional(),
   /** This end's MAC (unicast); unset: the kernel's random one, not managed. */
@@ -102,6 +110,11 @@ async function describe(c: Ctx, i: I, withOffload = true, links?: Links): Promis
     ifindex: la!.ifindex, peerIfindex: lb!.ifindex, operstate: la!.operstate, broken: undefined,
     master: la!.master, peerMaster: lb!.master,
   };
+  if (i.peerInRoot && i.peerAddresses) {
+    // Of the addresses wanted on the root end, those there (one gone is drift; others are not ours).
+    const there = new Set((await addr.list(c.x, ROOT, i.peerName)).map((x) => x.cidr));
+    outs.peerAddresses = i.peerAddresses.filter((x) => there.has(canonicalCidr(x)));
+  }
   if (i.offload && withOffload) {
     const [oa, ob] = await Promise.all([link.readOffload(c.x, a.ns, a.dev), link.readOffload(c.x, b.ns, b.dev)]);
     // "mixed" when the two ends disagree, so that drift at either end shows as a difference.
@@ -130,6 +143,21 @@ async function apply(c: Ctx, have: Props | undefined, want: I, firstEndUp = fals
       up: have?.up !== want.up && !(end === a && firstEndUp) ? want.up : undefined,
       alias: have?.owner !== want.owner ? c.mark : undefined,
     });
+  }
+  if (want.peerInRoot && (want.peerAddresses || have?.peerAddresses)) {
+    const had = new Set(((have?.peerAddresses ?? []) as string[]).map(canonicalCidr));
+    const wanted = (want.peerAddresses ?? []).map(canonicalCidr);
+    for (const x of had) if (!wanted.includes(x)) await addr.del(c.x, ROOT, want.peerName, x);
+    const root = wanted.some((x) => !had.has(x)) ? await addr.list(c.x, ROOT) : [];
+    for (const x of wanted.filter((y) => !had.has(y))) {
+      if (root.some((r) => r.device === want.peerName && r.cidr === x)) continue;
+      // Two labs' management networks on one subnet would split the host's routes: refused, as containerlab refuses it.
+      const clash = root.find((r) => r.device !== want.peerName && r.scope !== "link" && networkOf(r.cidr) === networkOf(x));
+      if (clash) {
+        throw new Error(`cannot put ${x} on ${want.peerName} in the root namespace: it has ${clash.cidr} on ${clash.device} already (another lab's management network, or this machine's own network): give this lab another subnet`);
+      }
+      await addr.add(c.x, ROOT, want.peerName, x);
+    }
   }
   if (want.offload && !sameOffload(have?.offload, want.offload)) {
     await Promise.all([link.writeOffload(c.x, a.ns, a.dev, want.offload), link.writeOffload(c.x, b.ns, b.dev, want.offload)]);
@@ -180,12 +208,13 @@ export const veth = defineKind({
     peerIfindex: z.number(),
     operstate: z.string(),
   },
-  inPlace: ["mtu", "mac", "peerMac", "offload", "up", "master", "peerMaster", "supersede"],
+  inPlace: ["mtu", "mac", "peerMac", "offload", "up", "master", "peerMaster", "supersede", "peerAddresses"],
   same: {
     supersede: () => true, // how a create meets a name taken, not a property of the pair
     mac: (a, b) => sameMac(a, b),
     peerMac: (a, b) => sameMac(a, b),
     offload: (a, b) => sameOffload(a, b),
+    peerAddresses: (a, b) => JSON.stringify((a ?? []).map(canonicalCidr).sort()) === JSON.stringify((b ?? []).map(canonicalCidr).sort()),
   },
   alsoReplace: (olds) => (olds.broken ? [olds.broken] : []),
   replaceOn: ["name", "namespace", "peerName", "peerNamespace", "peerInRoot"],
@@ -194,6 +223,7 @@ export const veth = defineKind({
     ...(i.peerNamespace === undefined && !i.peerInRoot ? [{ property: "peerNamespace", reason: "the other end's namespace is required (or peerInRoot: true for the machine's root namespace)" }] : []),
     ...(i.peerNamespace !== undefined && i.peerInRoot ? [{ property: "peerInRoot", reason: "the other end is in peerNamespace or in the root namespace, not both" }] : []),
     ...(i.peerInRoot && i.peerMaster !== undefined ? [{ property: "peerMaster", reason: "netns-lab makes no bridge in the root namespace: an end there is no bridge's port" }] : []),
+    ...(!i.peerInRoot && i.peerAddresses !== undefined ? [{ property: "peerAddresses", reason: "only an end in the root namespace (peerInRoot) takes its addresses here: give others an IpAddress" }] : []),
   ],
   namespaces: (i) => [i.namespace, ...(i.peerInRoot ? [] : [i.peerNamespace!])],
   makes: ["device", "in"],

@@ -413,6 +413,53 @@ topology:
   });
 });
 
+describe("#33: this machine at the management network's gateway (mgmtHost), as containerlab's host", () => {
+  const prefix = uniquePrefix();
+  const other = uniquePrefix();
+  const lab = cleanupAfterAll(prefix, other);
+  // A subnet of this run's own (docker's default may be another lab's here).
+  const net = `10.${200 + Math.floor(Math.random() * 50)}.${Math.floor(Math.random() * 250)}`;
+  const net6 = `fd4e:${Math.floor(Math.random() * 0xffff).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}`;
+  let dir = "";
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-clab-mgmthost-"));
+    fs.writeFileSync(path.join(dir, "gw.clab.yml"), `name: gw
+mgmt:
+  ipv4-subnet: ${net}.0/24
+  ipv6-subnet: ${net6}::/64
+  bridge: ${prefix}br
+topology:
+  nodes:
+    a: {kind: linux}
+    b: {kind: linux}
+`);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const rootLink = (dev: string) => JSON.parse(spawnSync("ip", ["-j", "address", "show", "dev", dev], { encoding: "utf8" }).stdout || "[]")[0];
+
+  test("the gateway's addresses on this machine's end (mgmt.bridge); every node's eth0 reached from here; a second lab on the subnet refused, naming the first's; destroy takes the end away", async () => {
+    const cfg = (p: string) => ({ "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "gw.clab.yml"), "netns-lab:prefix": p, "netns-lab:mgmt-host": "true" });
+    const t = lab.track(await openStack(labsDir(), `clabgw-${prefix.slice(0, -1)}`, cfg(prefix)));
+    await t.stack.up(quiet);
+    const end = rootLink(`${prefix}br`);
+    expect(end.addr_info.map((x: { local: string; prefixlen: number }) => `${x.local}/${x.prefixlen}`)).toEqual(expect.arrayContaining([`${net}.1/24`, `${net6}::1/64`]));
+    // The management namespace holds no gateway address of its own: the gateway is this machine.
+    expect(sh("ip", ["-n", `${prefix}mgmt`, "-br", "address", "show", "dev", "mgmt"])).not.toContain(`${net}.1`);
+    for (const to of [`${net}.2`, `${net}.3`]) expect(spawnSync("ping", ["-c", "1", "-W", "2", to]).status).toBe(0);
+    expect(sh("ip", ["-n", `${prefix}a`, "route", "show", "default"])).toMatch(new RegExp(`default via ${net.replace(/\./g, "\\.")}\.1 dev eth0`));
+    // A second lab on the same subnet: refused, as containerlab refuses it, naming the first's end.
+    const t2 = lab.track(await openStack(labsDir(), `clabgw-${other.slice(0, -1)}`, { ...cfg(other), "netns-lab:file": path.join(dir, "gw2.clab.yml") }));
+    fs.writeFileSync(path.join(dir, "gw2.clab.yml"), fs.readFileSync(path.join(dir, "gw.clab.yml"), "utf8").replace(`bridge: ${prefix}br`, `bridge: ${other}br`));
+    await expect(t2.stack.up(quiet)).rejects.toThrow(new RegExp(`it has ${net.replace(/\./g, "\\.")}\.1/24 on ${prefix}br already \\(another lab's management network`));
+    await t2.stack.destroy(quiet);
+    expect(rootLink(`${other}br`)).toBeUndefined();
+    await t.stack.preview({ ...quiet, expectNoChanges: true });
+    await t.stack.destroy(quiet);
+    expect(rootLink(`${prefix}br`)).toBeUndefined();
+    expect(ours(prefix)).toEqual([]);
+  });
+});
+
 describe("#33: stages (wait-for) and healthcheck", () => {
   const prefix = uniquePrefix();
   const lab = cleanupAfterAll(prefix);

@@ -160,6 +160,30 @@ describe("VethLink", () => {
       expect(spawnSync("ip", ["-n", a, "link", "show", "eth1"]).status).not.toBe(0);
     });
 
+    test("peerAddresses: on the root end; one removed by hand is drift, put back; another added by hand left alone; a second end on the subnet refused, naming the first", async () => {
+      const a = await mkns("a");
+      const b = await mkns("b");
+      const host = `${p}h`;
+      const inputs = await check("VethLink", { name: "eth1", namespace: a, peerName: host, peerInRoot: true, peerAddresses: ["10.251.8.1/24"], owner });
+      const { id, outs } = await kinds.VethLink.create(inputs);
+      expect(outs.peerAddresses).toEqual(["10.251.8.1/24"]);
+      sh("ip", ["-n", a, "address", "add", "10.251.8.2/24", "dev", "eth1"]);
+      expect(spawnSync("ping", ["-c", "1", "-W", "2", "10.251.8.2"]).status).toBe(0);
+      sh("ip", ["address", "add", "10.251.9.1/24", "dev", host]); // the user's own: not ours to report or remove
+      sh("ip", ["address", "del", "10.251.8.1/24", "dev", host]);
+      const r = await kinds.VethLink.read(id, outs);
+      expect(r.props!.peerAddresses).toEqual([]);
+      const d = await kinds.VethLink.diff(id, r.props!, inputs);
+      expect([d.changes, d.replaces]).toEqual([true, []]);
+      const { outs: after } = await kinds.VethLink.update(id, r.props!, inputs);
+      expect(after.peerAddresses).toEqual(["10.251.8.1/24"]);
+      expect(sh("ip", ["-br", "address", "show", "dev", host])).toMatch(/10\.251\.8\.1\/24 10\.251\.9\.1\/24|10\.251\.9\.1\/24 10\.251\.8\.1\/24/);
+      // Another lab's gateway on the same subnet: refused (the host's routes would split), and rolled back.
+      const second = await check("VethLink", { name: "eth1", namespace: b, peerName: `${p}g`, peerInRoot: true, peerAddresses: ["10.251.8.254/24"], owner: `${owner}2` });
+      await expect(kinds.VethLink.create(second)).rejects.toThrow(new RegExp(`cannot put 10\\.251\\.8\\.254/24 on ${p}g in the root namespace: it has 10\\.251\\.8\\.1/24 on ${p}h already`));
+      expect(rootLink(`${p}g`)).toBeUndefined();
+    });
+
     test("a root interface not ours is refused, left alone, named", async () => {
       const a = await mkns("a");
       const inputs = await check("VethLink", { name: "eth1", namespace: a, peerName: "lo", peerInRoot: true, owner });
@@ -171,6 +195,7 @@ describe("VethLink", () => {
       ["neither peerNamespace nor peerInRoot", {}, "peerNamespace", /required \(or peerInRoot: true/],
       ["both", { peerNamespace: "x", peerInRoot: true }, "peerInRoot", /not both/],
       ["a bridge's port in the root namespace", { peerInRoot: true, peerMaster: "br0" }, "peerMaster", /no bridge in the root namespace/],
+      ["peerAddresses without peerInRoot", { peerNamespace: "x", peerAddresses: ["10.0.0.1/24"] }, "peerAddresses", /only an end in the root namespace/],
     ])("check refuses %s, naming the property", async (_what, extra, property, reason) => {
       const r = await kinds.VethLink.check({}, { name: "eth1", namespace: `${p}a`, peerName: "x", owner, ...extra });
       expect(r.failures.map((f: { property: string }) => f.property)).toEqual([property]);

@@ -287,6 +287,7 @@ describe("the management network (containerlab's eth0 on docker's bridge)", () =
     ["two nodes on one address", "", "    a: {kind: linux, mgmt-ipv4: 172.20.20.9}\n    b: {kind: linux, mgmt-ipv4: 172.20.20.9}\n", /node b: mgmt-ipv4: 172\.20\.20\.9 is already node a's/],
     ["a subnet too small", "mgmt: {ipv4-subnet: 10.1.1.0/30}\n", "    a: {kind: linux}\n    b: {kind: linux}\n", /mgmt\.ipv4-subnet: 10\.1\.1\.0\/30 has no address left for node b/],
     ["a subnet that is not one", "mgmt: {ipv4-subnet: 'fd00::/64'}\n", "    a: {kind: linux}\n", /mgmt\.ipv4-subnet: fd00::\/64 is not an IPv4 subnet/],
+    ["a bridge name too long for an interface", "mgmt: {bridge: a-name-of-16-chr}\n", "    a: {kind: linux}\n", /mgmt\.bridge: "a-name-of-16-chr" is not an interface name/],
   ])("refuses %s, naming it", (_what, extra, nodes, err) => {
     expect(() => plan(extra, nodes)).toThrow(err);
   });
@@ -329,6 +330,11 @@ describe("the management network (containerlab's eth0 on docker's bridge)", () =
     expect(() => withLinks('    - endpoints: ["a:eth1", "host:x"]\n    - endpoints: ["a:eth2", "host:x"]\n')).toThrow(/link 2: host-interface x is already another link's/);
     expect(() => withLinks('    - endpoints: ["host:x", "mgmt-net:y"]\n')).toThrow(/link 1: both ends on the host's side \(host, mgmt-net\)/);
     expect(() => withLinks("    - type: host\n      endpoint: {node: a, interface: eth1}\n")).toThrow(/type host: host-interface \(the root namespace's end\) is missing/);
+  });
+  test("mgmt.bridge: the name of this machine's end (with mgmtHost), no warning", () => {
+    const p = plan("mgmt: {bridge: br-lab}\n", "    a: {kind: linux}\n");
+    expect(p.mgmt!.bridge).toBe("br-lab");
+    expect(p.warnings).toEqual([]);
   });
   test("nthAddress counts from the network address and stops at the subnet's end", () => {
     expect(nthAddress("10.0.0.0/30", 3n)).toBe("10.0.0.3");
