@@ -50,12 +50,23 @@ export interface ClabNode {
   cmd?: string[];
   /** Stages it waits in for another node's stage to be done (containerlab's `stages: <stage>: wait-for`). */
   waitFor?: ClabWait[];
+  /** Commands run in the node on entering or leaving a stage (containerlab's `stages: <stage>: exec`), in the file's order. */
+  stageExec?: ClabStageExec[];
   /** Its health check (docker's, as containerlab gives it). */
   healthcheck?: ClabHealthcheck;
   /** `network-mode: container:<node>`: it has no namespace of its own; what it runs runs in that node's. */
   sharesNamespaceOf?: string;
   /** Its eth0 on the management network (linux nodes, unless `network-mode: none`). */
   mgmt?: ClabMgmtAddresses;
+}
+
+/** A command of a stage (containerlab's `stages: <stage>: exec: [{command, phase, target}]`, target container). */
+export interface ClabStageExec {
+  stage: ClabStage;
+  /** on-enter (the default) or on-exit. */
+  phase: "on-enter" | "on-exit";
+  /** The command, as words. */
+  command: string[];
 }
 
 /** One wait of a node's stage (containerlab's `stages: <stage>: wait-for: [{node, stage}]`). */
@@ -279,7 +290,7 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
   const images = new Map<string, string[]>();
   const nodes: ClabNode[] = [];
   // A node's waits: stages.<stage>.wait-for [{node, stage}] (the stage waited for: create unless named), and the
-  // older node-level wait-for: [names] (its create waits for theirs). Stage exec lines and the exit stage: not yet.
+  // older node-level wait-for: [names] (its create waits for theirs); a stage's exec commands. The exit stage: not here.
   const waits = (node: ClabNode, p: Obj, nodeName: string) => {
     const out: NonNullable<ClabNode["waitFor"]> = [];
     const stageOf = (v: unknown, where: string): ClabStage | undefined => {
@@ -298,7 +309,32 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
         const st = stageOf(stage, where);
         if (!st) continue;
         const body = isObj(v) ? v : {};
-        if (Array.isArray(body.exec) && body.exec.length) warn(`${where}: exec: not supported (commands on entering or leaving a stage): ignored`);
+        for (const [k, e] of (Array.isArray(body.exec) ? body.exec : []).entries()) {
+          const at = `${where}: exec ${k + 1}`;
+          if (!isObj(e) || typeof e.command !== "string") bad(at, "each is { command, phase, target }");
+          const ex = e as Obj;
+          const phase = ex.phase === undefined ? "on-enter" : String(ex.phase);
+          if (phase !== "on-enter" && phase !== "on-exit") bad(`${at}: phase`, `${phase} is not on-enter or on-exit`);
+          const target = ex.target === undefined ? "container" : String(ex.target);
+          if (target !== "container" && target !== "host") bad(`${at}: target`, `${target} is not container or host`);
+          if (target === "host") {
+            warn(`${at}: target host (a command run on this machine, outside the lab) is not supported: ignored`);
+            continue;
+          }
+          // netns-lab makes a node's cables once its namespace is there, waiting for no command:
+          // nothing runs between the two, where these would.
+          if (st === "create" || (st === "create-links" && phase === "on-enter")) {
+            warn(`${at}: ${phase} of stage ${st} runs before the node's cables, which netns-lab makes without waiting for commands: ignored (on-exit of create-links runs once they are there)`);
+            continue;
+          }
+          let command: string[];
+          try {
+            command = splitWords(ex.command as string);
+          } catch (err) {
+            return bad(at, (err as Error).message);
+          }
+          (node.stageExec ??= []).push({ stage: st, phase: phase as ClabStageExec["phase"], command });
+        }
         for (const w of Array.isArray(body["wait-for"]) ? body["wait-for"] : []) {
           if (!isObj(w) || typeof w.node !== "string") bad(`${where}: wait-for`, "each is { node, stage }");
           const until = stageOf((w as Obj).stage, `${where}: wait-for ${(w as Obj).node}`);

@@ -278,6 +278,29 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
     // Its configure stage (FRR, cmd, exec lines) waits for what its stages name.
     const configureWaits = waitsIn(n, "configure");
     const waited: pulumi.Input<pulumi.Resource>[] = configureWaits.length ? [flat(configureWaits) as unknown as pulumi.Input<pulumi.Resource>] : [];
+    const links = (cables.get(n.name) ?? []).map(([, r]) => r);
+    // A stage's exec commands (containerlab's stages: <stage>: exec), in order, each after `after`;
+    // as the node's exec lines: run in the node, a failure warned and the next still run.
+    const stageCommands = (stage: ClabStage, phase: "on-enter" | "on-exit", after: pulumi.Input<pulumi.Resource>[]): pulumi.Resource[] => {
+      const out: pulumi.Resource[] = [];
+      (n.stageExec ?? []).filter((e) => e.stage === stage && e.phase === phase).forEach((e, k) => {
+        const c = new Command(
+          `${n.name}-stage-${stage}-${phase}-${k + 1}`,
+          { namespace: node.namespace.name, create: e.command, environment: n.env, check: false, ...(node.filesystem ? { filesystem: true } : {}), ...node.on },
+          { parent: node, dependsOn: [...after, ...out.slice(-1), ...(node.filesystem ? [node.filesystem] : [])], replaceWith: linesCables(e.command, cables.get(n.name) ?? []) },
+        );
+        pulumi.all([c.exitCode, c.stdout, c.stderr]).apply(([code, out2, err]) => {
+          if (code) pulumi.log.warn(`${file}: node ${n.name}: stages: ${stage}: exec (${phase}) \`${e.command.join(" ")}\` exited ${code}${err || out2 ? `: ${(err || out2).trim()}` : ""}`, node);
+        });
+        out.push(c);
+      });
+      return out;
+    };
+    // create-links' on-exit once its cables are there; configure's on-enter before what it runs.
+    const linked = stageCommands("create-links", "on-exit", [node.namespace, ...links]);
+    const entering = stageCommands("configure", "on-enter", [node.namespace, ...links, ...linked, ...waited]);
+    const pre = [...linked, ...entering];
+    before = [...before, ...pre];
     if (n.frr) {
       const confBind = n.binds.find((b) => b.path === "/etc/frr/frr.conf");
       const daemons = n.binds.find((b) => b.path === "/etc/frr/daemons");
@@ -329,13 +352,13 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
         const p = node.run(d, [`${FRR_BIN}/${d}`, "-N", ps, "-f", confPath, "-u", "frr", "-g", "frr", ...options], {
           env: { NETNS_LAB_FRR_CONFIG: hash },
           ...(first ? {} : { after: "zebra" }),
-        }, { dependsOn: [dir, conf, ...waited] });
+        }, { dependsOn: [dir, conf, ...waited, ...pre] });
         before.push(p);
         first = false;
       }
       addAddresses(frrAddresses(confText));
     } else if (n.cmd) {
-      before.push(node.run(n.sharesNamespaceOf ? `${n.name}-cmd` : "cmd", n.cmd, { env: n.env }, { dependsOn: waited }));
+      before.push(node.run(n.sharesNamespaceOf ? `${n.name}-cmd` : "cmd", n.cmd, { env: n.env }, { dependsOn: [...waited, ...pre] }));
     }
     n.exec.forEach((argv, k) => {
       // A failing line does not fail the lab, as in containerlab (its deploy logs the line's exit
@@ -354,13 +377,18 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
     });
     addAddresses(execAddresses(n.exec));
 
-    // Stages done: create (its namespace), create-links (and its cables), configure (and what it
-    // runs: FRR, cmd, exec lines), healthy (its health check, when it has one).
-    const links = (cables.get(n.name) ?? []).map(([, r]) => r);
-    const configured = [node.namespace, ...links, ...before];
+    // Stages done: create (its namespace), create-links (and its cables, and its on-exit commands),
+    // configure (and what it runs: FRR, cmd, exec lines, and its commands), healthy (its health
+    // check, when it has one, and its commands).
+    const leaving = stageCommands("configure", "on-exit", [node.namespace, ...links, ...before]);
+    const configured = [node.namespace, ...links, ...before, ...leaving];
     stageDone(n.name, "create").resolve([node.namespace]);
-    stageDone(n.name, "create-links").resolve([node.namespace, ...links]);
+    stageDone(n.name, "create-links").resolve([node.namespace, ...links, ...linked]);
     stageDone(n.name, "configure").resolve(configured);
+    const healthyCommands = (done: pulumi.Resource[]) => {
+      const enter = stageCommands("healthy", "on-enter", done);
+      return [...done, ...enter, ...stageCommands("healthy", "on-exit", [...done, ...enter])];
+    };
     if (n.healthcheck) {
       const h = n.healthcheck;
       const healthy = new Command(
@@ -368,11 +396,11 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
         { namespace: node.namespace.name, create: ["sh", "-c", HEALTH, "healthcheck", String(h.interval), String(h.timeout), String(h.retries), String(h.startPeriod), ...h.test], ...(node.filesystem ? { filesystem: true } : {}), ...node.on },
         { parent: node, dependsOn: [...configured, ...waitsIn(n, "healthy").map((p) => p as unknown as pulumi.Input<pulumi.Resource>)], replaceWith: links },
       );
-      stageDone(n.name, "healthy").resolve([healthy]);
+      stageDone(n.name, "healthy").resolve(healthyCommands([healthy]));
     } else {
       // No check: healthy once configured (containerlab's wait on a node without one does not wait).
       const healthyWaits = waitsIn(n, "healthy");
-      stageDone(n.name, "healthy").resolve(configured);
+      stageDone(n.name, "healthy").resolve(healthyCommands(configured));
       if (healthyWaits.length) pulumi.log.warn(`${file}: node ${n.name}: stages: healthy: wait-for: the node has no healthcheck, so its healthy stage is its configure stage's end`, node);
     }
   }

@@ -474,13 +474,33 @@ topology:
     cl:
       kind: linux
       stages:
+        create-links:
+          exec:
+            - command: ip link set eth1 mtu 1400
+              phase: on-exit
         configure:
           wait-for: [{node: srv, stage: healthy}]
+          exec:
+            - command: ip address add 10.55.0.2/24 dev eth1
+            - command: ip address add 10.55.0.3/32 dev lo
+              phase: on-exit
       exec:
-        - ip address add 10.55.0.2/24 dev eth1
         - ping -c 1 -W 2 10.55.0.1
+        - sh -c "ip link show eth1 | grep -q 'mtu 1400' && ! ip address show dev lo | grep -q 10.55.0.3/"
     srv:
       kind: linux
+      stages:
+        healthy:
+          exec:
+            - command: ip address add 10.55.0.9/32 dev lo
+              phase: on-exit
+        create:
+          exec:
+            - command: echo too early
+        configure:
+          exec:
+            - command: touch /tmp/x
+              target: host
       exec:
         - setsid -f sh -c "sleep 2; ip address add 10.55.0.1/24 dev eth1"
       healthcheck:
@@ -500,13 +520,22 @@ topology:
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  test("a stage waiting for another node's health runs after it; a node that never turns healthy fails the up, naming it", async () => {
+  test("a stage waiting for another node's health runs after it; stage commands in their places; a node that never turns healthy fails the up, naming it", async () => {
     const t = lab.track(await openStack(labsDir(), `clabst-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "stages.clab.yml"), "netns-lab:prefix": prefix }));
-    await t.stack.up(quiet);
+    const warnings: string[] = [];
+    await t.stack.up({ onEvent: (e) => e.diagnosticEvent?.severity === "warning" && warnings.push(e.diagnosticEvent.message) });
     const state = await t.stack.exportStack();
     const out = (name: string) => state.deployment.resources.find((r: any) => String(r.urn).endsWith(`::${name}`))?.outputs;
     expect(out("srv-healthy")).toMatchObject({ exitCode: 0, stdout: expect.stringMatching(/^healthy after \d+s$/) });
-    expect(out("cl-exec-2")).toMatchObject({ exitCode: 0 }); // the ping found srv's address
+    expect(out("cl-exec-1")).toMatchObject({ exitCode: 0 }); // the ping found srv's address, from cl's on-enter address
+    // Stage commands in their places: create-links' on-exit before the exec lines (mtu 1400 seen), configure's on-exit after them.
+    expect(out("cl-exec-2")).toMatchObject({ exitCode: 0 });
+    expect(out("cl-stage-configure-on-exit-1")).toMatchObject({ exitCode: 0 });
+    expect(sh("ip", ["-n", `${prefix}cl`, "-br", "address", "show", "dev", "lo"])).toMatch(/10\.55\.0\.3\/32/);
+    expect(sh("ip", ["-n", `${prefix}srv`, "-br", "address", "show", "dev", "lo"])).toMatch(/10\.55\.0\.9\/32/); // healthy's on-exit
+    expect(out("srv-stage-create-on-enter-1")).toBeUndefined(); // warned, not run
+    expect(warnings.join("\n")).toMatch(/node srv: stages: configure: exec 1: target host .* not supported: ignored/);
+    expect(warnings.join("\n")).toMatch(/node srv: stages: create: exec 1: on-enter of stage create runs before the node's cables/);
     await t.stack.preview({ ...quiet, expectNoChanges: true });
     await t.stack.destroy(quiet);
     expect(ours(prefix)).toEqual([]);

@@ -375,13 +375,41 @@ describe("stages and healthcheck (containerlab's wait-for)", () => {
   ])("refuses %s, naming it", (_what, nodes, err) => {
     expect(() => plan(nodes)).toThrow(err);
   });
-  test("the exit stage and a stage's exec lines: one warning each", () => {
-    const p = plan("    a: {kind: linux, stages: {exit: {wait-for: [{node: b}]}, configure: {exec: [{command: 'echo hi'}]}}}\n    b: {kind: linux}\n");
-    expect(p.warnings).toEqual([
-      "node a: stages: exit: stage exit (a container that has ended) has no counterpart: a node is a namespace, which does not end: ignored",
-      "node a: stages: configure: exec: not supported (commands on entering or leaving a stage): ignored",
-    ]);
+  test("the exit stage: one warning", () => {
+    const p = plan("    a: {kind: linux, stages: {exit: {wait-for: [{node: b}]}}}\n    b: {kind: linux}\n");
+    expect(p.warnings).toEqual(["node a: stages: exit: stage exit (a container that has ended) has no counterpart: a node is a namespace, which does not end: ignored"]);
     expect(p.nodes[0].waitFor).toBeUndefined();
+  });
+  test("a stage's exec commands: on-enter unless said, in the file's order, words as containerlab splits them; merged from a group after the node's defaults", () => {
+    const p = plan(
+      "    a:\n      kind: linux\n      group: g\n      stages:\n        configure:\n          exec:\n            - command: ip link set eth1 up\n            - {command: \"sh -c 'echo done'\", phase: on-exit}\n        healthy:\n          exec: [{command: 'true', phase: on-exit, target: container}]\n        create-links:\n          exec: [{command: ip link set eth2 up, phase: on-exit}]\n",
+      "  groups:\n    g: {stages: {configure: {exec: [{command: echo group}]}}}\n",
+    );
+    expect(p.nodes[0].stageExec).toEqual([
+      { stage: "configure", phase: "on-enter", command: ["echo", "group"] },
+      { stage: "configure", phase: "on-enter", command: ["ip", "link", "set", "eth1", "up"] },
+      { stage: "configure", phase: "on-exit", command: ["sh", "-c", "echo done"] },
+      { stage: "healthy", phase: "on-exit", command: ["true"] },
+      { stage: "create-links", phase: "on-exit", command: ["ip", "link", "set", "eth2", "up"] },
+    ]);
+    expect(p.warnings).toEqual([]);
+  });
+  test.each([
+    ["target host", "{command: 'touch /x', target: host}", "configure", "node a: stages: configure: exec 1: target host (a command run on this machine, outside the lab) is not supported: ignored"],
+    ["create's on-exit", "{command: 'true', phase: on-exit}", "create", "node a: stages: create: exec 1: on-exit of stage create runs before the node's cables, which netns-lab makes without waiting for commands: ignored (on-exit of create-links runs once they are there)"],
+    ["create-links' on-enter", "{command: 'true'}", "create-links", "node a: stages: create-links: exec 1: on-enter of stage create-links runs before the node's cables, which netns-lab makes without waiting for commands: ignored (on-exit of create-links runs once they are there)"],
+  ])("a stage command not run, one warning: %s", (_what, e, stage, warning) => {
+    const p = plan(`    a: {kind: linux, stages: {${stage}: {exec: [${e}]}}}\n`);
+    expect(p.warnings).toEqual([warning]);
+    expect(p.nodes[0].stageExec).toBeUndefined();
+  });
+  test.each([
+    ["a phase of another name", "{command: 'true', phase: during}", /node a: stages: configure: exec 1: phase: during is not on-enter or on-exit/],
+    ["a target of another name", "{command: 'true', target: vm}", /node a: stages: configure: exec 1: target: vm is not container or host/],
+    ["no command", "{phase: on-exit}", /node a: stages: configure: exec 1: each is \{ command, phase, target \}/],
+    ["an unterminated quote", "{command: \"echo 'hi\"}", /node a: stages: configure: exec 1: unterminated ' quote/],
+  ])("a stage command refused: %s", (_what, e, err) => {
+    expect(() => plan(`    a: {kind: linux, stages: {configure: {exec: [${e}]}}}\n`)).toThrow(err);
   });
 });
 
