@@ -378,6 +378,107 @@ topology:
   });
 });
 
+describe("#33 item 4: a walk like containerlab's apply test — one stack, the file edited step by step", () => {
+  const prefix = uniquePrefix();
+  const lab = cleanupAfterAll(prefix);
+  let dir = "";
+  beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-clab-walk-"))));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // The file at each step: a, b, c always (c runs a program: its pid is its identity); links and d as the step says.
+  const file = (o: { ab?: boolean; bc?: boolean; d?: boolean; env?: string }) => `name: walk
+topology:
+  nodes:
+    a: {kind: linux, exec: ["ip address add 10.81.1.1/24 dev eth1"]}
+    b: {kind: linux, exec: ["ip address add 10.81.1.2/24 dev eth1", "ip address add 10.81.2.1/24 dev eth2"]}
+    c:
+      kind: linux
+      cmd: sleep 100000
+      env: {LEVEL: "${o.env ?? "1"}"}
+      exec: ["ip address add 10.81.2.2/24 dev eth1"]
+${o.d ? '    d: {kind: linux, exec: ["ip address add 10.81.3.2/24 dev eth1"]}\n' : ""}  links:
+${o.ab ? '    - endpoints: ["a:eth1", "b:eth1"]\n' : ""}${o.bc ? '    - endpoints: ["b:eth2", "c:eth1"]\n' : ""}${o.d ? '    - endpoints: ["c:eth2", "d:eth1"]\n' : ""}`.replace("  links:\n", (m) => (o.ab || o.bc || o.d ? m : ""));
+  const write = (o: Parameters<typeof file>[0]) => fs.writeFileSync(path.join(dir, "walk.clab.yml"), file(o));
+  const inode = (n: string) => fs.statSync(`/run/netns/${prefix}${n}`).ino;
+  const sleepPid = () => sh("ip", ["netns", "pids", `${prefix}c`]).trim().split("\n").filter(Boolean).find((p) => fs.readFileSync(`/proc/${p}/cmdline`, "utf8").startsWith("sleep\0"));
+
+  test("links added and removed, a node added and removed, a node's env changed: each preview names exactly the change; the other nodes keep their namespaces, programs and hand-made addresses", async () => {
+    write({ ab: true });
+    const t = lab.track(await openStack(labsDir(), `clabwalk-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "walk.clab.yml"), "netns-lab:prefix": prefix }));
+    await t.stack.up(quiet);
+    expect(pings(`${prefix}a`, "10.81.1.2")).toBe(true);
+    const ids = { a: inode("a"), b: inode("b"), c: inode("c") };
+    const pid = sleepPid();
+    expect(pid).toMatch(/^\d+$/);
+    // Addresses set by hand in each node (as a user testing something): none of the steps below may lose them.
+    for (const n of ["a", "b", "c"]) sh("ip", ["-n", `${prefix}${n}`, "address", "add", `10.99.0.${n.charCodeAt(0)}/32`, "dev", "lo"]);
+    const kept = (nodes: string[]) => {
+      for (const n of nodes) {
+        expect(inode(n)).toBe(ids[n as keyof typeof ids]);
+        expect(sh("ip", ["-n", `${prefix}${n}`, "-br", "address", "show", "dev", "lo"])).toContain(`10.99.0.${n.charCodeAt(0)}/32`);
+      }
+    };
+    const step = async (o: Parameters<typeof file>[0]) => {
+      write(o);
+      // A cable is a component and its VethLink, of one name: each name once.
+      const p = await previewSteps(t.stack);
+      for (const op of Object.keys(p.byOp)) p.byOp[op] = [...new Set(p.byOp[op])];
+      await t.stack.up(quiet);
+      await t.stack.preview({ ...quiet, expectNoChanges: true });
+      return p;
+    };
+
+    // 1. A link added (b-c): the cable, and the lines naming its interfaces; nothing replaced, nothing deleted.
+    let p = await step({ ab: true, bc: true });
+    expect(core(p.byOp.create)).toEqual(["b-eth2--c-eth1"]);
+    expect([core(p.byOp.replace), core(p.byOp.delete), core(p.byOp.update)]).toEqual([[], [], []]);
+    kept(["a", "b", "c"]);
+    expect(sleepPid()).toBe(pid);
+    // b's and c's lines for the new cable: their addresses are the exec lines', which ran at their node's making (eth2/eth1 did not exist then).
+    sh("ip", ["-n", `${prefix}b`, "address", "replace", "10.81.2.1/24", "dev", "eth2"]);
+    sh("ip", ["-n", `${prefix}c`, "address", "replace", "10.81.2.2/24", "dev", "eth1"]);
+    expect(pings(`${prefix}b`, "10.81.2.2")).toBe(true);
+
+    // 2. A link removed (a-b): that cable alone.
+    p = await step({ bc: true });
+    expect(core(p.byOp.delete)).toEqual(["a-eth1--b-eth1"]);
+    expect([core(p.byOp.create), core(p.byOp.replace)]).toEqual([[], []]);
+    kept(["a", "b", "c"]);
+    expect(sleepPid()).toBe(pid);
+
+    // 3. A node added (d) with a link to c: d, its management port, its cable, its line.
+    p = await step({ bc: true, d: true });
+    expect(core(p.byOp.create)).toEqual(expect.arrayContaining(["d", "c-eth2--d-eth1", "d-exec-1"]));
+    expect([core(p.byOp.replace), core(p.byOp.delete)]).toEqual([[], []]);
+    expect((p.byOp.create ?? []).filter((n) => n.includes("mgmt"))).toEqual(expect.arrayContaining(["d-eth0--mgmt", "d-mgmt-address", "d-mgmt-default"]));
+    kept(["a", "b", "c"]);
+    expect(sleepPid()).toBe(pid);
+    expect(pings(`${prefix}d`, "10.81.3.2")).toBe(true);
+
+    // 4. The node removed again: d and what was d's, nothing else.
+    p = await step({ bc: true });
+    expect(core(p.byOp.delete).filter((n) => !n.startsWith("d-") && n !== "d" && n !== "c-eth2--d-eth1")).toEqual([]);
+    expect(core(p.byOp.delete)).toEqual(expect.arrayContaining(["d", "c-eth2--d-eth1", "d-exec-1"]));
+    expect([core(p.byOp.create), core(p.byOp.replace)]).toEqual([[], []]);
+    expect(ours(prefix)).not.toContain(`${prefix}d`);
+    kept(["a", "b", "c"]);
+    expect(sleepPid()).toBe(pid);
+
+    // 5. c's env changed: c is made anew (containerlab recreates the container), with its cable and
+    //    lines, and b's line for that cable runs again; a and b keep theirs.
+    p = await step({ bc: true, env: "2" });
+    expect(core(p.byOp.replace)).toEqual(expect.arrayContaining(["c", "b-eth2--c-eth1", "c-exec-1"]));
+    expect(core(p.byOp.replace).filter((n) => n.startsWith("a"))).toEqual([]);
+    expect(core(p.byOp.delete)).toEqual([]);
+    kept(["a", "b"]);
+    expect(inode("c")).not.toBe(ids.c);
+    expect(sleepPid()).not.toBe(pid);
+    expect(pings(`${prefix}b`, "10.81.2.2")).toBe(true); // b's line for eth2 ran again on the new cable
+
+    await t.stack.destroy(quiet);
+    expect(ours(prefix)).toEqual([]);
+  });
+});
+
 describe("#33: a link to the host (an end in the machine's root namespace)", () => {
   const prefix = uniquePrefix();
   const lab = cleanupAfterAll(prefix);
