@@ -169,6 +169,8 @@ export interface ClabPlan {
   mgmtLinks?: ClabMgmtLink[];
   /** Links from a node to the machine's root namespace (containerlab's `host` links). */
   hostLinks?: ClabMgmtLink[];
+  /** Dummy interfaces in nodes (containerlab's `dummy` links), each with where the file has it. */
+  dummyLinks?: Array<ClabEndpoint & { where: string }>;
   /** One per field, image or link netns-lab cannot honour. */
   warnings: string[];
 }
@@ -499,6 +501,7 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
   const links: ClabLink[] = [];
   const mgmtLinks: ClabMgmtLink[] = [];
   const hostLinks: ClabMgmtLink[] = [];
+  const dummyLinks: Array<ClabEndpoint & { where: string }> = [];
   // A link to the host's side: the node's end, and the other end named host-interface — a port of
   // the management bridge (mgmt-net: containerlab's veth into docker's bridge; here the bridge of
   // <prefix>mgmt), or an interface in the machine's root namespace (host).
@@ -525,8 +528,15 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
       if (end) hostSide(type, where, end, l["host-interface"] as string, linkMtu);
       return;
     }
+    if (type === "dummy") {
+      // A dummy interface in the node (made where the kernel has them: containerlab.ts probes).
+      const end = endpoint(l.endpoint, `${where}: endpoint`);
+      if (end && (end.node === "mgmt-net" || end.node === "host")) bad(`${where}: endpoint`, `the node's end, not ${end.node}`);
+      if (end) dummyLinks.push({ ...end, where });
+      return;
+    }
     if (type !== "veth") {
-      warn(`${where}: type ${type} is not supported (${type === "dummy" ? "this kernel has no dummy interfaces" : "netns-lab makes veth links between nodes"}): link ignored`);
+      warn(`${where}: type ${type} is not supported (netns-lab makes veth, host, mgmt-net and dummy links): link ignored`);
       return;
     }
     if (!Array.isArray(l.endpoints) || l.endpoints.length !== 2) bad(where, "endpoints: two of them");
@@ -578,7 +588,7 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
       w.node.mgmt = { ...(w.node.mgmt ?? { ipv4: "", ipv6: "" }), [fam]: `${a}/${len}` };
     }
   }
-  return { name, prefix, nodes, links, ...(wanted.length ? { mgmt: mgmtNet } : {}), ...(mgmtLinks.length ? { mgmtLinks } : {}), ...(hostLinks.length ? { hostLinks } : {}), warnings };
+  return { name, prefix, nodes, links, ...(wanted.length ? { mgmt: mgmtNet } : {}), ...(mgmtLinks.length ? { mgmtLinks } : {}), ...(hostLinks.length ? { hostLinks } : {}), ...(dummyLinks.length ? { dummyLinks } : {}), warnings };
 }
 
 export { frrDaemons } from "./frr-daemons";

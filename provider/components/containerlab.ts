@@ -46,6 +46,7 @@ import { ClabBind, ClabEndpoint, ClabNode, ClabStage, execAddresses, frrAddresse
 import { frrDaemonStarts } from "./frr-daemons";
 import { renderContainerlab } from "./containerlab-render";
 import { checkOptions } from "./options";
+import { canAddLink } from "../kernel/probe";
 
 export * from "./containerlab-plan";
 export { renderContainerlab } from "./containerlab-render";
@@ -129,6 +130,10 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
   checkOptions(`containerlab("${file}")`, "ContainerlabOptions", opts);
   const abs = path.resolve(file);
   const plan = planContainerlab(renderContainerlab(abs, opts.vars), path.dirname(abs), file);
+  // What this kernel lacks, refused before anything is declared (so before anything is made).
+  if (plan.dummyLinks && !canAddLink(["nl-probe", "type", "dummy"])) {
+    throw new Error(`${file}: ${plan.dummyLinks.map((d) => `${d.where} (${d.node}:${d.interface})`).join(", ")}: type dummy needs dummy interfaces, which this kernel lacks (ip link add type dummy fails; CONFIG_DUMMY): refused`);
+  }
   if (opts.strict && plan.warnings.length) {
     throw new Error(`${file}: netns-lab cannot honour ${plan.warnings.length === 1 ? "this" : `these ${plan.warnings.length}`} (strict):\n- ${plan.warnings.join("\n- ")}`);
   }
@@ -188,6 +193,19 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
       ...(bridge(a) || bridge(b) ? { masters: [bridge(a), bridge(b)] } : {}),
     });
     for (const e of [a, b]) if (link.veth) cables.set(e.node, [...(cables.get(e.node) ?? []), [e.interface, link.veth]]);
+  }
+
+  // Dummy interfaces (containerlab's `dummy` links; the kernel checked above). Up, in the node; gone with it.
+  for (const d of plan.dummyLinks ?? []) {
+    const node = made.get(d.node)!;
+    const c = new Command(`${d.node}-${d.interface}-dummy`, {
+      namespace: node.namespace.name,
+      create: ["sh", "-c", 'ip link add "$1" type dummy && ip link set "$1" up', "sh", d.interface],
+      delete: ["ip", "link", "del", d.interface],
+      ...node.on,
+    }, { parent: node });
+    node.interfaces.push({ name: d.interface, peer: "" });
+    cables.set(d.node, [...(cables.get(d.node) ?? []), [d.interface, c]]);
   }
 
   // Links to the host (containerlab's `host` links): the node's end, and one in the machine's root

@@ -5,6 +5,7 @@
  * devices this kernel lacks, probed).
  */
 import { execFileSync } from "child_process";
+import { canAddLink } from "../kernel/probe";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -142,15 +143,7 @@ const MODULE_NEEDS: Record<string, { type: string; what: string; probe: string[]
 
 /** What this kernel lacks of what netlab's modules use (each probed: a device of the type in a scratch network namespace of a user namespace). */
 export function kernelLacks(): string[] {
-  const probe = (type: string[]) => {
-    try {
-      execFileSync("unshare", ["--user", "--map-root-user", "--net", "--", "ip", "link", "add", ...type], { stdio: "ignore", timeout: 10_000 });
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  return Object.values(MODULE_NEEDS).filter((n) => !probe(n.probe)).map((n) => n.type);
+  return Object.values(MODULE_NEEDS).filter((n) => !canAddLink(n.probe)).map((n) => n.type);
 }
 
 export const hashOf = (...parts: Array<string | Buffer>): string => {

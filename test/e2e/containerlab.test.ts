@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { cleanupAfterAll, labsDir, openStack, previewSteps, REPO } from "../support/engine";
+import { canAddLink } from "../../provider/kernel/probe";
 import { namespaces, pings, sh, uniquePrefix } from "../support/names";
 
 jest.setTimeout(600_000);
@@ -476,6 +477,30 @@ ${o.ab ? '    - endpoints: ["a:eth1", "b:eth1"]\n' : ""}${o.bc ? '    - endpoint
 
     await t.stack.destroy(quiet);
     expect(ours(prefix)).toEqual([]);
+  });
+});
+
+describe("#33: a dummy link — made where the kernel has dummy interfaces, refused before anything is made where it has none", () => {
+  const prefix = uniquePrefix();
+  const lab = cleanupAfterAll(prefix);
+  let dir = "";
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-clab-dummy-"));
+    fs.writeFileSync(path.join(dir, "dummy.clab.yml"), "name: dm\ntopology:\n  nodes:\n    n: {kind: linux}\n  links:\n    - type: dummy\n      endpoint: {node: n, interface: dummy0}\n");
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test("as this kernel allows", async () => {
+    const t = lab.track(await openStack(labsDir(), `clabdm-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "dummy.clab.yml"), "netns-lab:prefix": prefix }));
+    if (canAddLink(["nl-probe", "type", "dummy"])) {
+      await t.stack.up(quiet);
+      expect(sh("ip", ["-n", `${prefix}n`, "-br", "link", "show", "dummy0"])).toMatch(/^dummy0\s+UNKNOWN|^dummy0\s+UP/);
+      await t.stack.destroy(quiet);
+    } else {
+      await expect(t.stack.up(quiet)).rejects.toThrow(/link 1 \(n:dummy0\): type dummy needs dummy interfaces, which this kernel lacks \(ip link add type dummy fails; CONFIG_DUMMY\): refused/);
+      expect(ours(prefix)).toEqual([]); // nothing made
+      expect(((await t.stack.exportStack()).deployment.resources ?? []).map((r: { type: string }) => r.type)).toEqual(["pulumi:pulumi:Stack"]); // the stack alone
+    }
   });
 });
 

@@ -89,12 +89,17 @@ test.each([
 test.each([
   ["a management network field of docker's", "mgmt:\n  external-access: false\n", "mgmt.external-access: not supported (the management network is a bridge in a namespace of the lab's): ignored"],
   ["a macvlan end", "", "link 1: an end in macvlan (a machine's interface) is not supported: link ignored", "    - endpoints: [\"r:eth1\", \"macvlan:eth0\"]\n"],
-  ["a dummy link", "", "link 1: type dummy is not supported (this kernel has no dummy interfaces): link ignored", "    - type: dummy\n      endpoint: {node: r, interface: dummy0}\n"],
-  ["a macvlan link", "", "link 1: type macvlan is not supported (netns-lab makes veth links between nodes): link ignored", "    - type: macvlan\n      endpoint: {node: r, interface: eth1}\n      host-interface: eth0\n"],
+  ["a macvlan link", "", "link 1: type macvlan is not supported (netns-lab makes veth, host, mgmt-net and dummy links): link ignored", "    - type: macvlan\n      endpoint: {node: r, interface: eth1}\n      host-interface: eth0\n"],
 ])("%s: one warning", (_name, top, warning, links = "") => {
   const p = inline(`name: t\n${top}topology:\n  nodes:\n    r:\n      kind: linux\n${links ? `  links:\n${links}` : ""}`);
   expect(p.warnings).toEqual([warning]);
   expect(p.links).toEqual([]);
+});
+
+test("a dummy link: a dummy interface of the node (where the kernel has them: probed when the lab is declared)", () => {
+  const p = inline("name: t\ntopology:\n  nodes:\n    r: {kind: linux}\n  links:\n    - type: dummy\n      endpoint: {node: r, interface: dummy0}\n");
+  expect(p.dummyLinks).toEqual([{ node: "r", interface: "dummy0", where: "link 1" }]);
+  expect([p.links, p.warnings]).toEqual([[], []]);
 });
 
 test.each([
