@@ -52,6 +52,29 @@ export async function previewLab(o: Options): Promise<LabDescription> {
   }
 }
 
+/** A step of the program's next change, as `pulumi preview --json` lists it (netns-lab resources and components). */
+export interface PreviewStep {
+  op: string;
+  /** The resource's name. */
+  name: string;
+  /** Its kind (VethLink …), or the component's type. */
+  kind: string;
+  /** Its inputs, new (or old, for a delete). */
+  inputs: Record<string, any>;
+}
+
+/** What `pulumi preview` would do now (the program as it is, with the stack's config): its steps, and the engine's counts. */
+export async function previewChange(o: Options): Promise<{ steps: PreviewStep[]; counts: Record<string, number> }> {
+  const j = JSON.parse(await pulumi(o, ["preview", "--json"])) as { steps?: Array<{ op: string; urn: string; newState?: { type: string; inputs?: object }; oldState?: { type: string; inputs?: object } }>; changeSummary?: Record<string, number> };
+  const steps = (j.steps ?? []).flatMap((st) => {
+    const state = st.newState ?? st.oldState;
+    if (!state || state.type === "pulumi:pulumi:Stack" || state.type.startsWith("pulumi:providers:")) return [];
+    const m = TYPE.exec(state.type);
+    return [{ op: st.op, name: st.urn.split("::").pop()!, kind: m ? m[1] : state.type, inputs: (state.inputs ?? {}) as Record<string, any> }];
+  });
+  return { steps, counts: j.changeSummary ?? {} };
+}
+
 /** A netns-lab resource as the state holds it. */
 export interface StateResource {
   kind: string;

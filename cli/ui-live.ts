@@ -187,3 +187,47 @@ export function hostAllowed(host: string | undefined, port: number, listenWide: 
   if (!host) return false;
   return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host.toLowerCase());
 }
+
+/** A step of the next change (cli/stack.ts's PreviewStep). */
+export interface StepLike {
+  op: string;
+  name: string;
+  kind: string;
+  inputs: Record<string, any>;
+}
+
+/**
+ * The next change on the picture: the operations on each node (by the namespace a step's resource
+ * lives in) and each cable (a VethLink whose two ends are a cable's), and the steps the picture has
+ * no place for (a node or cable that does not exist yet, a component). Unchanged steps left out.
+ */
+export function previewMarks(lab: LabDescription, steps: StepLike[]): { nodes: Record<string, string[]>; cables: Record<string, string[]>; elsewhere: string[] } {
+  const nodes: Record<string, string[]> = {};
+  const cables: Record<string, string[]> = {};
+  const elsewhere: string[] = [];
+  const add = (m: Record<string, string[]>, k: string, op: string) => {
+    const l = (m[k] ??= []);
+    if (!l.includes(op)) l.push(op);
+  };
+  const nodeOf = (ns?: string) => (ns ? lab.nodes.find((n) => n.namespace === ns) : undefined);
+  for (const st of steps) {
+    if (st.op === "same" || st.op === "read" || st.op === "refresh") continue;
+    const i = st.inputs;
+    if (st.kind === "VethLink") {
+      const [a, b] = [nodeOf(i.namespace), i.peerInRoot ? undefined : nodeOf(i.peerNamespace)];
+      const cable = lab.links.find((l) => {
+        const want = [`${a?.name}/${i.name}`, `${b?.name}/${i.peerName}`].sort().join();
+        return l.ends.map((e) => `${e.node}/${e.interface}`).sort().join() === want;
+      });
+      if (cable) {
+        add(cables, cable.name, st.op);
+        continue;
+      }
+    }
+    const ns: string | undefined = i.namespace ?? (st.kind === "NetNamespace" ? i.name : undefined);
+    const node = nodeOf(ns);
+    if (node) add(nodes, node.name, st.op);
+    else if (!st.kind.includes(":")) elsewhere.push(`${st.op} ${st.kind} ${st.name}`);
+  }
+  return { nodes, cables, elsewhere };
+}

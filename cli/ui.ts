@@ -11,6 +11,7 @@
  *   GET /api/live         per cable up/down and rates, per node processes alive or dead and routing
  *                         neighbours, drift (what `status` marks; read every few seconds)
  *   GET /api/node/NAME    a node's addresses, routes, processes and the tail of their logs
+ *   GET /api/preview      the program's next change (pulumi preview), by node and cable
  *
  * With --exec (opt-in), acting in the lab from the page:
  *   WS  /api/terminal/NODE  a terminal in the node (xterm.js on the page; the same command as
@@ -36,12 +37,12 @@ import { ensureHolder, sandboxWanted, subordinateIdsAdvice } from "../provider/k
 import { Options, PKG } from "./args";
 import { dot } from "./graph";
 import { pool } from "./pool";
-import { deployedLab, stackResources, StateResource } from "./stack";
+import { deployedLab, previewChange, stackResources, StateResource } from "./stack";
 import { Drift, drifts } from "./status";
 import { inNode } from "./there";
 import { nodeExecutor } from "./verify";
 import {
-  bgpPeers, birdProtocols, cables, hostAllowed, IpLinkStats, Neighbours, newToken, ospfNeighbours, positionsOf, rates, Reading, readingOf, tokenMatches, tokenOf,
+  bgpPeers, birdProtocols, cables, hostAllowed, IpLinkStats, Neighbours, newToken, ospfNeighbours, positionsOf, previewMarks, rates, Reading, readingOf, tokenMatches, tokenOf,
 } from "./ui-live";
 
 type Node = LabDescription["nodes"][number];
@@ -312,6 +313,12 @@ export async function serveUi(o: Options, u: UiOptions, log: (line: string) => v
         } finally {
           inFlight = undefined;
         }
+      }
+      if (url.pathname === "/api/preview") {
+        // The program's next change (pulumi preview: it runs the program, and changes nothing), on the picture.
+        const l = loaded ?? (await load());
+        const p = await previewChange(o);
+        return json(res, { counts: p.counts, ...previewMarks(l.lab, p.steps) });
       }
       const c = /^\/api\/capture\/([^/]+)\/([^/]+)$/.exec(url.pathname);
       if (c) return capture(res, decodeURIComponent(c[1]), decodeURIComponent(c[2]), url.searchParams.get("seconds"));

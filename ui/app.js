@@ -95,6 +95,7 @@
     set(c.endB2, pb, 8);
     set(c.rate, pm, -17);
     set(c.why, pm, 21);
+    set(c.pv, pm, 33);
   };
 
   const draw = () => {
@@ -117,8 +118,9 @@
         endB2: text(g, 0, 0, addresses(eb).join(" ")),
         rate: text(g, 0, 0, "", "rate"),
         why: text(g, 0, 0, "", "why"),
+        pv: text(g, 0, 0, "", "pv"),
       };
-      for (const t of [c.endA, c.endA2, c.endB, c.endB2, c.rate, c.why]) t.setAttribute("text-anchor", "middle");
+      for (const t of [c.endA, c.endA2, c.endB, c.endB2, c.rate, c.why, c.pv]) t.setAttribute("text-anchor", "middle");
       cableEls[l.name] = c;
     }
     for (const n of lab.nodes) {
@@ -132,8 +134,9 @@
       const lo = (n.interfaces || []).filter((i) => i.name === "lo").flatMap(addresses);
       if (lo.length) text(g, 0, 44, `lo ${lo.join(" ")}`, "sub");
       const badge = text(g, 0, -36, "", "bad");
+      const pv = text(g, 0, -50, "", "pv");
       const nb = text(g, 0, lo.length ? 57 : 44, "", "nb");
-      nodeEls[n.name] = { g, badge, nb };
+      nodeEls[n.name] = { g, badge, nb, pv };
       drag(g, n.name);
       g.addEventListener("click", (ev) => {
         if (g.dataset.dragged === "true") return;
@@ -312,6 +315,57 @@
     if (term) term.close();
     term = undefined;
     document.getElementById("terminal").hidden = true;
+  });
+
+  // The program's next change on the picture: each node and cable a step touches, marked with its
+  // operations; the steps the picture has no place for (what does not exist yet) in the header.
+  const previewBtn = document.getElementById("preview");
+  const previewOut = document.getElementById("preview-result");
+  const clearPreview = () => {
+    for (const e of Object.values(nodeEls)) {
+      delete e.g.dataset.preview;
+      e.pv.textContent = "";
+    }
+    for (const e of Object.values(cableEls)) {
+      delete e.g.dataset.preview;
+      e.pv.textContent = "";
+    }
+    previewOut.hidden = true;
+    previewOut.textContent = "";
+  };
+  previewBtn.addEventListener("click", async () => {
+    clearPreview();
+    previewBtn.disabled = true;
+    previewOut.hidden = false;
+    previewOut.dataset.state = "running";
+    previewOut.textContent = "previewing… (the program runs)";
+    try {
+      const p = await get("api/preview");
+      for (const [name, ops] of Object.entries(p.nodes)) {
+        const e = nodeEls[name];
+        if (!e) continue;
+        e.g.dataset.preview = ops.join(" ");
+        e.pv.textContent = ops.join(", ");
+      }
+      for (const [name, ops] of Object.entries(p.cables)) {
+        const e = cableEls[name];
+        if (!e) continue;
+        e.g.dataset.preview = ops.join(" ");
+        e.pv.textContent = ops.join(", ");
+      }
+      const counts = Object.entries(p.counts).filter(([op]) => op !== "same").map(([op, n]) => `${n} to ${op}`);
+      previewOut.textContent = `next up: ${counts.length ? counts.join(", ") : "no changes"}${p.elsewhere.length ? ` · not on the picture: ${p.elsewhere.join("; ")}` : ""}`;
+      previewOut.dataset.state = "done";
+    } catch (e) {
+      previewOut.textContent = `preview failed: ${e.message}`;
+      previewOut.dataset.state = "failed";
+    } finally {
+      previewBtn.disabled = false;
+    }
+    const clear = document.createElement("button");
+    clear.textContent = "clear";
+    clear.addEventListener("click", clearPreview);
+    previewOut.appendChild(clear);
   });
 
   const tick = async () => {

@@ -1,7 +1,8 @@
 // Issue 34: `netns-lab ui` in a real browser — Debian's chromium driven by playwright-core (the
 // system browser, no download). The curo lab through the engine: every node and cable on the page,
 // a cable taken down by hand marked within 3 s (and the route the kernel dropped with it as drift), traffic shown as a rate on the cable it crosses and
-// not on another, a node's panel, a dragged node staying where it was put after a reload, 403
+// not on another, a node's panel, a dragged node staying where it was put after a reload, the
+// program's next change (preview) marked on the picture, 403
 // without the token or from another host name, Ctrl-C; with --exec a terminal in a node (ip addr
 // there) and a capture downloaded as a pcap, the shell ended with the terminal and the server. A user's raw-resource program (no Lab, no
 // description): its nodes from the state, a process killed by hand marked dead within 3 s. FRR
@@ -14,7 +15,7 @@ import { Browser, chromium, Page } from "playwright-core";
 import WebSocket from "ws";
 import { cleanupAfterAll, labsDir, openStack, REPO, TestStack } from "../support/engine";
 import { userProject } from "../support/project";
-import { uniquePrefix } from "../support/names";
+import { sh, uniquePrefix } from "../support/names";
 
 jest.setTimeout(300_000);
 
@@ -176,6 +177,24 @@ describe("the curo lab", () => {
     await page.waitForSelector("body[data-ready=true]");
     expect(await attr(page, '[data-node="host1"]', "transform")).toBe(moved);
     expect(await attr(page, '[data-node="host2"]', "transform")).not.toBe(moved);
+  });
+
+  test("the program's next change on the picture: router1 switched to external mode is marked with its deletes, host2 with its hosts file's update", async () => {
+    await t.stack.setConfig("netns-lab:mode", { value: "external" });
+    try {
+      await page.locator("#preview").click();
+      await page.waitForSelector('#preview-result[data-state="done"]', { timeout: 120_000 });
+      expect(await page.locator("#preview-result").textContent()).toMatch(/^next up: .*\d+ to (delete|update|replace)/);
+      // router1 loses its addresses, route and forwarding; host2 only sees its hosts file updated (router1's names go).
+      expect(await attr(page, '[data-node="router1"]', "data-preview")).toMatch(/delete/);
+      expect(await attr(page, '[data-node="host2"]', "data-preview")).toBe("update");
+      // Nothing was changed by it: the lab is as it was.
+      expect(sh("ip", ["-n", `${prefix}router1`, "-br", "address", "show", "dev", "router1-host1"])).toContain("192.168.1.1/24");
+      await page.locator("#preview-result button").click();
+      expect(await attr(page, '[data-node="router1"]', "data-preview")).toBeNull();
+    } finally {
+      await t.stack.setConfig("netns-lab:mode", { value: "kernel" });
+    }
   });
 
   test("without the token, or by another host name: 403; the page's cookie is this port's", async () => {

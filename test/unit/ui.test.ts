@@ -2,7 +2,7 @@
 // the token and the Host check. Each case checks its own result.
 import type { LabDescription } from "../../provider/components/description";
 import {
-  bgpPeers, birdProtocols, cables, hostAllowed, newToken, ospfNeighbours, positionsOf, rates, rateText, Reading, readingOf, tokenMatches, tokenOf,
+  bgpPeers, birdProtocols, cables, hostAllowed, newToken, ospfNeighbours, positionsOf, previewMarks, rates, rateText, Reading, readingOf, tokenMatches, tokenOf,
 } from "../../cli/ui-live";
 
 const lab: LabDescription = {
@@ -145,5 +145,25 @@ describe("--exec's inputs", () => {
     const argv = ptyArgv(["ip", ["netns", "exec", "n 1", "sh", "-c", "$(x); y"]]);
     expect(argv.slice(0, 2)).toEqual(["python3", "-c"]);
     expect(argv.slice(3)).toEqual(["ip", "netns", "exec", "n 1", "sh", "-c", "$(x); y"]);
+  });
+});
+
+describe("previewMarks: the next change on the picture", () => {
+  const step = (op: string, kind: string, name: string, inputs: Record<string, unknown>) => ({ op, kind, name, inputs });
+  test("by node (the namespace a resource lives in) and by cable (a VethLink's two ends); unchanged left out; what has no place listed", () => {
+    const m = previewMarks(lab, [
+      step("same", "NetNamespace", "h1", { name: "t-h1" }),
+      step("update", "IpAddress", "r1-a", { namespace: "t-r1", device: "a", address: "10.0.0.1/24" }),
+      step("delete", "RouteTable", "r1-routes", { namespace: "t-r1" }),
+      step("replace", "VethLink", "whatever", { name: "eth0", namespace: "t-h1", peerName: "a", peerNamespace: "t-r1" }),
+      step("update", "VethLink", "r1-h2", { name: "eth0", namespace: "t-h2", peerName: "b", peerNamespace: "t-r1" }),
+      step("create", "NetNamespace", "h3", { name: "t-h3" }),
+      step("create", "VethLink", "r1-h3", { name: "c", namespace: "t-r1", peerName: "eth0", peerNamespace: "t-h3" }),
+      step("create", "netns-lab:index:Link", "r1-h3", {}),
+    ]);
+    // The cable to h3 does not exist yet: its VethLink marks r1, where its end will be; h3 has no place.
+    expect(m.nodes).toEqual({ r1: ["update", "delete", "create"] });
+    expect(m.cables).toEqual({ "h1-r1": ["replace"], "r1-h2": ["update"] });
+    expect(m.elsewhere).toEqual(["create NetNamespace h3"]);
   });
 });
