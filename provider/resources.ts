@@ -167,6 +167,13 @@ export type VxlanLink = InstanceType<typeof VxlanLink>;
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface VxlanLinkArgs extends ArgsFor<"VxlanLink"> {}
 
+/** A node's interface on a network of the machine: a macvlan device on a root-namespace interface (its parent), born in the node's namespace. */
+export const MacvlanLink = resourceClass("MacvlanLink");
+export type MacvlanLink = InstanceType<typeof MacvlanLink>;
+/** The inputs of a MacvlanLink: each field a value or an Output of one. */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface MacvlanLinkArgs extends ArgsFor<"MacvlanLink"> {}
+
 /**
  * Argument arrays run in a node's namespace at create (`create`), on a change (`update`, else it is
  * replaced) and at delete (`delete`), like pulumi-command's local.Command; stdout and stderr as

@@ -22,6 +22,7 @@ import { routeTable } from "./kinds/routetable";
 import { trafficShaping } from "./kinds/shaping";
 import { veth } from "./kinds/veth";
 import { vxlan } from "./kinds/vxlan";
+import { macvlan } from "./kinds/macvlan";
 
 export const kinds = {
   NetNamespace: namespace,
@@ -37,6 +38,7 @@ export const kinds = {
   Process: processKind,
   File: file,
   VxlanLink: vxlan,
+  MacvlanLink: macvlan,
   Command: command,
   NodeFilesystem: nodeFilesystem,
 } satisfies Record<string, Kind<any, any>>;

@@ -153,6 +153,17 @@ export interface ClabMgmtLink {
   mtu?: number;
 }
 
+/** A node's interface on an interface of the machine (`macvlan:<host-interface>`, or `type: macvlan`). */
+export interface ClabMacvlanLink {
+  /** The node's end. */
+  end: ClabEndpoint;
+  /** The machine's interface it sits on (containerlab's host-interface). */
+  parent: string;
+  /** The macvlan mode (containerlab's default: bridge). */
+  mode: "bridge" | "vepa" | "private" | "passthru" | "source";
+  mtu?: number;
+}
+
 /** A topology file as netns-lab will make it. */
 export interface ClabPlan {
   /** The lab's name. */
@@ -169,6 +180,8 @@ export interface ClabPlan {
   mgmtLinks?: ClabMgmtLink[];
   /** Links from a node to the machine's root namespace (containerlab's `host` links). */
   hostLinks?: ClabMgmtLink[];
+  /** Macvlan interfaces of nodes on an interface of the machine (containerlab's `macvlan` links). */
+  macvlanLinks?: ClabMacvlanLink[];
   /** Dummy interfaces in nodes (containerlab's `dummy` links), each with where the file has it. */
   dummyLinks?: Array<ClabEndpoint & { where: string }>;
   /** One per field, image or link netns-lab cannot honour. */
@@ -196,7 +209,7 @@ export function nthAddress(subnet: string, n: bigint): string | undefined {
   return ipaddr.fromByteArray(out).toString();
 }
 const TOPOLOGY_FIELDS = new Set(["defaults", "kinds", "groups", "nodes", "links"]);
-const LINK_FIELDS = new Set(["endpoints", "type", "mtu", "labels", "vars"]);
+const LINK_FIELDS = new Set(["endpoints", "type", "mtu", "labels", "vars", "mode"]);
 const FRR_IMAGE = /^(?:[\w.-]+(?::\d+)?\/)?frrouting\/frr(?:[:@].*)?$/;
 
 /**
@@ -485,11 +498,7 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
     } else {
       return bad(where, "an endpoint is \"node:interface\" or { node, interface, mac }");
     }
-    if (ep.node === "macvlan") {
-      warn(`${where}: an end in macvlan (a machine's interface) is not supported: link ignored`);
-      return undefined;
-    }
-    if (ep.node === "mgmt-net" || ep.node === "host") return ep; // the host's side: hostSide() below
+    if (ep.node === "mgmt-net" || ep.node === "host" || ep.node === "macvlan") return ep; // the host's side: hostSide() below
     if (!known.has(ep.node)) bad(where, `node ${ep.node} is not in topology.nodes`);
     const sharing = nodes.find((n) => n.name === ep.node)?.sharesNamespaceOf;
     if (sharing) bad(where, `node ${ep.node} shares ${sharing}'s network namespace (network-mode container:${sharing}): cable ${sharing} instead`);
@@ -502,6 +511,14 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
   const mgmtLinks: ClabMgmtLink[] = [];
   const hostLinks: ClabMgmtLink[] = [];
   const dummyLinks: Array<ClabEndpoint & { where: string }> = [];
+  const macvlanLinks: ClabMacvlanLink[] = [];
+  const MODES = ["bridge", "vepa", "private", "passthru", "source"];
+  const macvlanLink = (where: string, end: ClabEndpoint, parent: string, mode: unknown, mtu?: number) => {
+    if (!/^[^/\s:]{1,15}$/.test(parent)) bad(where, `host-interface ${JSON.stringify(parent)} is not an interface name (1-15 characters, no /, : or space)`);
+    const m = mode === undefined ? "bridge" : String(mode);
+    if (!MODES.includes(m)) bad(`${where}: mode`, `${m} is not one of ${MODES.join(", ")}`);
+    macvlanLinks.push({ end, parent, mode: m as ClabMacvlanLink["mode"], ...(mtu !== undefined ? { mtu } : {}) });
+  };
   // A link to the host's side: the node's end, and the other end named host-interface — a port of
   // the management bridge (mgmt-net: containerlab's veth into docker's bridge; here the bridge of
   // <prefix>mgmt), or an interface in the machine's root namespace (host).
@@ -528,6 +545,14 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
       if (end) hostSide(type, where, end, l["host-interface"] as string, linkMtu);
       return;
     }
+    if (type === "macvlan") {
+      // The extended form: endpoint (the node's end), host-interface (the machine's), mode.
+      const end = endpoint(l.endpoint, `${where}: endpoint`);
+      if (typeof l["host-interface"] !== "string") bad(where, "type macvlan: host-interface (the machine's interface it sits on) is missing");
+      if (end && ["mgmt-net", "host", "macvlan"].includes(end.node)) bad(`${where}: endpoint`, `the node's end, not ${end.node}`);
+      if (end) macvlanLink(where, end, l["host-interface"] as string, l.mode, linkMtu);
+      return;
+    }
     if (type === "dummy") {
       // A dummy interface in the node (made where the kernel has them: containerlab.ts probes).
       const end = endpoint(l.endpoint, `${where}: endpoint`);
@@ -536,18 +561,20 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
       return;
     }
     if (type !== "veth") {
-      warn(`${where}: type ${type} is not supported (netns-lab makes veth, host, mgmt-net and dummy links): link ignored`);
+      warn(`${where}: type ${type} is not supported (netns-lab makes veth, host, mgmt-net, macvlan and dummy links): link ignored`);
       return;
     }
     if (!Array.isArray(l.endpoints) || l.endpoints.length !== 2) bad(where, "endpoints: two of them");
     const ends = (l.endpoints as unknown[]).map((e) => endpoint(e, where));
     if (!ends[0] || !ends[1]) return;
-    const side = ends.findIndex((e) => e!.node === "mgmt-net" || e!.node === "host");
+    const hostish = (e: ClabEndpoint) => e.node === "mgmt-net" || e.node === "host" || e.node === "macvlan";
+    const side = ends.findIndex((e) => hostish(e!));
     if (side >= 0) {
-      // The brief form: "node:interface" and "mgmt-net:<host-interface>" or "host:<host-interface>".
+      // The brief form: "node:interface" and "mgmt-net:<host-interface>", "host:<host-interface>" or "macvlan:<host-interface>".
       const other = ends[1 - side]!;
-      if (other.node === "mgmt-net" || other.node === "host") bad(where, `both ends on the host's side (${ends[0]!.node}, ${ends[1]!.node})`);
-      hostSide(ends[side]!.node, where, other, ends[side]!.interface, linkMtu);
+      if (hostish(other)) bad(where, `both ends on the host's side (${ends[0]!.node}, ${ends[1]!.node})`);
+      if (ends[side]!.node === "macvlan") macvlanLink(where, other, ends[side]!.interface, l.mode, linkMtu);
+      else hostSide(ends[side]!.node, where, other, ends[side]!.interface, linkMtu);
       return;
     }
     links.push({ ends: [ends[0], ends[1]], ...(linkMtu !== undefined ? { mtu: linkMtu } : {}) });
@@ -588,7 +615,7 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
       w.node.mgmt = { ...(w.node.mgmt ?? { ipv4: "", ipv6: "" }), [fam]: `${a}/${len}` };
     }
   }
-  return { name, prefix, nodes, links, ...(wanted.length ? { mgmt: mgmtNet } : {}), ...(mgmtLinks.length ? { mgmtLinks } : {}), ...(hostLinks.length ? { hostLinks } : {}), ...(dummyLinks.length ? { dummyLinks } : {}), warnings };
+  return { name, prefix, nodes, links, ...(wanted.length ? { mgmt: mgmtNet } : {}), ...(mgmtLinks.length ? { mgmtLinks } : {}), ...(hostLinks.length ? { hostLinks } : {}), ...(dummyLinks.length ? { dummyLinks } : {}), ...(macvlanLinks.length ? { macvlanLinks } : {}), warnings };
 }
 
 export { frrDaemons } from "./frr-daemons";

@@ -39,7 +39,7 @@ import * as path from "path";
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { ensureHolder, sandboxWanted, subordinateIdsAdvice } from "../kernel/sandbox";
-import { Command, File, IpAddress, VethLink } from "../resources";
+import { Command, File, IpAddress, MacvlanLink, VethLink } from "../resources";
 import { Lab } from "./lab";
 import { LabNode } from "./node";
 import { ClabBind, ClabEndpoint, ClabNode, ClabStage, execAddresses, frrAddresses, planContainerlab } from "./containerlab-plan";
@@ -206,6 +206,23 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
     }, { parent: node });
     node.interfaces.push({ name: d.interface, peer: "" });
     cables.set(d.node, [...(cables.get(d.node) ?? []), [d.interface, c]]);
+  }
+
+  // macvlan links: the node's interface on an interface of this machine, born in the node's
+  // namespace (MacvlanLink) and gone with it.
+  for (const m of plan.macvlanLinks ?? []) {
+    const node = made.get(m.end.node)!;
+    const bridge = plan.nodes.find((x) => x.name === m.end.node)!.kind === "bridge" ? m.end.node : undefined;
+    const dev = new MacvlanLink(
+      `${m.end.node}-${m.end.interface}--macvlan-${m.parent}`,
+      {
+        name: m.end.interface, namespace: node.namespace.name, parent: m.parent, mode: m.mode,
+        ...(m.mtu !== undefined ? { mtu: m.mtu } : {}), ...(m.end.mac ? { mac: m.end.mac } : {}), ...(bridge ? { master: bridge } : {}), ...node.on,
+      },
+      { parent: node },
+    );
+    node.interfaces.push({ name: m.end.interface, peer: "" });
+    cables.set(m.end.node, [...(cables.get(m.end.node) ?? []), [m.end.interface, dev]]);
   }
 
   // Links to the host (containerlab's `host` links): the node's end, and one in the machine's root

@@ -14,7 +14,7 @@ export interface LinkInfo {
   link_index?: number;
   /** The bridge this link is a port of. */
   master?: string;
-  linkinfo?: { info_kind?: string; info_data?: { stp_state?: number; id?: number; remote?: string; remote6?: string; local?: string; local6?: string; port?: number; link?: string } };
+  linkinfo?: { info_kind?: string; info_data?: { stp_state?: number; id?: number; remote?: string; remote6?: string; local?: string; local6?: string; port?: number; link?: string; mode?: string } };
 }
 
 const gone = (e: unknown) => e instanceof KernelError && (e.kind === "no-device" || e.kind === "no-namespace");
@@ -108,6 +108,16 @@ export async function addVxlan(x: Executor, ns: string, v: Vxlan): Promise<void>
     "link", "add", "name", v.name, ...(v.mtu !== undefined ? ["mtu", String(v.mtu)] : []), ...(v.mac ? ["address", v.mac] : []), "netns", ns,
     "type", "vxlan", "id", String(v.vni), "remote", v.remote, ...(v.local ? ["local", v.local] : []), "dstport", String(v.dstPort), ...(v.underlay ? ["dev", v.underlay] : []),
   ], { doing: `create vxlan ${v.name} (VNI ${v.vni} to ${v.remote}) in ${ns}` });
+}
+
+/**
+ * A macvlan device on `parent` (an interface of the root namespace) born in namespace `ns`: one call
+ * made from the root namespace (`ip link add link PARENT … netns NS type macvlan`), so it never is there.
+ */
+export async function addMacvlan(x: Executor, ns: string, m: { name: string; parent: string; mode: string; mtu?: number; mac?: string }): Promise<void> {
+  await ip(x, undefined, [
+    "link", "add", "link", m.parent, "name", m.name, ...(m.mtu !== undefined ? ["mtu", String(m.mtu)] : []), ...(m.mac ? ["address", m.mac] : []), "netns", ns, "type", "macvlan", "mode", m.mode,
+  ], { doing: `create macvlan ${m.name} on ${m.parent} in ${ns}` });
 }
 
 /** Turns a bridge's spanning tree on or off. */

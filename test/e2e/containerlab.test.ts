@@ -504,6 +504,46 @@ describe("#33: a dummy link — made where the kernel has dummy interfaces, refu
   });
 });
 
+describe("#33: macvlan links — nodes on an interface of this machine", () => {
+  const prefix = uniquePrefix();
+  const lab = cleanupAfterAll(prefix);
+  // The machine's interface for the test: a veth of its own in the root namespace (this machine's real ones are not the test's).
+  const parent = `${prefix}up`;
+  let dir = "";
+  beforeAll(() => {
+    sh("ip", ["link", "add", parent, "type", "veth", "peer", "name", `${prefix}uq`]);
+    for (const d of [parent, `${prefix}uq`]) sh("ip", ["link", "set", d, "up"]);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-clab-macvlan-"));
+    fs.writeFileSync(path.join(dir, "mv.clab.yml"), `name: mv
+topology:
+  nodes:
+    a: {kind: linux, exec: ["ip address add 10.252.20.1/24 dev eth1"]}
+    b: {kind: linux, exec: ["ip address add 10.252.20.2/24 dev eth1"]}
+  links:
+    - endpoints: ["a:eth1", "macvlan:${parent}"]
+    - type: macvlan
+      endpoint: {node: b, interface: eth1}
+      host-interface: ${parent}
+      mode: bridge
+`);
+  });
+  afterAll(() => {
+    spawnSync("ip", ["link", "del", parent]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("each node's interface a macvlan of the machine's interface (bridge mode: they reach each other); none in the root namespace; no change; destroy takes them", async () => {
+    const t = lab.track(await openStack(labsDir(), `clabmv-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "mv.clab.yml"), "netns-lab:prefix": prefix }));
+    await t.stack.up(quiet);
+    expect(sh("ip", ["-d", "-n", `${prefix}a`, "link", "show", "eth1"])).toMatch(/macvlan mode bridge/);
+    expect(pings(`${prefix}a`, "10.252.20.2")).toBe(true);
+    expect(sh("ip", ["-o", "link", "show", "type", "macvlan"])).toBe("");
+    await t.stack.preview({ ...quiet, expectNoChanges: true });
+    await t.stack.destroy(quiet);
+    expect(ours(prefix)).toEqual([]);
+  });
+});
+
 describe("#33: a link to the host (an end in the machine's root namespace)", () => {
   const prefix = uniquePrefix();
   const lab = cleanupAfterAll(prefix);

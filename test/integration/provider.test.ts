@@ -27,6 +27,7 @@ async function check(kind: string, news: Inputs): Promise<Inputs> {
 }
 
 const linkJson = (ns: string, dev: string) => JSON.parse(sh("ip", ["-j", "-n", ns, "link", "show", "dev", dev]))[0];
+const linkDetails = (ns: string, dev: string) => JSON.parse(sh("ip", ["-d", "-j", "-n", ns, "link", "show", "dev", dev]))[0];
 
 describe("NetNamespace", () => {
   test("create, read, delete; delete is idempotent; read of a vanished namespace drops it", async () => {
@@ -201,6 +202,54 @@ describe("VethLink", () => {
       expect(r.failures.map((f: { property: string }) => f.property)).toEqual([property]);
       expect(r.failures[0].reason).toMatch(reason);
     });
+  });
+});
+
+describe("MacvlanLink (#33: containerlab's macvlan links)", () => {
+  // The parent: a veth end of this test's in the root namespace (this machine's own interfaces are not the test's to use).
+  let parent = "";
+  beforeEach(() => {
+    parent = `${p}par`;
+    sh("ip", ["link", "add", parent, "type", "veth", "peer", "name", `${p}pq`]);
+    sh("ip", ["link", "set", parent, "up"]);
+    sh("ip", ["link", "set", `${p}pq`, "up"]); // the parent's carrier
+  });
+  afterEach(() => spawnSync("ip", ["link", "del", parent]));
+
+  test("two on one parent, bridge mode: born in their namespaces, marked, up, reaching each other; MTU in place; read of one deleted drops it; the namespace's deletion takes it", async () => {
+    const a = await mkns("a");
+    const b = await mkns("b");
+    const ia = await check("MacvlanLink", { name: "mv0", namespace: a, parent, owner });
+    const ib = await check("MacvlanLink", { name: "mv0", namespace: b, parent, mac: "02:4e:4c:00:00:02", owner: `${owner}2` });
+    expect(ia.mode).toBe("bridge");
+    const { id, outs } = await kinds.MacvlanLink.create(ia);
+    const { outs: ob } = await kinds.MacvlanLink.create(ib);
+    expect(linkDetails(a, "mv0")).toMatchObject({ ifalias: `netns-lab:${owner}`, linkinfo: { info_kind: "macvlan", info_data: { mode: "bridge" } } });
+    expect(linkJson(a, "mv0").flags).toContain("UP");
+    expect(ob.mac).toBe("02:4e:4c:00:00:02");
+    expect(spawnSync("ip", ["-o", "link", "show", "type", "macvlan"], { encoding: "utf8" }).stdout).not.toContain("mv0"); // never in the root namespace
+    sh("ip", ["-n", a, "address", "add", "10.251.10.1/24", "dev", "mv0"]);
+    sh("ip", ["-n", b, "address", "add", "10.251.10.2/24", "dev", "mv0"]);
+    expect(pings(a, "10.251.10.2")).toBe(true);
+    const news = { ...ia, mtu: 1400 };
+    expect((await kinds.MacvlanLink.diff(id, outs, news)).replaces).toEqual([]);
+    const { outs: after } = await kinds.MacvlanLink.update(id, outs, news);
+    expect(after.mtu).toBe(1400);
+    expect((await kinds.MacvlanLink.diff(id, after, { ...ia, mode: "private" })).replaces).toEqual(["mode"]);
+    sh("ip", ["-n", a, "link", "del", "mv0"]);
+    expect(await kinds.MacvlanLink.read(id, after)).toEqual({});
+    await kinds.MacvlanLink.delete(id, after); // idempotent
+    await kinds.NetNamespace.delete(b, { name: b, owner: `${owner}-b` });
+    expect(spawnSync("ip", ["-o", "link", "show", "type", "macvlan"], { encoding: "utf8" }).stdout).toBe("");
+  });
+
+  test("a parent that is not there is named; an interface of the name not ours is refused and left alone", async () => {
+    const a = await mkns("a");
+    await expect(kinds.MacvlanLink.create(await check("MacvlanLink", { name: "mv0", namespace: a, parent: `${p}none`, owner }))).rejects.toThrow(new RegExp(`the parent interface "${p}none" is not in the root namespace`));
+    expect(spawnSync("ip", ["-n", a, "link", "show", "mv0"]).status).not.toBe(0);
+    sh("ip", ["-n", a, "link", "add", "mv0", "type", "veth", "peer", "name", "other"]);
+    await expect(kinds.MacvlanLink.create(await check("MacvlanLink", { name: "mv0", namespace: a, parent, owner }))).rejects.toThrow(/"mv0" already exists in namespace .* not owned by this stack/);
+    expect(linkDetails(a, "mv0").linkinfo.info_kind).toBe("veth");
   });
 });
 

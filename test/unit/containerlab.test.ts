@@ -88,12 +88,26 @@ test.each([
 
 test.each([
   ["a management network field of docker's", "mgmt:\n  external-access: false\n", "mgmt.external-access: not supported (the management network is a bridge in a namespace of the lab's): ignored"],
-  ["a macvlan end", "", "link 1: an end in macvlan (a machine's interface) is not supported: link ignored", "    - endpoints: [\"r:eth1\", \"macvlan:eth0\"]\n"],
-  ["a macvlan link", "", "link 1: type macvlan is not supported (netns-lab makes veth, host, mgmt-net and dummy links): link ignored", "    - type: macvlan\n      endpoint: {node: r, interface: eth1}\n      host-interface: eth0\n"],
+  ["a link of a type containerlab does not have", "", "link 1: type vxlan-stitch is not supported (netns-lab makes veth, host, mgmt-net, macvlan and dummy links): link ignored", "    - type: vxlan-stitch\n      endpoint: {node: r, interface: eth1}\n"],
 ])("%s: one warning", (_name, top, warning, links = "") => {
   const p = inline(`name: t\n${top}topology:\n  nodes:\n    r:\n      kind: linux\n${links ? `  links:\n${links}` : ""}`);
   expect(p.warnings).toEqual([warning]);
   expect(p.links).toEqual([]);
+});
+
+test.each([
+  ["the brief form", '    - endpoints: ["r:eth1", "macvlan:eth0"]\n', [{ end: { node: "r", interface: "eth1" }, parent: "eth0", mode: "bridge" }]],
+  ["the extended form, a mode and an MTU", "    - type: macvlan\n      endpoint: {node: r, interface: eth1, mac: '02:00:00:00:00:09'}\n      host-interface: enp1s0\n      mode: vepa\n      mtu: 1400\n", [{ end: { node: "r", interface: "eth1", mac: "02:00:00:00:00:09" }, parent: "enp1s0", mode: "vepa", mtu: 1400 }]],
+])("a macvlan link, %s: the node's interface on the machine's", (_what, links, want) => {
+  const p = inline(`name: t\ntopology:\n  nodes:\n    r: {kind: linux}\n  links:\n${links}`);
+  expect(p.macvlanLinks).toEqual(want);
+  expect([p.links, p.warnings]).toEqual([[], []]);
+});
+test.each([
+  ["no host-interface", "    - type: macvlan\n      endpoint: {node: r, interface: eth1}\n", /link 1: type macvlan: host-interface \(the machine's interface it sits on\) is missing/],
+  ["a mode the kernel has not", "    - type: macvlan\n      endpoint: {node: r, interface: eth1}\n      host-interface: eth0\n      mode: shared\n", /link 1: mode: shared is not one of bridge, vepa, private, passthru, source/],
+])("a macvlan link refused: %s", (_what, links, err) => {
+  expect(() => inline(`name: t\ntopology:\n  nodes:\n    r: {kind: linux}\n  links:\n${links}`)).toThrow(err);
 });
 
 test("a dummy link: a dummy interface of the node (where the kernel has them: probed when the lab is declared)", () => {
