@@ -1,5 +1,6 @@
 // Defects found by a review and a new user (issue 20), each with the test that failed before its fix:
 // the item's number leads the test's name.
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import { kinds as registry } from "../../provider/runtime";
 import { Props, Provider } from "../../provider/kinds/kind";
@@ -68,6 +69,13 @@ describe("2: a route to 0.0.0.0/0 or ::/0, which the kernel lists as default", (
   });
 });
 
+/** A parent for a macvlan in the root namespace: a veth end of the test's own (removed after each test). */
+const macvlanParent = () => {
+  sh("ip", ["link", "add", `${p}mp`, "type", "veth", "peer", "name", `${p}mq`]);
+  for (const d of [`${p}mp`, `${p}mq`]) sh("ip", ["link", "set", d, "up"]);
+};
+afterEach(() => spawnSync("ip", ["link", "del", `${p}mp`], { stdio: "ignore" }));
+
 describe("3: an owner change (stack rename, an aliases rename) re-marks every kind's object", () => {
   const A = "itest/old/res";
   const B = "itest/new/res";
@@ -86,6 +94,7 @@ describe("3: an owner change (stack rename, an aliases rename) re-marks every ki
     ["Process", (a) => ({ namespace: a, command: ["sleep", "120"] })],
     ["File", () => ({ path: `/run/netns-lab-tests/${p}/f.conf`, content: "x\n" })],
     ["VxlanLink", (a) => ({ name: "vx9", namespace: a, vni: 4000 + Math.floor(Math.random() * 10000), remote: "10.250.9.9" })],
+    ["MacvlanLink", (a) => (macvlanParent(), { name: "mv9", namespace: a, parent: `${p}mp` })],
     ["Command", (a) => ({ namespace: a, create: ["true"], delete: ["true"] })],
     ["NodeFilesystem", (a) => ({ namespace: a })],
   ];
@@ -153,6 +162,23 @@ describe("5: a VXLAN end whose run was killed before it was marked", () => {
     vx(a, vni);
     await expect(make("VxlanLink", inputs(a, vni))).rejects.toBeInstanceOf(NotOursError);
     expect(sh("ip", ["-n", a, "link", "show", "vx5"])).toContain("vx5");
+  });
+});
+
+describe("5: a macvlan whose run was killed before it was marked", () => {
+  const mv = (ns: string) => sh("ip", ["link", "add", "link", `${p}mp`, "name", "mv5", "netns", ns, "type", "macvlan", "mode", "bridge"]);
+  const inputs = (ns: string) => ({ name: "mv5", namespace: ns, parent: `${p}mp` });
+  test("is adopted by its pending record, and marked; without the record (made by hand) it is refused and left alone", async () => {
+    macvlanParent();
+    const a = await mkns("a");
+    pendingLeft(`macvlan ${a}/mv5`);
+    mv(a); // what `ip link add … netns` left before the marking call
+    const made = await make("MacvlanLink", inputs(a));
+    expect(JSON.parse(sh("ip", ["-j", "-n", a, "link", "show", "mv5"]))[0].ifalias).toBe(`netns-lab:${owner}`);
+    await kinds.MacvlanLink.delete(made.id, made.outs);
+    mv(a);
+    await expect(make("MacvlanLink", inputs(a))).rejects.toBeInstanceOf(NotOursError);
+    expect(sh("ip", ["-n", a, "link", "show", "mv5"])).toContain("mv5");
   });
 });
 
