@@ -10,10 +10,11 @@ import { load } from "js-yaml";
 import { bindProblem } from "../kernel/nodefs";
 import { mergeNode } from "./containerlab-merge";
 import { closest } from "./options";
+import { parsePorts, PublishedPort } from "./ports";
 
 /** containerlab's node fields netns-lab does not honour (its NodeDefinition): warned, not refused. */
 const CLAB_NODE_FIELDS = new Set([
-  "type", "image-pull-policy", "restart-policy", "license", "position", "entrypoint", "subject", "env-files", "ports", "publish", "startup-config",
+  "type", "image-pull-policy", "restart-policy", "license", "position", "entrypoint", "subject", "env-files", "publish", "startup-config",
   "startup-delay", "enforce-startup-config", "suppress-startup-config", "auto-remove", "config", "user", "sandbox", "kernel", "runtime", "cpu",
   "cpu-set", "memory", "sysctls", "extras", "dns", "certificate", "aliases", "devices", "cap-add", "shm-size", "components",
 ]);
@@ -58,6 +59,8 @@ export interface ClabNode {
   sharesNamespaceOf?: string;
   /** Its eth0 on the management network (linux nodes, unless `network-mode: none`). */
   mgmt?: ClabMgmtAddresses;
+  /** Ports of this machine carried to the node's (containerlab's and docker's `ports`), at its eth0's address. */
+  ports?: PublishedPort[];
 }
 
 /** A command of a stage (containerlab's `stages: <stage>: exec: [{command, phase, target}]`, target container). */
@@ -192,7 +195,7 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Fields of a node that netns-lab honours (`labels` is metadata: nothing to honour). */
-const NODE_FIELDS = new Set(["kind", "image", "group", "exec", "env", "binds", "cmd", "labels", "mgmt-ipv4", "mgmt-ipv6", "network-mode", "stages", "wait-for", "healthcheck"]);
+const NODE_FIELDS = new Set(["kind", "image", "group", "exec", "env", "binds", "cmd", "labels", "mgmt-ipv4", "mgmt-ipv6", "network-mode", "stages", "wait-for", "healthcheck", "ports"]);
 const TOP_FIELDS = new Set(["name", "prefix", "topology", "mgmt"]);
 /** Fields of `mgmt` netns-lab honours; `network` and `bridge` name docker's objects (none here). */
 const MGMT_FIELDS = new Set(["ipv4-subnet", "ipv6-subnet", "ipv4-gw", "ipv6-gw", "mtu", "network", "bridge"]);
@@ -469,6 +472,22 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
       }
     } else if (mode !== undefined && mode !== "none" && mode !== "bridge") {
       warn(`node ${nodeName}: network-mode ${mode}: not supported (${mode === "host" ? "the machine's root namespace: netns-lab never touches it" : "a node of its own namespace instead"}): its eth0 is on the management network`);
+    }
+    if (p.ports !== undefined) {
+      // Carried to the node's eth0 address, as docker carries them to the container's: a bridge,
+      // a node without eth0 (network-mode none: docker publishes nothing there) or one sharing
+      // another's namespace (that node publishes) has none.
+      let ports: PublishedPort[] = [];
+      try {
+        ports = parsePorts(list("ports"));
+      } catch (e) {
+        bad(`node ${nodeName}`, (e as Error).message);
+      }
+      if (kind === "bridge" || mode === "none" || shares !== undefined) {
+        warn(`node ${nodeName}: ports: ${kind === "bridge" ? "a bridge has no address to carry them to" : shares !== undefined ? `publish them on ${shares}, whose namespace it shares` : "network-mode none: no eth0, docker publishes none"}: ignored`);
+      } else if (ports.length) {
+        node.ports = ports;
+      }
     }
     if (kind === "linux" && mode !== "none" && shares === undefined) {
       const given = (k: "mgmt-ipv4" | "mgmt-ipv6", sub: string): string | undefined => {

@@ -47,6 +47,7 @@ import { frrDaemonStarts } from "./frr-daemons";
 import { renderContainerlab } from "./containerlab-render";
 import { checkOptions } from "./options";
 import { canAddLink } from "../kernel/probe";
+import { forwarderCommand } from "./ports";
 
 export * from "./containerlab-plan";
 export { renderContainerlab } from "./containerlab-render";
@@ -130,6 +131,12 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
   checkOptions(`containerlab("${file}")`, "ContainerlabOptions", opts);
   const abs = path.resolve(file);
   const plan = planContainerlab(renderContainerlab(abs, opts.vars), path.dirname(abs), file);
+  // Published ports need this machine's ports: in the sandbox of a user who is not root they would
+  // be the sandbox's, which nothing outside it reaches. Refused there, before anything is made.
+  const publishing = plan.nodes.filter((n) => n.ports);
+  if (publishing.length && sandboxWanted()) {
+    throw new Error(`${file}: ${publishing.map((n) => `node ${n.name}`).join(", ")}: ports: a user who is not root has no ports of this machine to publish (in the sandbox they would be the sandbox's, which nothing outside it reaches): run as root, or reach the node through netns-lab exec`);
+  }
   // What this kernel lacks, refused before anything is declared (so before anything is made).
   if (plan.dummyLinks && !canAddLink(["nl-probe", "type", "dummy"])) {
     throw new Error(`${file}: ${plan.dummyLinks.map((d) => `${d.where} (${d.node}:${d.interface})`).join(", ")}: type dummy needs dummy interfaces, which this kernel lacks (ip link add type dummy fails; CONFIG_DUMMY): refused`);
@@ -394,6 +401,12 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
       addAddresses(frrAddresses(confText));
     } else if (n.cmd) {
       before.push(node.run(n.sharesNamespaceOf ? `${n.name}-cmd` : "cmd", n.cmd, { env: n.env }, { dependsOn: [...waited, ...pre] }));
+    }
+    // Published ports: a forwarder (ports.ts) listening on this machine, connecting to the node's
+    // eth0 address (the loopback where the lab has no management network).
+    if (n.ports) {
+      const at = n.mgmt && plan.mgmt && opts.mgmt !== false ? n.mgmt.ipv4.split("/")[0] : "127.0.0.1";
+      node.run("ports", forwarderCommand(n.ports, at));
     }
     n.exec.forEach((argv, k) => {
       // A failing line does not fail the lab, as in containerlab (its deploy logs the line's exit

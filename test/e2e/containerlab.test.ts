@@ -544,6 +544,56 @@ topology:
   });
 });
 
+describe("#33: ports — a port of this machine carried to the node's", () => {
+  const prefix = uniquePrefix();
+  const lab = cleanupAfterAll(prefix);
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  let dir = "";
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-clab-ports-"));
+    fs.mkdirSync(path.join(dir, "www"));
+    fs.writeFileSync(path.join(dir, "www", "index.html"), `hello from ${prefix}web\n`);
+    fs.writeFileSync(path.join(dir, "ports.clab.yml"), `name: pt
+topology:
+  nodes:
+    web:
+      kind: linux
+      cmd: python3 -m http.server 8000 --bind 0.0.0.0 --directory ${path.join(dir, "www")}
+      ports: ["127.0.0.1:${port}:8000"]
+`);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const get = () =>
+    new Promise<string>((resolve, reject) => {
+      const req = require("http").get(`http://127.0.0.1:${port}/`, (r: import("http").IncomingMessage) => {
+        let body = "";
+        r.on("data", (d: Buffer) => (body += d)).on("end", () => resolve(body));
+      });
+      req.on("error", reject);
+    });
+
+  test("this machine's port answers with the node's server (at its eth0 address); the listener's process is the node's; destroy closes the port", async () => {
+    const t = lab.track(await openStack(labsDir(), `clabpt-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "ports.clab.yml"), "netns-lab:prefix": prefix }));
+    await t.stack.up(quiet);
+    // The node's server starting: its own time, bounded.
+    let body = "";
+    for (let i = 0; i < 50 && !body.includes("hello"); i++) {
+      if (i) await new Promise((r) => setTimeout(r, 200));
+      body = await get().catch(() => "");
+    }
+    expect(body).toBe(`hello from ${prefix}web\n`);
+    // The socket listening on this machine belongs to a process of the node (its network namespace), carrying the lab's marker.
+    const ss = sh("ss", ["-ltnpH", `sport = :${port}`]);
+    const pid = Number(/pid=(\d+)/.exec(ss)![1]);
+    expect(fs.readlinkSync(`/proc/${pid}/ns/net`)).toBe(`net:[${fs.statSync(`/run/netns/${prefix}web`).ino}]`);
+    expect(fs.readFileSync(`/proc/${pid}/environ`, "utf8")).toMatch(/NETNS_LAB_OWNER=\S+\/web-ports/);
+    await t.stack.preview({ ...quiet, expectNoChanges: true });
+    await t.stack.destroy(quiet);
+    await expect(get()).rejects.toThrow(/ECONNREFUSED/);
+    expect(ours(prefix)).toEqual([]);
+  });
+});
+
 describe("#33: a link to the host (an end in the machine's root namespace)", () => {
   const prefix = uniquePrefix();
   const lab = cleanupAfterAll(prefix);

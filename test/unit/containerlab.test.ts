@@ -72,7 +72,7 @@ test("a plain node's binds: kept, resolved against the file, :ro read-only; no w
 test.each([
   ["cpu", "    r:\n      kind: linux\n      cpu: 2\n", "node r: cpu: not supported (a namespace, not a container): ignored"],
   ["memory", "    r:\n      kind: linux\n      memory: 1Gb\n", "node r: memory: not supported (a namespace, not a container): ignored"],
-  ["ports", "    r:\n      kind: linux\n      ports: [\"80:8080\"]\n", "node r: ports: not supported (a namespace, not a container): ignored"],
+  ["publish", "    r:\n      kind: linux\n      publish: [\"tcp/80\"]\n", "node r: publish: not supported (a namespace, not a container): ignored"],
   ["network-mode host", "    r:\n      kind: linux\n      network-mode: host\n", "node r: network-mode host: not supported (the machine's root namespace: netns-lab never touches it): its eth0 is on the management network"],
   ["memory", "    r:\n      kind: linux\n      memory: 1Gb\n", "node r: memory: not supported (a namespace, not a container): ignored"],
   ["a plain node's bind under /run (the node's own, empty)", "    r:\n      kind: linux\n      binds: [\"data:/run/data\"]\n", "node r: binds: bind target /run/data is under /run, which is the node's own and empty: bind it elsewhere: ignored"],
