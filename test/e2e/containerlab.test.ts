@@ -592,6 +592,13 @@ topology:
     await expect(get()).rejects.toThrow(/ECONNREFUSED/);
     expect(ours(prefix)).toEqual([]);
   });
+
+  test("in the sandbox (NETNS_LAB_SANDBOX=1, as a user who is not root has it): refused at preview, saying why, nothing made", async () => {
+    const t = lab.track(await openStack(labsDir(), `clabpts-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "ports.clab.yml"), "netns-lab:prefix": prefix }));
+    (t.stack.workspace as unknown as { envVars: Record<string, string> }).envVars.NETNS_LAB_SANDBOX = "1";
+    await expect(t.stack.preview(quiet)).rejects.toThrow(/node web: ports: a user who is not root has no ports of this machine to publish \(in the sandbox they would be the sandbox's, which nothing outside it reaches\)/);
+    expect(ours(prefix)).toEqual([]);
+  });
 });
 
 describe("#33: a link to the host (an end in the machine's root namespace)", () => {
