@@ -11,7 +11,7 @@ comma := ,
 empty :=
 space := $(empty) $(empty)
 
-.PHONY: help deps system-deps npm engine netlab build up preview down test test-unit test-integration test-e2e test-rootless test-reliability test-programs test-netlab test-conformance ui bench bench-scale bench-program bench-split bench-fixed bench-netlab docs pack sim-machines sim-machines-down clean
+.PHONY: help deps system-deps npm engine netlab build up preview down test test-unit test-integration test-e2e test-rootless test-reliability test-programs test-netlab test-containerlab test-conformance ui bench bench-scale bench-program bench-split bench-fixed bench-netlab docs pack sim-machines sim-machines-down clean
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -105,6 +105,9 @@ test-programs: deps ## the corpus of user-style programs (test/programs): every 
 
 test-netlab: deps ## netlab topologies and nodes with filesystems of their own: all of their suites, a netlab lab as a user who is not root among them (make test runs netlab.test.ts and the sandbox's nodes)
 	$(call run-jest,test/e2e/netlab.test.ts test/e2e/rootless-netlab.test.ts test/e2e/nodefs.test.ts test/integration/nodefs.test.ts,NETNS_LAB_FULL=1)
+
+test-containerlab: deps ## containerlab files and netns-lab ui: every suite (make test runs a sample: binds, the bridge example, macvlan, mgmtHost, network-mode container: and the UI's FRR neighbours only here)
+	$(call run-jest,test/e2e/containerlab.test.ts test/e2e/ui.test.ts,NETNS_LAB_FULL=1)
 
 test-conformance: deps ## every row of the conformance table: programs and CLI commands behave as with stock Pulumi
 	$(call run-jest,test/conformance,NETNS_LAB_FULL=1)

@@ -12,6 +12,9 @@ import { canAddLink } from "../../provider/kernel/probe";
 import { namespaces, pings, sh, uniquePrefix } from "../support/names";
 
 jest.setTimeout(600_000);
+
+// make test runs a sample; make test-containerlab (NETNS_LAB_FULL=1) runs every describe here.
+const full = process.env.NETNS_LAB_FULL === "1" ? describe : describe.skip;
 const quiet = { onOutput: () => undefined };
 const EX = path.join(REPO, "examples", "clab");
 
@@ -74,7 +77,7 @@ describe("two linux nodes and a cable (two-nodes.clab.yml)", () => {
   });
 });
 
-describe("#31 item 2: a plain node's binds (a file of our own, containerlab's format), held by a filesystem of its own", () => {
+full("#31 item 2: a plain node's binds (a file of our own, containerlab's format), held by a filesystem of its own", () => {
   const prefix = uniquePrefix();
   const lab = cleanupAfterAll(prefix);
   let dir = "";
@@ -123,7 +126,7 @@ describe("#31 item 2: a plain node's binds (a file of our own, containerlab's fo
   });
 });
 
-describe("hosts on a bridge (bridge.clab.yml): a group, defaults, env in exec, the extended link form", () => {
+full("hosts on a bridge (bridge.clab.yml): a group, defaults, env in exec, the extended link form", () => {
   const prefix = uniquePrefix();
   const lab = cleanupAfterAll(prefix);
 
@@ -504,7 +507,7 @@ describe("#33: a dummy link — made where the kernel has dummy interfaces, refu
   });
 });
 
-describe("#33: macvlan links — nodes on an interface of this machine", () => {
+full("#33: macvlan links — nodes on an interface of this machine", () => {
   const prefix = uniquePrefix();
   const lab = cleanupAfterAll(prefix);
   // The machine's interface for the test: a veth of its own in the root namespace (this machine's real ones are not the test's).
@@ -636,7 +639,7 @@ topology:
   });
 });
 
-describe("#33: this machine at the management network's gateway (mgmtHost), as containerlab's host", () => {
+full("#33: this machine at the management network's gateway (mgmtHost), as containerlab's host", () => {
   const prefix = uniquePrefix();
   const other = uniquePrefix();
   const lab = cleanupAfterAll(prefix, other);
@@ -770,7 +773,7 @@ topology:
   });
 });
 
-describe("#33: network-mode container:<node>", () => {
+full("#33: network-mode container:<node>", () => {
   const prefix = uniquePrefix();
   const lab = cleanupAfterAll(prefix);
   let dir = "";

@@ -19,6 +19,9 @@ import { sh, uniquePrefix } from "../support/names";
 
 jest.setTimeout(300_000);
 
+// make test runs a sample; make test-containerlab (NETNS_LAB_FULL=1) runs the FRR routers' too.
+const full = process.env.NETNS_LAB_FULL === "1" ? describe : describe.skip;
+
 // What runs in the page (page.evaluate, waitForFunction) sees the browser's document.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const document: any;
@@ -316,7 +319,7 @@ describe("a user's raw-resource program (no Lab)", () => {
   });
 });
 
-describe("FRR routers (frr-ospf.clab.yml): routing neighbours on the picture", () => {
+full("FRR routers (frr-ospf.clab.yml): routing neighbours on the picture", () => {
   const prefix = uniquePrefix();
   const lab = cleanupAfterAll(prefix);
   afterAll(() => {
