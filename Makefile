@@ -94,8 +94,8 @@ test-integration: deps ## provider methods against real namespaces
 test-e2e: deps ## pulumi up/preview/refresh/destroy through the Automation API
 	$(call run-jest,test/e2e)
 
-test-rootless: deps ## labs without root: a user made for the run (no capability) builds a copy and runs labs in its sandbox (in make test too)
-	$(call run-jest,test/e2e/rootless.test.ts)
+test-rootless: deps ## labs without root: a user made for the run (no capability) builds a copy and runs labs in its sandbox (make test runs all but the killed holder and the nodes with filesystems of their own)
+	$(call run-jest,test/e2e/rootless.test.ts,NETNS_LAB_FULL=1)
 
 test-reliability: deps ## all of the reliability suites: 20 faults, 59 bad inputs, 15 drifts, ownership, concurrency, privilege
 	$(call run-jest,test/reliability,NETNS_LAB_FULL=1)
@@ -106,7 +106,7 @@ test-programs: deps ## the corpus of user-style programs (test/programs): every 
 test-netlab: deps ## netlab topologies and nodes with filesystems of their own: all of their suites, a netlab lab as a user who is not root among them (make test runs netlab.test.ts and the sandbox's nodes)
 	$(call run-jest,test/e2e/netlab.test.ts test/e2e/rootless-netlab.test.ts test/e2e/nodefs.test.ts test/integration/nodefs.test.ts,NETNS_LAB_FULL=1)
 
-test-containerlab: deps ## containerlab files and netns-lab ui: every suite (make test runs a sample: binds, the bridge example, macvlan, mgmtHost, network-mode container: and the UI's FRR neighbours only here)
+test-containerlab: deps ## containerlab files and netns-lab ui: every suite (make test runs a sample; only here: binds, the bridge example, templates, the management network, the apply-style walk, stages, macvlan, mgmtHost, network-mode container:, the UI's FRR neighbours)
 	$(call run-jest,test/e2e/containerlab.test.ts test/e2e/ui.test.ts,NETNS_LAB_FULL=1)
 
 test-conformance: deps ## every row of the conformance table: programs and CLI commands behave as with stock Pulumi

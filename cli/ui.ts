@@ -127,6 +127,9 @@ interface Loaded {
   lab: LabDescription;
   resources: StateResource[];
   layout: Record<string, [number, number]>;
+  /** A hash of the lab's description: the page draws anew when it changes (an up changed the lab). */
+  key: string;
+  at: number;
 }
 
 /** Runs a command, its stdout, or undefined when it fails or takes more than 3 s. */
@@ -174,7 +177,8 @@ export async function serveUi(o: Options, u: UiOptions, log: (line: string) => v
   const load = async (): Promise<Loaded> => {
     const [lab, resources] = await Promise.all([deployedLab(o), stackResources(o)]);
     const viz = await (require("@viz-js/viz") as { instance(): Promise<{ renderJSON(src: string): { bb?: string; objects?: Array<{ name: string; pos?: string }> } }> }).instance();
-    loaded = { lab, resources, layout: positionsOf(viz.renderJSON(dot(lab))) };
+    const key = require("crypto").createHash("sha256").update(JSON.stringify(lab)).digest("hex").slice(0, 16) as string;
+    loaded = { lab, resources, layout: positionsOf(viz.renderJSON(dot(lab))), key, at: Date.now() };
     return loaded;
   };
   await load(); // a stack that is not up fails here, before the URL is printed
@@ -189,6 +193,9 @@ export async function serveUi(o: Options, u: UiOptions, log: (line: string) => v
     if (slowRunning || Date.now() - slow.t < 5000) return;
     slowRunning = true;
     (async () => {
+      // The stack again every 10 s: an up since (a process started anew, a cable added) is seen
+      // without a reload of the page (a changed lab: the page asks for it again, by its key).
+      if (Date.now() - l.at > 10_000) l = await load().catch(() => l);
       const [drift, nb] = await Promise.all([
         drifts(l.resources).catch(() => [] as Drift[]),
         pool(l.lab.nodes.map((n) => async () => [n.name, await neighboursOf(n).catch(() => undefined)] as const), 8),
@@ -228,6 +235,7 @@ export async function serveUi(o: Options, u: UiOptions, log: (line: string) => v
     refreshSlow(l);
     return {
       t: now.t,
+      labKey: l.key,
       cables: cables(l.lab, reading, rate),
       nodes: Object.fromEntries(
         l.lab.nodes.map((n) => [
@@ -301,7 +309,7 @@ export async function serveUi(o: Options, u: UiOptions, log: (line: string) => v
     const route = async () => {
       if (url.pathname === "/api/lab") {
         const l = await load();
-        return json(res, { stack: o.stack ?? null, project: path.basename(o.cwd), lab: l.lab, layout: l.layout, exec: !!u.exec });
+        return json(res, { stack: o.stack ?? null, project: path.basename(o.cwd), lab: l.lab, layout: l.layout, exec: !!u.exec, labKey: l.key });
       }
       if (url.pathname === "/api/live") {
         // One reading at a time: a second asker waits for the one in flight and takes the next.

@@ -47,10 +47,12 @@
     try {
       saved = JSON.parse(localStorage.getItem(key) || "{}");
     } catch {}
+    // A lab drawn anew (it changed): its nodes stay where they were; new ones go where Graphviz puts them.
+    const before = pos;
     pos = {};
     for (const n of lab.nodes) {
       const g = layout[n.name] || [0, 0];
-      pos[n.name] = saved[n.name] || [MARGIN + g[0] * SCALE, MARGIN + g[1] * SCALE];
+      pos[n.name] = saved[n.name] || before[n.name] || [MARGIN + g[0] * SCALE, MARGIN + g[1] * SCALE];
     }
   };
 
@@ -368,9 +370,13 @@
     previewOut.appendChild(clear);
   });
 
+  let labKey;
   const tick = async () => {
     try {
-      apply(await get("api/live"));
+      const live = await get("api/live");
+      // The lab changed since it was drawn (an up in between): drawn anew, the user's positions kept.
+      if (live.labKey && labKey && live.labKey !== labKey) await loadLab();
+      apply(live);
     } catch (e) {
       statusEl.dataset.state = "lost";
       statusEl.textContent = `no contact: ${e.message}`;
@@ -382,17 +388,24 @@
     setTimeout(panelTick, 2000);
   };
 
-  (async () => {
-    // The token came in the URL; the server set this port's cookie with the page: drop it from the address bar.
-    if (location.search.includes("token=")) history.replaceState(null, "", location.pathname);
+  const loadLab = async () => {
     const r = await get("api/lab");
     lab = r.lab;
+    labKey = r.labKey;
     exec = !!r.exec;
     key = `netns-lab-ui:${r.project}/${r.stack || "(selected)"}/${lab.name}`;
     document.title = `${lab.name} · netns-lab`;
     document.getElementById("title").textContent = `${lab.name}${r.stack ? ` (stack ${r.stack})` : ""}`;
+    for (const k of Object.keys(nodeEls)) delete nodeEls[k];
+    for (const k of Object.keys(cableEls)) delete cableEls[k];
     place(r.layout);
     draw();
+    document.body.dataset.labKey = labKey;
+  };
+  (async () => {
+    // The token came in the URL; the server set this port's cookie with the page: drop it from the address bar.
+    if (location.search.includes("token=")) history.replaceState(null, "", location.pathname);
+    await loadLab();
     document.body.dataset.ready = "true";
     tick();
     setTimeout(panelTick, 2000);

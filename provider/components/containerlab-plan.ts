@@ -65,6 +65,7 @@ export interface ClabNode {
 
 /** A command of a stage (containerlab's `stages: <stage>: exec: [{command, phase, target}]`, target container). */
 export interface ClabStageExec {
+  /** The stage it belongs to. */
   stage: ClabStage;
   /** on-enter (the default) or on-exit. */
   phase: "on-enter" | "on-exit";
@@ -164,7 +165,14 @@ export interface ClabMacvlanLink {
   parent: string;
   /** The macvlan mode (containerlab's default: bridge). */
   mode: "bridge" | "vepa" | "private" | "passthru" | "source";
+  /** Its MTU (at most the parent's). */
   mtu?: number;
+}
+
+/** A dummy interface of a node (containerlab's `dummy` link). */
+export interface ClabDummyLink extends ClabEndpoint {
+  /** Where the file has it ("link 3"), for messages. */
+  where: string;
 }
 
 /** A topology file as netns-lab will make it. */
@@ -186,7 +194,7 @@ export interface ClabPlan {
   /** Macvlan interfaces of nodes on an interface of the machine (containerlab's `macvlan` links). */
   macvlanLinks?: ClabMacvlanLink[];
   /** Dummy interfaces in nodes (containerlab's `dummy` links), each with where the file has it. */
-  dummyLinks?: Array<ClabEndpoint & { where: string }>;
+  dummyLinks?: ClabDummyLink[];
   /** One per field, image or link netns-lab cannot honour. */
   warnings: string[];
 }
@@ -529,7 +537,7 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
   const links: ClabLink[] = [];
   const mgmtLinks: ClabMgmtLink[] = [];
   const hostLinks: ClabMgmtLink[] = [];
-  const dummyLinks: Array<ClabEndpoint & { where: string }> = [];
+  const dummyLinks: ClabDummyLink[] = [];
   const macvlanLinks: ClabMacvlanLink[] = [];
   const MODES = ["bridge", "vepa", "private", "passthru", "source"];
   const macvlanLink = (where: string, end: ClabEndpoint, parent: string, mode: unknown, mtu?: number) => {

@@ -199,7 +199,7 @@ describe("FRR routers running OSPF, PCs configured by exec (frr-ospf.clab.yml)",
   });
 });
 
-describe("#33: a templated topology (Go template, a vars file beside it, an environment default), its vars changed", () => {
+full("#33: a templated topology (Go template, a vars file beside it, an environment default), its vars changed", () => {
   const prefix = uniquePrefix();
   const lab = cleanupAfterAll(prefix);
   let dir = "";
@@ -318,7 +318,7 @@ topology:
   });
 });
 
-describe("#33: the management network (every linux node's eth0, as containerlab's docker bridge)", () => {
+full("#33: the management network (every linux node's eth0, as containerlab's docker bridge)", () => {
   const prefix = uniquePrefix();
   const lab = cleanupAfterAll(prefix);
   let dir = "";
@@ -382,7 +382,7 @@ topology:
   });
 });
 
-describe("#33 item 4: a walk like containerlab's apply test — one stack, the file edited step by step", () => {
+full("#33 item 4: a walk like containerlab's apply test — one stack, the file edited step by step", () => {
   const prefix = uniquePrefix();
   const lab = cleanupAfterAll(prefix);
   let dir = "";
@@ -686,7 +686,7 @@ topology:
   });
 });
 
-describe("#33: stages (wait-for) and healthcheck", () => {
+full("#33: stages (wait-for) and healthcheck", () => {
   const prefix = uniquePrefix();
   const lab = cleanupAfterAll(prefix);
   let dir = "";

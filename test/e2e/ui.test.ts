@@ -294,7 +294,7 @@ describe("a user's raw-resource program (no Lab)", () => {
   const lab = cleanupAfterAll(prefix);
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  test("its namespaces and cables from the state; a process killed by hand marked dead within 3 s", async () => {
+  test("its namespaces and cables from the state; a process killed by hand marked dead within 3 s, running again after an up --refresh without a reload", async () => {
     const t = lab.track(await openStack(dir, stackName, {}));
     await t.stack.up(quiet);
     const ui = await startUi(dir, stackName, envOf(t));
@@ -312,6 +312,11 @@ describe("a user's raw-resource program (no Lab)", () => {
       await page.waitForSelector(`${a}[data-dead="true"]`, { timeout: 3000 });
       expect(await page.locator(`${a} text.bad`).textContent()).toBe("dead: a-sleeper");
       expect(await attr(page, `[data-node="${stackName}-o"]`, "data-dead")).toBe("false");
+      // An up with refresh (refresh drops the dead process, up starts it anew: another pid): the page,
+      // not reloaded, reads the stack again and shows it running.
+      await t.stack.up({ refresh: true, onOutput: () => undefined });
+      await page.waitForSelector(`${a}[data-processes="a-sleeper:running"]`, { timeout: 20_000 });
+      expect(await attr(page, a, "data-dead")).toBe("false");
     } finally {
       await page.close();
       ui.child.kill("SIGINT");
