@@ -375,9 +375,21 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
     if (out.length) node.waitFor = out;
   };
   for (const [nodeName, raw] of Object.entries(topo.nodes as Obj)) {
+    // A node's name names its container in containerlab (docker allows [a-zA-Z0-9][a-zA-Z0-9_.-]*,
+    // so containerlab's deploy of `r1|edge` fails at docker) and its namespace here (a file under
+    // /run/netns): refused before anything is made, naming the character.
+    const odd = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(nodeName) ? undefined : /^[^A-Za-z0-9]/.test(nodeName) ? nodeName[0] : nodeName.replace(/[A-Za-z0-9_.-]/g, "")[0];
+    if (odd !== undefined) bad(`node ${nodeName}`, `"${odd}" cannot be in a node's name (letters, digits, _ . - after a letter or digit, as docker's container names: containerlab's deploy fails on it too, at docker); rename the node and its links' endpoints`);
     const own = isObj(raw) ? raw : {};
     if (typeof own.group === "string" && own.group && !isObj(groups[own.group])) bad(`node ${nodeName}`, `group "${own.group}" is not in topology.groups`);
     const p = mergeNode(defaults, kinds, groups, own);
+    // containerlab still reads its older spelling (its own smoke test: "deprecated mgmt_ipv4 still works").
+    for (const v of ["4", "6"]) {
+      const old = `mgmt_ipv${v}`;
+      if (p[old] === undefined) continue;
+      p[`mgmt-ipv${v}`] ??= p[old];
+      delete p[old];
+    }
     const kind = String(p.kind ?? "");
     if (!kind) bad(`node ${nodeName}`, "no kind (give kind: linux or kind: bridge, on the node, its group or topology.defaults)");
     if (kind !== "linux" && kind !== "bridge") {

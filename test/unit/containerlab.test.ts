@@ -291,6 +291,14 @@ describe("the management network (containerlab's eth0 on docker's bridge)", () =
     ]);
     expect(p.warnings).toEqual([]);
   });
+  test("containerlab's older spelling mgmt_ipv4/mgmt_ipv6 read as mgmt-ipv4/mgmt-ipv6 (its smoke test still uses it); the newer wins where both are given", () => {
+    const p = plan("", "    a: {kind: linux, mgmt_ipv4: 172.20.20.99, mgmt_ipv6: '3fff:172:20:20::99'}\n    b: {kind: linux, mgmt_ipv4: 172.20.20.98, mgmt-ipv4: 172.20.20.97}\n");
+    expect(p.nodes.map((n) => n.mgmt)).toEqual([
+      { ipv4: "172.20.20.99/24", ipv6: "3fff:172:20:20::99/64" },
+      { ipv4: "172.20.20.97/24", ipv6: "3fff:172:20:20::2/64" },
+    ]);
+    expect(p.warnings).toEqual([]);
+  });
   test("the file's subnets, gateway and MTU; a node's own mgmt-ipv4/ipv6 kept, the others given around them", () => {
     const p = plan("mgmt:\n  network: custom\n  ipv4-subnet: 10.99.0.0/29\n  ipv6-subnet: fd00:99::/120\n  ipv4-gw: 10.99.0.6\n  mtu: 1400\n", "    a: {kind: linux}\n    b: {kind: linux, mgmt-ipv4: 10.99.0.1, mgmt-ipv6: 'fd00:99::2'}\n    c: {kind: linux}\n");
     expect(p.mgmt).toEqual({ ipv4Subnet: "10.99.0.0/29", ipv4Gw: "10.99.0.6", ipv6Subnet: "fd00:99::/120", ipv6Gw: "fd00:99::1", mtu: 1400 });
@@ -445,6 +453,18 @@ describe("a node field containerlab does not know (its file is read strictly)", 
   test("a field containerlab knows but netns-lab does not honour: a warning, even near a name it does (user / cmd)", () => {
     expect(plan("      user: root\n").warnings).toEqual(["node r: user: not supported (a namespace, not a container): ignored"]);
   });
+});
+
+describe("a node's name: what docker's container names allow (containerlab's deploy fails at docker on others)", () => {
+  const plan = (name: string) => planContainerlab(`name: n\ntopology:\n  nodes:\n    "${name}": {kind: linux}\n`, "/tmp", "n.clab.yml");
+  test.each([
+    ["r1|edge", '"|" cannot be in a node\'s name'],
+    ["sw~2", '"~" cannot be in a node\'s name'],
+    ["a b", '" " cannot be in a node\'s name'],
+    ["_x", '"_" cannot be in a node\'s name'],
+    ["-x", '"-" cannot be in a node\'s name'],
+  ])("%s refused, naming the character", (name, err) => expect(() => plan(name)).toThrow(`n.clab.yml: node ${name}: ${err}`));
+  test.each(["r1", "R1.core_a-2", "9x"])("%s accepted", (name) => expect(plan(name).nodes.map((n) => n.name)).toEqual([name]));
 });
 
 describe("network-mode container:<node> (a node in another's network namespace)", () => {
