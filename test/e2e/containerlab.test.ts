@@ -563,6 +563,10 @@ topology:
       kind: linux
       cmd: python3 -m http.server 8000 --bind 0.0.0.0 --directory ${path.join(dir, "www")}
       ports: ["127.0.0.1:${port}:8000"]
+    echo:
+      kind: linux
+      cmd: ${JSON.stringify("python3 -c \"import socket as S; s=S.socket(S.AF_INET,S.SOCK_DGRAM); s.bind(('0.0.0.0',9000)); [s.sendto(b'echo '+d,a) for d,a in iter(lambda: s.recvfrom(9999),0)]\"")}
+      ports: ["127.0.0.1:${port}:9000/udp"]
 `);
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -575,7 +579,17 @@ topology:
       req.on("error", reject);
     });
 
-  test("this machine's port answers with the node's server (at its eth0 address); the listener's process is the node's; destroy closes the port", async () => {
+  // One datagram to this machine's UDP port; the reply, or "" after 300 ms.
+  const udp = (text: string) =>
+    new Promise<string>((resolve) => {
+      const sock = require("dgram").createSocket("udp4");
+      const done = (v: string) => { clearTimeout(timer); sock.close(); resolve(v); };
+      const timer = setTimeout(() => done(""), 300);
+      sock.on("message", (m: Buffer) => done(m.toString())).on("error", () => done(""));
+      sock.send(text, port, "127.0.0.1");
+    });
+
+  test("this machine's port answers with the node's server (at its eth0 address), TCP and UDP; the listener's process is the node's; destroy closes the port", async () => {
     const t = lab.track(await openStack(labsDir(), `clabpt-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "ports.clab.yml"), "netns-lab:prefix": prefix }));
     await t.stack.up(quiet);
     // The node's server starting: its own time, bounded.
@@ -585,6 +599,13 @@ topology:
       body = await get().catch(() => "");
     }
     expect(body).toBe(`hello from ${prefix}web\n`);
+    // The same port number in UDP: another node's echo server (its own time to start, bounded).
+    let echoed = "";
+    for (let i = 0; i < 30 && !echoed; i++) echoed = await udp(`ping ${i}`);
+    expect(echoed).toMatch(/^echo ping \d+$/);
+    expect(await udp("again")).toBe("echo again");
+    const udpPid = Number(/pid=(\d+)/.exec(sh("ss", ["-lunpH", `sport = :${port}`]))![1]);
+    expect(fs.readlinkSync(`/proc/${udpPid}/ns/net`)).toBe(`net:[${fs.statSync(`/run/netns/${prefix}echo`).ino}]`);
     // The socket listening on this machine belongs to a process of the node (its network namespace), carrying the lab's marker.
     const ss = sh("ss", ["-ltnpH", `sport = :${port}`]);
     const pid = Number(/pid=(\d+)/.exec(ss)![1]);
@@ -593,13 +614,14 @@ topology:
     await t.stack.preview({ ...quiet, expectNoChanges: true });
     await t.stack.destroy(quiet);
     await expect(get()).rejects.toThrow(/ECONNREFUSED/);
+    expect(sh("ss", ["-lunH", `sport = :${port}`])).toBe("");
     expect(ours(prefix)).toEqual([]);
   });
 
   test("in the sandbox (NETNS_LAB_SANDBOX=1, as a user who is not root has it): refused at preview, saying why, nothing made", async () => {
     const t = lab.track(await openStack(labsDir(), `clabpts-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "ports.clab.yml"), "netns-lab:prefix": prefix }));
     (t.stack.workspace as unknown as { envVars: Record<string, string> }).envVars.NETNS_LAB_SANDBOX = "1";
-    await expect(t.stack.preview(quiet)).rejects.toThrow(/node web: ports: a user who is not root has no ports of this machine to publish \(in the sandbox they would be the sandbox's, which nothing outside it reaches\)/);
+    await expect(t.stack.preview(quiet)).rejects.toThrow(/node web, node echo: ports: a user who is not root has no ports of this machine to publish \(in the sandbox they would be the sandbox's, which nothing outside it reaches\)/);
     expect(ours(prefix)).toEqual([]);
   });
 });
