@@ -347,10 +347,9 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
             warn(`${at}: target host (a command run on this machine, outside the lab) is not supported: ignored`);
             continue;
           }
-          // netns-lab makes a node's cables once its namespace is there, waiting for no command:
-          // nothing runs between the two, where these would.
-          if (st === "create" || (st === "create-links" && phase === "on-enter")) {
-            warn(`${at}: ${phase} of stage ${st} runs before the node's cables, which netns-lab makes without waiting for commands: ignored (on-exit of create-links runs once they are there)`);
+          // Before its create there is no node to run a command in (containerlab's container does not exist yet either).
+          if (st === "create" && phase === "on-enter") {
+            warn(`${at}: on-enter of stage create runs before the node exists: there is nothing to run it in: ignored (on-exit of create runs once its namespace is there)`);
             continue;
           }
           let command: string[];

@@ -188,6 +188,41 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
   for (const n of plan.nodes.filter((x) => x.sharesNamespaceOf)) made.set(n.name, made.get(n.sharesNamespaceOf!)!);
   // Each node's cables: its exec lines are made again with any of them (below).
   const cables = new Map<string, Array<[string, pulumi.Resource]>>();
+  // A stage's exec commands (containerlab's stages: <stage>: exec), in order, each after `after`;
+  // as the node's exec lines: run in the node, a failure warned and the next still run.
+  const stageRun = (n: ClabNode, stage: ClabStage, phase: "on-enter" | "on-exit", after: pulumi.Input<pulumi.Resource>[]): pulumi.Resource[] => {
+    const node = made.get(n.name)!;
+    const out: pulumi.Resource[] = [];
+    // Before the node's cables (create's on-exit, create-links' on-enter): not after what lives in its namespace.
+    const early = stage === "create" || (stage === "create-links" && phase === "on-enter");
+    (n.stageExec ?? []).filter((e) => e.stage === stage && e.phase === phase).forEach((e, k) => {
+      const c = new Command(
+        `${n.name}-stage-${stage}-${phase}-${k + 1}`,
+        { namespace: node.namespace.name, create: e.command, environment: n.env, check: false, ...(early ? { early: true } : {}), ...(node.filesystem ? { filesystem: true } : {}), ...node.on },
+        { parent: node, dependsOn: [...after, ...out.slice(-1), ...(node.filesystem ? [node.filesystem] : [])], replaceWith: linesCables(e.command, cables.get(n.name) ?? []) },
+      );
+      pulumi.all([c.exitCode, c.stdout, c.stderr]).apply(([code, out2, err]) => {
+        if (code) pulumi.log.warn(`${file}: node ${n.name}: stages: ${stage}: exec (${phase}) \`${e.command.join(" ")}\` exited ${code}${err || out2 ? `: ${(err || out2).trim()}` : ""}`, node);
+      });
+      out.push(c);
+    });
+    return out;
+  };
+  // What runs in a node before its cables: create's on-exit (its namespace there), then
+  // create-links' on-enter; every cable of the node is made after them (LinkOptions.after).
+  const beforeCables = new Map<string, pulumi.Resource[]>();
+  const createdStage = new Map<string, pulumi.Resource[]>();
+  for (const n of plan.nodes.filter((x) => x.kind === "linux")) {
+    const created = stageRun(n, "create", "on-exit", [made.get(n.name)!.namespace]);
+    const entering = stageRun(n, "create-links", "on-enter", [made.get(n.name)!.namespace, ...created]);
+    createdStage.set(n.name, created);
+    if (created.length || entering.length) beforeCables.set(n.name, [...created, ...entering]);
+  }
+  const afterOf = (...nodes: string[]) => {
+    const after = nodes.flatMap((x) => beforeCables.get(x) ?? []);
+    return after.length ? { after } : {};
+  };
+  const dependsOnBefore = (node: string) => (beforeCables.has(node) ? { dependsOn: beforeCables.get(node)! } : {});
   for (const l of plan.links) {
     const [a, b] = l.ends;
     const na = made.get(a.node)!, nb = made.get(b.node)!;
@@ -198,6 +233,7 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
       ...(l.mtu !== undefined ? { mtu: l.mtu } : {}),
       ...(a.mac || b.mac ? { macs: [a.mac, b.mac] } : {}),
       ...(bridge(a) || bridge(b) ? { masters: [bridge(a), bridge(b)] } : {}),
+      ...afterOf(a.node, b.node),
     });
     for (const e of [a, b]) if (link.veth) cables.set(e.node, [...(cables.get(e.node) ?? []), [e.interface, link.veth]]);
   }
@@ -210,7 +246,7 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
       create: ["sh", "-c", 'ip link add "$1" type dummy && ip link set "$1" up', "sh", d.interface],
       delete: ["ip", "link", "del", d.interface],
       ...node.on,
-    }, { parent: node });
+    }, { parent: node, ...dependsOnBefore(d.node) });
     node.interfaces.push({ name: d.interface, peer: "" });
     cables.set(d.node, [...(cables.get(d.node) ?? []), [d.interface, c]]);
   }
@@ -226,7 +262,7 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
         name: m.end.interface, namespace: node.namespace.name, parent: m.parent, mode: m.mode,
         ...(m.mtu !== undefined ? { mtu: m.mtu } : {}), ...(m.end.mac ? { mac: m.end.mac } : {}), ...(bridge ? { master: bridge } : {}), ...node.on,
       },
-      { parent: node },
+      { parent: node, ...dependsOnBefore(m.end.node) },
     );
     node.interfaces.push({ name: m.end.interface, peer: "" });
     cables.set(m.end.node, [...(cables.get(m.end.node) ?? []), [m.end.interface, dev]]);
@@ -250,7 +286,7 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
         ...(bridge ? { master: bridge } : {}),
         ...node.on,
       },
-      { parent: node },
+      { parent: node, ...dependsOnBefore(h.end.node) },
     );
     node.interfaces.push({ name: h.end.interface, peer: "host" });
     cables.set(h.end.node, [...(cables.get(h.end.node) ?? []), [h.end.interface, veth]]);
@@ -284,7 +320,7 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
     for (const n of plan.nodes.filter((x) => x.mgmt)) {
       const port = `m${crypto.createHash("sha256").update(n.name).digest("hex").slice(0, 10)}`;
       const node = made.get(n.name)!;
-      const link = lab.link(node, sw, { name: `${n.name}-eth0--${swName}`, names: ["eth0", port], masters: [undefined, swName], ...(mg.mtu ? { mtu: mg.mtu } : {}) });
+      const link = lab.link(node, sw, { name: `${n.name}-eth0--${swName}`, names: ["eth0", port], masters: [undefined, swName], ...(mg.mtu ? { mtu: mg.mtu } : {}), ...afterOf(n.name) });
       // Its addresses are not the lab's description's (verify, hosts files, graph): every node reaches
       // every other there, and a node's name means its lab addresses.
       const addrs = [n.mgmt!.ipv4, n.mgmt!.ipv6].map(
@@ -306,6 +342,7 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
         masters: [bridge, swName],
         ...(m.mtu !== undefined ? { mtu: m.mtu } : mg.mtu ? { mtu: mg.mtu } : {}),
         ...(m.end.mac ? { macs: [m.end.mac, undefined] } : {}),
+        ...afterOf(m.end.node),
       });
       if (link.veth) cables.set(m.end.node, [...(cables.get(m.end.node) ?? []), [m.end.interface, link.veth]]);
     }
@@ -321,23 +358,7 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
     const configureWaits = waitsIn(n, "configure");
     const waited: pulumi.Input<pulumi.Resource>[] = configureWaits.length ? [flat(configureWaits) as unknown as pulumi.Input<pulumi.Resource>] : [];
     const links = (cables.get(n.name) ?? []).map(([, r]) => r);
-    // A stage's exec commands (containerlab's stages: <stage>: exec), in order, each after `after`;
-    // as the node's exec lines: run in the node, a failure warned and the next still run.
-    const stageCommands = (stage: ClabStage, phase: "on-enter" | "on-exit", after: pulumi.Input<pulumi.Resource>[]): pulumi.Resource[] => {
-      const out: pulumi.Resource[] = [];
-      (n.stageExec ?? []).filter((e) => e.stage === stage && e.phase === phase).forEach((e, k) => {
-        const c = new Command(
-          `${n.name}-stage-${stage}-${phase}-${k + 1}`,
-          { namespace: node.namespace.name, create: e.command, environment: n.env, check: false, ...(node.filesystem ? { filesystem: true } : {}), ...node.on },
-          { parent: node, dependsOn: [...after, ...out.slice(-1), ...(node.filesystem ? [node.filesystem] : [])], replaceWith: linesCables(e.command, cables.get(n.name) ?? []) },
-        );
-        pulumi.all([c.exitCode, c.stdout, c.stderr]).apply(([code, out2, err]) => {
-          if (code) pulumi.log.warn(`${file}: node ${n.name}: stages: ${stage}: exec (${phase}) \`${e.command.join(" ")}\` exited ${code}${err || out2 ? `: ${(err || out2).trim()}` : ""}`, node);
-        });
-        out.push(c);
-      });
-      return out;
-    };
+    const stageCommands = (stage: ClabStage, phase: "on-enter" | "on-exit", after: pulumi.Input<pulumi.Resource>[]) => stageRun(n, stage, phase, after);
     // create-links' on-exit once its cables are there; configure's on-enter before what it runs.
     const linked = stageCommands("create-links", "on-exit", [node.namespace, ...links]);
     const entering = stageCommands("configure", "on-enter", [node.namespace, ...links, ...linked, ...waited]);
@@ -430,7 +451,7 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
     // check, when it has one, and its commands).
     const leaving = stageCommands("configure", "on-exit", [node.namespace, ...links, ...before]);
     const configured = [node.namespace, ...links, ...before, ...leaving];
-    stageDone(n.name, "create").resolve([node.namespace]);
+    stageDone(n.name, "create").resolve([node.namespace, ...(createdStage.get(n.name) ?? [])]);
     stageDone(n.name, "create-links").resolve([node.namespace, ...links, ...linked]);
     stageDone(n.name, "configure").resolve(configured);
     const healthyCommands = (done: pulumi.Resource[]) => {

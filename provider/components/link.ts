@@ -33,6 +33,11 @@ export interface LinkOptions {
   masters?: [string | undefined, string | undefined];
   /** The cable's name in the lab (default from its ends: `<a>-<b>`, or `<nameA>-<nameB>` with names). */
   name?: string;
+  /**
+   * What must be done before the cable is made, besides both ends' namespaces (Pulumi resources: a
+   * command that must run in a node before it has cables, as containerlab's create-links stage).
+   */
+  after?: pulumi.Input<pulumi.Resource>[];
 }
 
 /** What the lab adds to a cable. */
@@ -105,14 +110,15 @@ export class Link extends pulumi.ComponentResource {
         ...(o.macs?.[0] ? { mac: o.macs[0] } : {}), ...(o.macs?.[1] ? { peerMac: o.macs[1] } : {}),
         // The lab checked that no other cable of it has these ends: one of this stack's there is a cable removed in this update.
         ...(o.supersede ? { supersede: true } : {}), ...a.on,
-      }, { parent: this });
+      }, { parent: this, ...(o.after?.length ? { dependsOn: o.after } : {}) });
     } else {
       // Ends on different machines: a VXLAN device at each end, over the machines' own network.
       if (o.vni === undefined) throw new Error(`link ${name}: its ends are on different machines and it has no VNI (declare it through the lab)`);
       const end = (node: LabNode, other: LabNode, ifname: string, master?: string) => {
         const remote = other.machine?.address;
         if (!remote) throw new Error(`link ${name}: ${other.name} is on this machine, which has no underlay address another machine can reach: put both ends on declared machines (lab.machine)`);
-        const [rname, ropts] = part(node, ifname, "");
+        const [rname, ropts0] = part(node, ifname, "");
+        const ropts = o.after?.length ? { ...ropts0, dependsOn: o.after } : ropts0;
         return new VxlanLink(rname, {
           name: ifname, namespace: node.namespace.name, vni: o.vni!, remote, ...(node.machine ? { local: node.machine.address } : {}),
           mtu: o.mtu ?? VXLAN_MTU, up: o.up, master, mac: stableMac(`${node.nsName}/${ifname}`), ...node.on,

@@ -20,7 +20,7 @@ export const OPTION_KEYS = {
   NodeOptions: ["namespace", "machine", "filesystem", "recreateOn", "waitsFor"],
   RouterOptions: ["forwarding", "ipv6", "namespace", "machine", "filesystem", "recreateOn", "waitsFor"],
   NodeFilesystemOptions: ["binds", "hostname"],
-  LinkOptions: ["addresses", "names", "mtu", "offload", "up", "shaping", "macs", "masters", "name"],
+  LinkOptions: ["addresses", "names", "mtu", "offload", "up", "shaping", "macs", "masters", "name", "after"],
   LanOptions: ["machine", "mtu", "offload", "shaping"],
   NatOptions: ["source", "out", "to"],
   RunOptions: ["after", "hostname", "files", "cwd", "env", "logFile", "runDir", "isolate", "filesystem", "stopTimeout", "machine"],

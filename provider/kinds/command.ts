@@ -42,6 +42,12 @@ const inputs = {
   filesystem: z.boolean().optional(),
   /** false: a non-zero exit is recorded (`exitCode`, its output in `stdout`/`stderr`), not an error (default true). */
   check: z.boolean().optional(),
+  /**
+   * true: run once its namespace is there, without waiting for what else lives in it (its links,
+   * addresses), so what must come before them can depend on it (containerlab's create-links stage).
+   * Default false: after everything the program puts in the namespace.
+   */
+  early: z.boolean().optional(),
 };
 type I = InputsOf<typeof inputs>;
 
@@ -84,7 +90,7 @@ export const command = defineKind({
     exitCode: z.number(),
   },
   replaceOn: ["namespace", "triggers", "filesystem"],
-  inPlace: ["create", "update", "delete", "environment", "check"],
+  inPlace: ["create", "update", "delete", "environment", "check", "early"],
   // Without an update line, a new create line or environment is a new Command.
   alsoReplace: (olds: Props, news: Props) => (news.update ? [] : (["create", "environment"] as const).filter((k) => !same(olds[k], news[k]))),
   namespaces: (i) => [i.namespace],
@@ -94,10 +100,10 @@ export const command = defineKind({
   id: (i) => i.owner,
   makes: [],
   provides: () => [],
-  // Its namespace and what lives there (links, addresses: exec lines configure them), and the files its lines name.
+  // Its namespace and what lives there (links, addresses: exec lines configure them; not when early), and the files its lines name.
   needs: (i): Need[] => [
     { kind: "namespace", ns: i.namespace },
-    { kind: "inside", ns: i.namespace },
+    ...(i.early ? [] : [{ kind: "inside" as const, ns: i.namespace }]),
     ...pathsIn([...i.create, ...(i.update ?? []), ...Object.values(i.environment ?? {})]).map((path) => ({ kind: "file" as const, path })),
   ],
   remark: "unmarked",

@@ -745,6 +745,11 @@ topology:
         create:
           exec:
             - command: echo too early
+            - command: sh -c "! ip link show eth1 && ip link show lo"
+              phase: on-exit
+        create-links:
+          exec:
+            - command: sh -c "! ip link show eth1"
         configure:
           exec:
             - command: touch /tmp/x
@@ -783,7 +788,10 @@ topology:
     expect(sh("ip", ["-n", `${prefix}srv`, "-br", "address", "show", "dev", "lo"])).toMatch(/10\.55\.0\.9\/32/); // healthy's on-exit
     expect(out("srv-stage-create-on-enter-1")).toBeUndefined(); // warned, not run
     expect(warnings.join("\n")).toMatch(/node srv: stages: configure: exec 1: target host .* not supported: ignored/);
-    expect(warnings.join("\n")).toMatch(/node srv: stages: create: exec 1: on-enter of stage create runs before the node's cables/);
+    expect(warnings.join("\n")).toMatch(/node srv: stages: create: exec 1: on-enter of stage create runs before the node exists/);
+    // create's on-exit and create-links' on-enter: in the node (its lo there), before its cable (no eth1 yet).
+    expect(out("srv-stage-create-on-exit-1")).toMatchObject({ exitCode: 0, stdout: expect.stringMatching(/lo/) });
+    expect(out("srv-stage-create-links-on-enter-1")).toMatchObject({ exitCode: 0 });
     await t.stack.preview({ ...quiet, expectNoChanges: true });
     await t.stack.destroy(quiet);
     expect(ours(prefix)).toEqual([]);

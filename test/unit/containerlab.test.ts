@@ -423,12 +423,19 @@ describe("stages and healthcheck (containerlab's wait-for)", () => {
   });
   test.each([
     ["target host", "{command: 'touch /x', target: host}", "configure", "node a: stages: configure: exec 1: target host (a command run on this machine, outside the lab) is not supported: ignored"],
-    ["create's on-exit", "{command: 'true', phase: on-exit}", "create", "node a: stages: create: exec 1: on-exit of stage create runs before the node's cables, which netns-lab makes without waiting for commands: ignored (on-exit of create-links runs once they are there)"],
-    ["create-links' on-enter", "{command: 'true'}", "create-links", "node a: stages: create-links: exec 1: on-enter of stage create-links runs before the node's cables, which netns-lab makes without waiting for commands: ignored (on-exit of create-links runs once they are there)"],
+    ["create's on-enter (no node yet)", "{command: 'true'}", "create", "node a: stages: create: exec 1: on-enter of stage create runs before the node exists: there is nothing to run it in: ignored (on-exit of create runs once its namespace is there)"],
   ])("a stage command not run, one warning: %s", (_what, e, stage, warning) => {
     const p = plan(`    a: {kind: linux, stages: {${stage}: {exec: [${e}]}}}\n`);
     expect(p.warnings).toEqual([warning]);
     expect(p.nodes[0].stageExec).toBeUndefined();
+  });
+  test.each([
+    ["create's on-exit", "{command: 'true', phase: on-exit}", "create", "on-exit"],
+    ["create-links' on-enter", "{command: 'true'}", "create-links", "on-enter"],
+  ])("a stage command before the node's cables, kept (run between its namespace and its cables): %s", (_what, e, stage, phase) => {
+    const p = plan(`    a: {kind: linux, stages: {${stage}: {exec: [${e}]}}}\n`);
+    expect(p.warnings).toEqual([]);
+    expect(p.nodes[0].stageExec).toEqual([{ stage, phase, command: ["true"] }]);
   });
   test.each([
     ["a phase of another name", "{command: 'true', phase: during}", /node a: stages: configure: exec 1: phase: during is not on-enter or on-exit/],
