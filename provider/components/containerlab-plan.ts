@@ -478,6 +478,13 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
     nodes.push(node);
     waits(node, p, nodeName);
     if (p.healthcheck !== undefined) node.healthcheck = healthcheck(p.healthcheck, `node ${nodeName}: healthcheck`, bad);
+    if (kind === "bridge" && (node.waitFor || node.stageExec || node.healthcheck)) {
+      // Made with the lab (its namespace and bridge), running nothing: nothing of it to hold back or check.
+      warn(`node ${nodeName}: ${[node.waitFor || node.stageExec ? "stages" : "", node.healthcheck ? "healthcheck" : ""].filter(Boolean).join(", ")}: a bridge runs nothing, and is made at once: ignored (nodes waiting for its stages find them done once it is made)`);
+      delete node.waitFor;
+      delete node.stageExec;
+      delete node.healthcheck;
+    }
     const mode = p["network-mode"] === undefined ? undefined : String(p["network-mode"]);
     const shares = mode?.startsWith("container:") ? mode.slice("container:".length) : undefined;
     if (shares !== undefined && kind === "linux") {

@@ -388,6 +388,16 @@ describe("stages and healthcheck (containerlab's wait-for)", () => {
     expect(p.nodes[2].healthcheck).toEqual({ test: ["ping", "-c1", "10.0.0.1"], interval: 30, timeout: 1, retries: 5, startPeriod: 3 });
     expect(p.warnings).toEqual([]);
   });
+  test("a bridge's stages and healthcheck: one warning, none kept (it runs nothing and is made at once); a node waiting for the bridge keeps its wait", () => {
+    const p = plan(
+      "    a: {kind: linux}\n    br: {kind: bridge, wait-for: [a], healthcheck: {test: [CMD, 'true']}, stages: {configure: {exec: [{command: 'true'}]}}}\n" +
+        "    b: {kind: linux, stages: {configure: {wait-for: [{node: br, stage: healthy}]}}}\n",
+    );
+    const br = p.nodes.find((n) => n.name === "br")!;
+    expect([br.waitFor, br.stageExec, br.healthcheck]).toEqual([undefined, undefined, undefined]);
+    expect(p.nodes.find((n) => n.name === "b")!.waitFor).toEqual([{ stage: "configure", node: "br", until: "healthy" }]);
+    expect(p.warnings).toEqual(["node br: stages, healthcheck: a bridge runs nothing, and is made at once: ignored (nodes waiting for its stages find them done once it is made)"]);
+  });
   test("defaults' and groups' waits appended to the node's, once each (containerlab's Stages.Merge)", () => {
     const p = plan("    a: {kind: linux}\n    z: {kind: linux}\n    b: {kind: linux, group: g, stages: {create: {wait-for: [{node: a}, {node: z}]}}}\n", "  groups:\n    g: {stages: {create: {wait-for: [{node: a}]}}}\n");
     expect(p.nodes.find((n) => n.name === "b")!.waitFor).toEqual([{ stage: "create", node: "a", until: "create" }, { stage: "create", node: "z", until: "create" }]);
