@@ -13,7 +13,11 @@
  *               `service integrated-vtysh-config`, as FRR's image has: the node's FRR reads only its own
  *               (the host's /etc/frr is FRR's user's, which a sandbox cannot read)
  *   binds       containerlab's `host:path[:ro]`: the host's file or directory at `path` (its mount
- *               point made in the node's own trees; elsewhere it must exist on the host already)
+ *               point made in the node's own trees, or at a top-level path the host lacks — `/app/x`,
+ *               `/note.txt` — in a root of the node's own, below; elsewhere it must exist on the host already)
+ *   /           only when a bind needs it: a tmpfs holding the host's top-level entries (directories
+ *               bound recursively as the node sees them, symlinks copied) and the binds' new top-level
+ *               mount points, made the node's root (pivot_root), so nothing is made in the host's /
  *   /run        empty (a tmpfs), with /run/frr for FRR's user
  * With a host name (a container's: its node's name), also a UTS namespace of its own, kept by a bind
  * at /run/netns-lab/fs/<namespace>/uts, its host name set.
@@ -69,6 +73,32 @@ export function bindProblem(b: Bind): string | undefined {
   if (t.startsWith("/proc/") || t.startsWith("/sys/") || t.startsWith("/dev/")) return `bind target ${b.target} is under ${t.split("/")[1] ? "/" + t.split("/")[1] : t}, which netns-lab does not bind into`;
   return undefined;
 }
+
+/** The top-level path a target is under (`/app` of `/app/conf/x`, `/note.txt` of itself). Pure. */
+export function topOf(target: string): string {
+  return `/${target.split("/").filter(Boolean)[0] ?? ""}`;
+}
+
+/**
+ * Gives the node a root of its own (a tmpfs) holding what the host's / holds as the node sees it,
+ * bound, and made its root: a mount point at a new top-level path is then made in it, not on the
+ * host. One script, its argument the new root's directory (fixed text: no input reaches a shell).
+ */
+export const OWN_ROOT = `set -e
+r=$1
+for p in /* /.[!.]* /..?*; do
+  [ -e "$p" ] || [ -L "$p" ] || continue
+  n=\${p#/}
+  if [ -L "$p" ]; then ln -s "$(readlink "$p")" "$r/$n"
+  elif [ -d "$p" ]; then mkdir "$r/$n"; mount --rbind "$p" "$r/$n"
+  else : > "$r/$n"; mount --bind "$p" "$r/$n"
+  fi
+done
+mkdir "$r/.netns-lab-old"
+cd "$r"
+pivot_root . .netns-lab-old
+umount -l /.netns-lab-old
+rmdir /.netns-lab-old`;
 
 /** Whether the node's own trees hold `target` (copy-on-write or empty): a mount point made there writes nothing of the host's. */
 export function inOwnTree(target: string): boolean {
@@ -183,14 +213,21 @@ async function persistentMountNamespace(x: Executor, ns: string): Promise<void> 
 export async function make(x: Executor, ns: string, mark: string, binds: Bind[], undo: Array<() => Promise<unknown>>, hostname?: string): Promise<void> {
   const dir = fsDir(ns);
   // Each bind checked before anything is made.
+  let ownRoot = false;
   for (const b of binds) {
     const info = await x.stat(b.source);
     if (!info) throw new Error(`cannot bind ${b.source} into node ${ns} at ${b.target}: ${b.source} does not exist`);
-    // Outside the node's own trees the mount point is the host's: it must be there already (made, it would be made on the host).
-    const at = inOwnTree(b.target) ? undefined : await x.stat(b.target);
-    if (!inOwnTree(b.target) && (!at || at.isDirectory !== info.isDirectory)) {
-      const what = at ? `${b.target} on this machine is ${at.isDirectory ? "a directory" : "a file"} and ${b.source} is not` : `${b.target} does not exist on this machine`;
-      throw new Error(`cannot bind ${b.source} into node ${ns} at ${b.target}: ${what}; outside the node's own /etc, /var, /tmp and /root netns-lab makes no mount point (it would be made on this machine): bind it under one of those, or at a path this machine has`);
+    if (inOwnTree(b.target)) continue;
+    // Outside the node's own trees the mount point is the host's: it must be there already (made, it
+    // would be made on the host), unless the host has nothing at its top-level path (a root of the node's own holds it).
+    const at = await x.stat(b.target);
+    if (!at && !(await x.stat(topOf(b.target)))) {
+      ownRoot = true;
+      continue;
+    }
+    if (!at || at.isDirectory !== info.isDirectory) {
+      const what = at ? `${b.target} on this machine is ${at.isDirectory ? "a directory" : "a file"} and ${b.source} is not` : `${b.target} does not exist on this machine, but ${topOf(b.target)} does`;
+      throw new Error(`cannot bind ${b.source} into node ${ns} at ${b.target}: ${what}; outside the node's own /etc, /var, /tmp and /root netns-lab makes a mount point only at a top-level path this machine lacks (it would be made on this machine): bind it there, under one of those, or at a path this machine has`);
     }
   }
   await privateRoot(x);
@@ -221,6 +258,11 @@ export async function make(x: Executor, ns: string, mark: string, binds: Bind[],
   await x.writeFile(`${dir}/stage/vtysh.conf`, "service integrated-vtysh-config\n", 0o644);
   await inNode("cp", [`${dir}/stage/vtysh.conf`, "/etc/frr/vtysh.conf"], "write /etc/frr/vtysh.conf");
   await inNode("chown", ["-R", "frr:frr", "/etc/frr"], "give /etc/frr to FRR's user").catch(() => undefined); // no such user, or not mapped
+  if (ownRoot) {
+    await x.run("mkdir", ["-p", `${dir}/root`]);
+    await inNode("mount", ["-t", "tmpfs", "-o", "mode=0755", "netns-lab-root", `${dir}/root`], "mount its own root");
+    await inNode("sh", ["-c", OWN_ROOT, "sh", `${dir}/root`], "make it its root (the host's top-level entries in it)");
+  }
   for (const b of staged) {
     const parent = b.target.slice(0, b.target.lastIndexOf("/")) || "/";
     await inNode("mkdir", ["-p", "--", b.isDir ? b.target : parent], `make ${b.target}`);

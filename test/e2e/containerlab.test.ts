@@ -839,3 +839,114 @@ topology:
     expect(ours(prefix)).toEqual([]);
   });
 });
+
+full("#33: a file shaped like containerlab's first smoke test (three linux nodes, the fields it uses), deployed unchanged", () => {
+  const prefix = uniquePrefix();
+  const lab = cleanupAfterAll(prefix);
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const [h4, h5] = [`${prefix}h4`, `${prefix}h5`];
+  let dir = "";
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-clab-smoke-"));
+    fs.writeFileSync(path.join(dir, "note.txt"), "a bound note\n");
+    fs.writeFileSync(path.join(dir, "smoke.clab.yml"), `name: smoke
+topology:
+  nodes:
+    s1:
+      kind: linux
+      image: alpine:3
+      cmd: sh -c "echo $GREETING > /note.out && sleep 3600"
+      binds:
+        - note.txt:/note.txt
+      env:
+        GREETING: hello-from-s1
+      exec:
+        - echo exec-ran
+        - cat /note.txt
+      cpu: 1.5
+      memory: 1G
+      mgmt_ipv4: 172.20.20.99
+      healthcheck:
+        test: [CMD-SHELL, "test -s /note.out"]
+        start-period: 1
+        retries: 5
+        interval: 1
+        timeout: 2
+    s2:
+      kind: linux
+      image: nginx:stable-alpine
+      ports:
+        - 127.0.0.1:${port}:80
+      mgmt-ipv4: 172.20.20.100
+      dns:
+        servers: [192.0.2.53]
+    s3:
+      kind: linux
+      image: alpine:3
+      network-mode: host
+  links:
+    - endpoints: ["s1:eth1", "s2:some1"]
+      mtu: 2000
+      vars:
+        role: uplink
+    - endpoints: ["s1:eth2", "s2:eth2"]
+    - type: veth
+      endpoints:
+        - node: s1
+          interface: eth3
+          mac: 02:00:00:00:0a:01
+        - node: s2
+          interface: eth3
+          mac: 02:00:00:00:0a:02
+    - type: host
+      host-interface: ${h4}
+      endpoint:
+        node: s2
+        interface: eth4
+        mac: 02:00:00:00:0a:04
+    - type: mgmt-net
+      host-interface: ${h5}
+      endpoint:
+        node: s2
+        interface: eth5
+`);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test("up: what it can honour honoured (old mgmt_ipv4, binds, env, exec, healthcheck, MTU, MACs, host and mgmt-net links, a port), the rest warned by name; no change after; destroy leaves nothing", async () => {
+    const t = lab.track(await openStack(labsDir(), `clabsmoke-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "smoke.clab.yml"), "netns-lab:prefix": prefix }));
+    const warnings: string[] = [];
+    await t.stack.up({ onEvent: (e) => e.diagnosticEvent?.severity === "warning" && warnings.push(e.diagnosticEvent.message) });
+    const said = warnings.join("\n");
+    for (const w of [/node s1: cpu: not supported/, /node s1: memory: not supported/, /node s2: dns: not supported/, /node s3: network-mode host: not supported/]) expect(said).toMatch(w);
+    const state = await t.stack.exportStack();
+    const out = (name: string) => state.deployment.resources.find((r: any) => String(r.urn).endsWith(`::${name}`))?.outputs;
+    expect(out("s1-exec-1")).toMatchObject({ exitCode: 0, stdout: "exec-ran" });
+    expect(out("s1-exec-2")).toMatchObject({ exitCode: 0, stdout: "a bound note" }); // the bind, in the node's own filesystem
+    expect(out("s1-healthy")).toMatchObject({ exitCode: 0 }); // its cmd wrote the env's value
+    const addr = (ns: string, dev: string) => sh("ip", ["-n", `${prefix}${ns}`, "-br", "address", "show", "dev", dev]);
+    expect(addr("s1", "eth0")).toMatch(/172\.20\.20\.99\/24/); // the older spelling honoured
+    expect(addr("s2", "eth0")).toMatch(/172\.20\.20\.100\/24/);
+    const link = (ns: string, dev: string) => JSON.parse(sh("ip", ["-n", `${prefix}${ns}`, "-j", "link", "show", "dev", dev]))[0];
+    expect([link("s1", "eth1").mtu, link("s2", "some1").mtu]).toEqual([2000, 2000]);
+    expect([link("s1", "eth3").address, link("s2", "eth3").address, link("s2", "eth4").address]).toEqual(["02:00:00:00:0a:01", "02:00:00:00:0a:02", "02:00:00:00:0a:04"]);
+    expect(link("s2", "eth2").operstate).toBe("UP");
+    // The host link's end in this machine's root namespace; the mgmt-net link's a port of the management bridge.
+    expect(JSON.parse(sh("ip", ["-j", "link", "show", "dev", h4]))[0].flags).toContain("UP");
+    expect(JSON.parse(sh("ip", ["-n", `${prefix}mgmt`, "-j", "link", "show", "dev", h5]))[0].master).toBe("mgmt");
+    // network-mode host: a node of its own (warned), on the management network like the others.
+    expect(addr("s3", "eth0")).toMatch(/172\.20\.20\.\d+\/24/);
+    // The published port: a listener on this machine (the forwarder's, started with the node: its own time, bounded).
+    let listening = "";
+    for (let i = 0; i < 30 && !listening; i++) {
+      if (i) await new Promise((r) => setTimeout(r, 100));
+      listening = sh("ss", ["-ltnH", `sport = :${port}`]);
+    }
+    expect(listening).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}`));
+    await t.stack.preview({ ...quiet, expectNoChanges: true });
+    await t.stack.destroy(quiet);
+    expect(spawnSync("ip", ["link", "show", "dev", h4]).status).not.toBe(0);
+    expect(sh("ss", ["-ltnH", `sport = :${port}`])).toBe("");
+    expect(ours(prefix)).toEqual([]);
+  });
+});

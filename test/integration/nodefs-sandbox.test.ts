@@ -40,4 +40,29 @@ d("#31 item 2: nodes' filesystems in a sandbox", () => {
     expect(there).toEqual(n.map(() => true));
     expect(left).toEqual(n.map(() => false));
   });
+
+  test("a bind at a top-level path the sandbox's / lacks: the node's root of its own holds it (pivot_root in the user namespace), removed with it", async () => {
+    const { kinds: registry } = await import("../../provider/runtime");
+    const nodefs = await import("../../provider/kernel/nodefs");
+    const { local } = await import("../../provider/kernel/exec");
+    const kinds = registry as unknown as Record<string, import("../../provider/kinds/kind").Provider>;
+    const ns = `nlsb${Math.random().toString(36).slice(2, 6)}-r`;
+    const srcDir = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-sandbox-bind-"));
+    const src = path.join(srcDir, "note.txt");
+    fs.writeFileSync(src, "in the sandbox\n");
+    const target = `/nlt-sbx-${process.pid}.txt`;
+    await kinds.NetNamespace.create((await kinds.NetNamespace.check({}, { name: ns, owner: "itest/sbx/nsr" })).inputs);
+    const made = await kinds.NodeFilesystem.create((await kinds.NodeFilesystem.check({}, { namespace: ns, owner: "itest/sbx/fsr", binds: [{ source: src, target, readOnly: true }] })).inputs);
+    try {
+      const enter = nodefs.enterNode(ns);
+      expect(await local.run(enter[0], [...enter.slice(1), "cat", target])).toBe("in the sandbox");
+      expect(await local.run(enter[0], [...enter.slice(1), "ip", "-br", "link", "show", "lo"])).toMatch(/^lo\s/);
+      expect(fs.existsSync(target)).toBe(false);
+    } finally {
+      await kinds.NodeFilesystem.delete(made.id, made.outs);
+      await kinds.NetNamespace.delete(ns, { name: ns, owner: "itest/sbx/nsr" });
+      fs.rmSync(srcDir, { recursive: true, force: true });
+    }
+    expect(await local.stat(nodefs.fsDir(ns))).toBeUndefined();
+  });
 });

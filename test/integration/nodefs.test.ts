@@ -140,9 +140,13 @@ describe("#31 item 2: a node with a filesystem of its own", () => {
   });
 
   // Outside the node's own /etc, /var, /tmp, /root a mount point would be made on the host: refused
-  // unless the host has the path already (found when /srv/site appeared on the host: a test's bind).
+  // unless the host has the path already (found when /srv/site appeared on the host: a test's bind),
+  // or the host has nothing at its top-level path (containerlab's smoke test binds files at /): then
+  // the node gets a root of its own holding it.
   const outside: Array<[string, (w: string) => { source: string; target: string }, RegExp | undefined]> = [
-    ["a directory at a path the host lacks", (w) => ({ source: w, target: `/nlt-none-${process.pid}/site` }), /at \/nlt-none-\d+\/site: \/nlt-none-\d+\/site does not exist on this machine; outside the node's own \/etc, \/var, \/tmp and \/root netns-lab makes no mount point/],
+    ["a directory at a top-level path the host lacks (a root of the node's own)", (w) => ({ source: w, target: `/nlt-none-${process.pid}/site` }), undefined],
+    ["a file at / the host lacks (a root of the node's own)", (w) => ({ source: path.join(w, "f"), target: `/nlt-f-${process.pid}.txt` }), undefined],
+    ["a directory under a top-level directory the host has (/srv), missing there", (w) => ({ source: w, target: `/srv/nlt-${process.pid}/site` }), /at \/srv\/nlt-\d+\/site: \/srv\/nlt-\d+\/site does not exist on this machine, but \/srv does; outside the node's own \/etc, \/var, \/tmp and \/root netns-lab makes a mount point only at a top-level path this machine lacks/],
     ["a file onto a directory of the host", (w) => ({ source: path.join(w, "f"), target: "/srv" }), /at \/srv: \/srv on this machine is a directory and .*\/f is not/],
     ["a directory onto one the host has (/mnt)", (w) => ({ source: w, target: "/mnt" }), undefined],
     ["a directory under /var the host lacks (the node's own copy)", (w) => ({ source: w, target: `/var/nlt-${process.pid}/site` }), undefined],
@@ -159,7 +163,13 @@ describe("#31 item 2: a node with a filesystem of its own", () => {
     } else {
       const out = await kinds.NodeFilesystem.create(r.inputs);
       made.push(["NodeFilesystem", out]);
-      expect(spawnSync("nsenter", [`--net=/run/netns/${ns}`, `--mount=${mountPath(ns)}`, "--", "cat", `${bind(work).target}/f`], { encoding: "utf8" }).stdout).toBe("x\n");
+      const target = bind(work).target;
+      const inNode = (...argv: string[]) => spawnSync("nsenter", [`--net=/run/netns/${ns}`, `--mount=${mountPath(ns)}`, "--", ...argv], { encoding: "utf8" });
+      expect(inNode("cat", target.endsWith(".txt") ? target : `${target}/f`).stdout).toBe("x\n");
+      // With a root of its own, the node still sees the host's top-level entries (its programs, its own /etc, /tmp).
+      expect(inNode("ls", "-A", "/").stdout.split("\n").filter(Boolean).sort()).toEqual(expect.arrayContaining(roots.filter((e) => e !== "lost+found")));
+      expect(inNode("ip", "-br", "link", "show", "lo").status).toBe(0);
+      expect(inNode("sh", "-c", "touch /tmp/x && test -f /tmp/x").status).toBe(0);
     }
     expect(fs.readdirSync("/").sort()).toEqual(roots);
     expect(fs.existsSync(`/var/nlt-${process.pid}`)).toBe(false);
