@@ -20,8 +20,7 @@ const gone = (e: unknown) => e instanceof KernelError && (e.kind === "no-device"
 
 /** The addresses of a device (or of every device), empty when the device or namespace is gone. */
 export async function list(x: Executor, ns: string, dev?: string): Promise<Address[]> {
-  // "": the root namespace (ip without -n), which is always there.
-  if (ns !== "" && !(await exists(x, ns))) return [];
+  if (!(await exists(x, ns))) return [];
   try {
     const links = await ipJson<AddrJson[]>(x, ns, ["addr", "show", ...(dev ? ["dev", dev] : [])]);
     return links.flatMap((l) =>

@@ -21,8 +21,7 @@ const gone = (e: unknown) => e instanceof KernelError && (e.kind === "no-device"
 
 /** One link as `ip -j -d link show` reports it, or undefined when it (or its namespace) is gone. */
 export async function show(x: Executor, ns: string, dev: string): Promise<LinkInfo | undefined> {
-  // "": the root namespace (ip without -n), which is always there.
-  if (ns !== "" && !(await exists(x, ns))) return undefined;
+  if (!(await exists(x, ns))) return undefined;
   try {
     return (await ipJson<LinkInfo[]>(x, ns, ["-d", "link", "show", "dev", dev]))[0];
   } catch (e) {

@@ -27,8 +27,12 @@ export async function state(x: Executor, ns: string): Promise<"namespace" | "sta
   return f.dev === dev ? "stale" : "namespace";
 }
 
-/** Whether a named namespace exists (a stale file under /run/netns is none). */
+/**
+ * Whether a named namespace exists (a stale file under /run/netns is none). "" is the root
+ * namespace (`ip` without `-n`: a VethLink's end there), which always is.
+ */
 export async function exists(x: Executor, ns: string): Promise<boolean> {
+  if (ns === "") return true;
   return (await state(x, ns)) === "namespace";
 }
 
