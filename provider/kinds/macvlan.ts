@@ -11,7 +11,7 @@ import * as link from "../kernel/link";
 import { ifname, mac, mtu, nsname } from "./fields";
 import { Ctx, defineKind, InputsOf, Props } from "./kind";
 import { inNamespace } from "../needs";
-import * as pending from "./pending";
+import * as born from "./born";
 
 const inputs = {
   /** The device's name in the node's namespace (1-15 bytes). */
@@ -59,47 +59,21 @@ export const macvlan = defineKind({
   id: (i) => `${i.namespace}/${i.name}`,
 
   async create(c, i, undo) {
-    await pending.making(c, pendingOf(i), undo, () =>
+    const add = () =>
       link.addMacvlan(c.x, i.namespace, { name: i.name, parent: i.parent, mode: i.mode, mtu: i.mtu, mac: i.mac }).catch((e) => {
         if (e instanceof KernelError && e.kind === "no-device") {
           throw new Error(`cannot make macvlan ${i.name} in namespace "${i.namespace}": the parent interface "${i.parent}" is not in the root namespace on ${c.x.where}`);
         }
         throw e;
-      }),
-    );
-    undo.push(() => link.del(c.x, i.namespace, i.name));
-    // The marker with the first settings: the kernel takes no alias when a link is made.
-    await link.set(c.x, i.namespace, i.name, { alias: c.mark, master: i.master, up: i.up ? true : undefined });
-    await pending.end(c, pendingOf(i));
-    const outs = await describe(c, i);
-    if (!outs) throw new Error(`macvlan ${i.name} in ${i.namespace} vanished while it was being set up: run refresh`);
-    return outs;
+      });
+    return born.make(c, i, undo, pendingOf(i), add, () => describe(c, i), "macvlan");
   },
 
-  async found(c, i) {
-    const l = await link.show(c.x, i.namespace, i.name);
-    if (!l) return null;
-    // Unmarked, a macvlan, named by our pending record: ours, made by a run killed before it could mark it.
-    const orphan = !l.ifalias && l.linkinfo?.info_kind === "macvlan" && (await pending.ours(c, pendingOf(i)));
-    return { marker: orphan ? c.mark : l.ifalias, what: `interface "${i.name}"`, where: `in namespace "${i.namespace}" on ${c.x.where}` };
-  },
-
-  async adopt(c, i) {
-    await link.set(c.x, i.namespace, i.name, { alias: c.mark, mtu: i.mtu, up: i.up, master: i.master });
-    await pending.end(c, pendingOf(i));
-    return (await describe(c, i)) ?? {};
-  },
-
+  // Unmarked, a macvlan, named by our pending record: ours, made by a run killed before it could mark it.
+  found: (c, i) => born.found(c, i, pendingOf(i), (l) => l.linkinfo?.info_kind === "macvlan"),
+  adopt: (c, i) => born.adopt(c, i, pendingOf(i), () => describe(c, i)),
   read: (c, props) => describe(c, props),
-
-  async update(c, olds, news) {
-    await link.set(c.x, news.namespace, news.name, {
-      mtu: news.mtu !== undefined && olds.mtu !== news.mtu ? news.mtu : undefined,
-      up: olds.up !== news.up ? news.up : undefined,
-      master: olds.master !== news.master ? (news.master ?? null) : undefined,
-    });
-    return (await describe(c, news)) ?? {};
-  },
+  update: (c, olds, news) => born.update(c, olds, news, () => describe(c, news)),
 
   async delete(c, props) {
     await link.del(c.x, props.namespace, props.name);

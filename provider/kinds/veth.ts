@@ -226,6 +226,10 @@ export const veth = defineKind({
     ...(!i.peerInRoot && i.peerAddresses !== undefined ? [{ property: "peerAddresses", reason: "only an end in the root namespace (peerInRoot) takes its addresses here: give others an IpAddress" }] : []),
   ],
   namespaces: (i) => [i.namespace, ...(i.peerInRoot ? [] : [i.peerNamespace!])],
+  // An end in the root namespace holds a name of the whole machine: deleted by its own step, not
+  // left to the kernel's cleanup of the node's namespace, which runs after that namespace is
+  // released (so the name is free when destroy returns, for the next up).
+  goesWithNamespace: (i) => !i.peerInRoot,
   makes: ["device", "in"],
   provides: (i) =>
     i.peerInRoot

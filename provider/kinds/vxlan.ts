@@ -9,7 +9,7 @@ import * as link from "../kernel/link";
 import { ifname, ipaddr, mac, mtu, nsname } from "./fields";
 import { Ctx, defineKind, InputsOf, Props } from "./kind";
 import { inNamespace } from "../needs";
-import * as pending from "./pending";
+import * as born from "./born";
 
 const inputs = {
   /** The device's name in the node's namespace (1-15 bytes). */
@@ -40,6 +40,8 @@ const inputs = {
 };
 type I = InputsOf<typeof inputs>;
 
+const pendingOf = (i: I) => `vxlan ${i.namespace}/${i.name}`;
+
 async function describe(c: Ctx, i: I): Promise<Props | undefined> {
   const l = await link.show(c.x, i.namespace, i.name);
   const d = l?.linkinfo?.info_data;
@@ -64,43 +66,16 @@ export const vxlan = defineKind({
   id: (i) => `${i.namespace}/${i.name}`,
 
   async create(c, i, undo) {
-    await pending.making(c, `vxlan ${i.namespace}/${i.name}`, undo, () =>
-      link.addVxlan(c.x, i.namespace, { name: i.name, vni: i.vni, remote: i.remote, local: i.local, dstPort: i.dstPort, underlay: i.underlay, mtu: i.mtu, mac: i.mac }),
-    );
-    undo.push(() => link.del(c.x, i.namespace, i.name));
-    // The marker with the first settings: the kernel takes no alias when a link is made.
-    await link.set(c.x, i.namespace, i.name, { alias: c.mark, master: i.master, up: i.up ? true : undefined });
-    await pending.end(c, `vxlan ${i.namespace}/${i.name}`);
-    const outs = await describe(c, i);
-    if (!outs) throw new Error(`vxlan ${i.name} in ${i.namespace} vanished while it was being set up: run refresh`);
-    return outs;
+    const add = () => link.addVxlan(c.x, i.namespace, { name: i.name, vni: i.vni, remote: i.remote, local: i.local, dstPort: i.dstPort, underlay: i.underlay, mtu: i.mtu, mac: i.mac });
+    return born.make(c, i, undo, pendingOf(i), add, () => describe(c, i), "vxlan");
   },
 
-  async found(c, i) {
-    const l = await link.show(c.x, i.namespace, i.name);
-    if (!l) return null;
-    // Unmarked, with our VNI, named by our pending record: ours, made by a run killed before it
-    // could mark it (the kernel takes no alias at creation).
-    const orphan = !l.ifalias && l.linkinfo?.info_kind === "vxlan" && l.linkinfo.info_data?.id === i.vni && (await pending.ours(c, `vxlan ${i.namespace}/${i.name}`));
-    return { marker: orphan ? c.mark : l.ifalias, what: `interface "${i.name}"`, where: `in namespace "${i.namespace}" on ${c.x.where}` };
-  },
-
-  async adopt(c, i) {
-    await link.set(c.x, i.namespace, i.name, { alias: c.mark, mtu: i.mtu, up: i.up, master: i.master });
-    await pending.end(c, `vxlan ${i.namespace}/${i.name}`);
-    return (await describe(c, i)) ?? {};
-  },
-
+  // Unmarked, with our VNI, named by our pending record: ours, made by a run killed before it
+  // could mark it (the kernel takes no alias at creation).
+  found: (c, i) => born.found(c, i, pendingOf(i), (l) => l.linkinfo?.info_kind === "vxlan" && l.linkinfo.info_data?.id === i.vni),
+  adopt: (c, i) => born.adopt(c, i, pendingOf(i), () => describe(c, i)),
   read: (c, props) => describe(c, props),
-
-  async update(c, olds, news) {
-    await link.set(c.x, news.namespace, news.name, {
-      mtu: olds.mtu !== news.mtu ? news.mtu : undefined,
-      up: olds.up !== news.up ? news.up : undefined,
-      master: olds.master !== news.master ? (news.master ?? null) : undefined,
-    });
-    return (await describe(c, news)) ?? {};
-  },
+  update: (c, olds, news) => born.update(c, olds, news, () => describe(c, news)),
 
   async delete(c, props) {
     await link.del(c.x, props.namespace, props.name);

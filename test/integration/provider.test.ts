@@ -138,8 +138,10 @@ describe("VethLink", () => {
       sh("ip", ["address", "add", "10.251.7.1/30", "dev", host]);
       expect(spawnSync("ping", ["-c", "1", "-W", "2", "10.251.7.2"]).status).toBe(0);
       expect((await kinds.VethLink.diff(id, (await kinds.VethLink.read(id, outs)).props!, inputs)).changes).toBe(false);
-      // The kernel ends a pair whole: the namespace deleted, the root end is gone with it.
+      // The kernel ends a pair whole: the namespace deleted, the root end is gone with it — once the
+      // kernel's cleanup of the released namespace has run (its own work queue: bounded here, 5 s).
       await kinds.NetNamespace.delete(a, { name: a, owner: `${owner}-a` });
+      for (let k = 0; k < 50 && rootLink(host); k++) await new Promise((r) => setTimeout(r, 100));
       expect(rootLink(host)).toBeUndefined();
     });
 
