@@ -28,6 +28,10 @@ function copyOf(rel: string): () => string {
   afterAll(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
   return () => path.join(dir!, path.basename(rel));
 }
+/** A clab stack of a describe's lab (its prefix), on a topology file: tracked, so its namespaces go even when a test fails. */
+async function openClab(lab: ReturnType<typeof cleanupAfterAll>, prefix: string, tag: string, file: string, config: Record<string, string> = {}) {
+  return lab.track(await openStack(labsDir(), `${tag}-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": file, "netns-lab:prefix": prefix, ...config }));
+}
 const ours = (prefix: string) => namespaces().filter((n) => n.startsWith(prefix));
 /** A preview's replaced resources but the hosts files and the management network's (eth0, its address, its default route). */
 const core = (names: string[] | undefined) => (names ?? []).filter((n) => !n.endsWith("-hosts") && !n.includes("mgmt")).sort();
@@ -39,7 +43,7 @@ describe("two linux nodes and a cable (two-nodes.clab.yml)", () => {
 
   test("up: the exec lines' addresses reach; no change after; refresh finds none", async () => {
     const file = copy();
-    const t = lab.track(await openStack(labsDir(), `clab2-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": file, "netns-lab:prefix": prefix }));
+    const t = await openClab(lab, prefix, "clab2", file);
     const up = await t.stack.up(quiet);
     expect(ours(prefix).sort()).toEqual([`${prefix}mgmt`, `${prefix}n1`, `${prefix}n2`]);
     expect(up.outputs.ping.value).toBe(`ip netns exec ${prefix}n1 ping -c 3 -W 1 10.10.0.2`);
@@ -109,7 +113,7 @@ full("#31 item 2: a plain node's binds (a file of our own, containerlab's format
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test("up: the exec line sees the bound directory; it is read-only there; the host's /tmp untouched; destroy leaves no namespace and no mount", async () => {
-    const t = lab.track(await openStack(labsDir(), `clabbind-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "web.clab.yml"), "netns-lab:prefix": prefix }));
+    const t = await openClab(lab, prefix, "clabbind", path.join(dir, "web.clab.yml"));
     await t.stack.up(quiet);
     const inWeb = (...argv: string[]) => spawnSync("nsenter", [`--net=/run/netns/${prefix}web`, `--mount=/run/netns-lab/fs/${prefix}web/mnt`, "--", ...argv], { encoding: "utf8" });
     expect(inWeb("cat", `/tmp/${prefix}index.html`).stdout).toBe(`<p>${prefix}</p>\n`);
@@ -131,7 +135,7 @@ full("hosts on a bridge (bridge.clab.yml): a group, defaults, env in exec, the e
   const lab = cleanupAfterAll(prefix);
 
   test("up: every host reaches every other through the bridge; the extended link's MTU and MAC are set; destroy leaves nothing", async () => {
-    const t = lab.track(await openStack(labsDir(), `clabbr-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(EX, "bridge.clab.yml"), "netns-lab:prefix": prefix }));
+    const t = await openClab(lab, prefix, "clabbr", path.join(EX, "bridge.clab.yml"));
     await t.stack.up(quiet);
     expect(ours(prefix).sort()).toEqual(["h1", "h2", "h3", "mgmt", "sw"].map((n) => `${prefix}${n}`));
     // h3's last exec line exits 1 unless its env is the merged one (a failing line is recorded, as containerlab's).
@@ -159,7 +163,7 @@ describe("FRR routers running OSPF, PCs configured by exec (frr-ospf.clab.yml)",
   });
 
   test("up: FRR in each router (its daemons file's daemons, its frr.conf), OSPF converges, pc1 reaches pc2; vtysh -N reaches each; destroy leaves no process or FRR file", async () => {
-    const t = lab.track(await openStack(labsDir(), `clabfrr-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(EX, "frr-ospf", "frr-ospf.clab.yml"), "netns-lab:prefix": prefix }));
+    const t = await openClab(lab, prefix, "clabfrr", path.join(EX, "frr-ospf", "frr-ospf.clab.yml"));
     const up = await t.stack.up(quiet);
     expect(up.outputs.ping.value).toBe(`ip netns exec ${prefix}r1 ping -c 3 -W 1 192.168.33.2`);
     const procs = frrProcesses();
@@ -289,7 +293,7 @@ topology:
 
   test("up: a failing line warns and the next lines run; the daemon and the child carry the marker; an env change makes the node anew (no 'File exists'), b's line runs again on the new cable; destroy ends them all", async () => {
     const file = path.join(dir, "exec.clab.yml");
-    const t = lab.track(await openStack(labsDir(), `clabexec-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": file, "netns-lab:prefix": prefix }));
+    const t = await openClab(lab, prefix, "clabexec", file);
     const warnings: string[] = [];
     const onEvent = (e: any) => {
       if (e.diagnosticEvent?.severity === "warning") warnings.push(e.diagnosticEvent.message);
@@ -352,7 +356,7 @@ topology:
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test("eth0 with docker's addresses (or the node's own), a default route by the gateway unless an exec line replaces it; the gateway reaches every node; none for network-mode none; a link to mgmt-net", async () => {
-    const t = lab.track(await openStack(labsDir(), `clabmgmt-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "mgmt.clab.yml"), "netns-lab:prefix": prefix }));
+    const t = await openClab(lab, prefix, "clabmgmt", path.join(dir, "mgmt.clab.yml"));
     await t.stack.up(quiet);
     expect(ours(prefix).sort()).toEqual(["a", "b", "c", "d", "e", "iso", "mgmt"].map((n) => `${prefix}${n}`));
     const addr = (n: string) => sh("ip", ["-n", `${prefix}${n}`, "-br", "address", "show", "eth0"]);
@@ -407,7 +411,7 @@ ${o.ab ? '    - endpoints: ["a:eth1", "b:eth1"]\n' : ""}${o.bc ? '    - endpoint
 
   test("links added and removed, a node added and removed, a node's env changed: each preview names exactly the change; the other nodes keep their namespaces, programs and hand-made addresses", async () => {
     write({ ab: true });
-    const t = lab.track(await openStack(labsDir(), `clabwalk-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "walk.clab.yml"), "netns-lab:prefix": prefix }));
+    const t = await openClab(lab, prefix, "clabwalk", path.join(dir, "walk.clab.yml"));
     await t.stack.up(quiet);
     expect(pings(`${prefix}a`, "10.81.1.2")).toBe(true);
     const ids = { a: inode("a"), b: inode("b"), c: inode("c") };
@@ -494,7 +498,7 @@ describe("#33: a dummy link — made where the kernel has dummy interfaces, refu
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test("as this kernel allows", async () => {
-    const t = lab.track(await openStack(labsDir(), `clabdm-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "dummy.clab.yml"), "netns-lab:prefix": prefix }));
+    const t = await openClab(lab, prefix, "clabdm", path.join(dir, "dummy.clab.yml"));
     if (canAddLink(["nl-probe", "type", "dummy"])) {
       await t.stack.up(quiet);
       expect(sh("ip", ["-n", `${prefix}n`, "-br", "link", "show", "dummy0"])).toMatch(/^dummy0\s+UNKNOWN|^dummy0\s+UP/);
@@ -536,7 +540,7 @@ topology:
   });
 
   test("each node's interface a macvlan of the machine's interface (bridge mode: they reach each other); none in the root namespace; no change; destroy takes them", async () => {
-    const t = lab.track(await openStack(labsDir(), `clabmv-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "mv.clab.yml"), "netns-lab:prefix": prefix }));
+    const t = await openClab(lab, prefix, "clabmv", path.join(dir, "mv.clab.yml"));
     await t.stack.up(quiet);
     expect(sh("ip", ["-d", "-n", `${prefix}a`, "link", "show", "eth1"])).toMatch(/macvlan mode bridge/);
     expect(pings(`${prefix}a`, "10.252.20.2")).toBe(true);
@@ -590,7 +594,7 @@ topology:
     });
 
   test("this machine's port answers with the node's server (at its eth0 address), TCP and UDP; the listener's process is the node's; destroy closes the port", async () => {
-    const t = lab.track(await openStack(labsDir(), `clabpt-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "ports.clab.yml"), "netns-lab:prefix": prefix }));
+    const t = await openClab(lab, prefix, "clabpt", path.join(dir, "ports.clab.yml"));
     await t.stack.up(quiet);
     // The node's server starting: its own time, bounded.
     let body = "";
@@ -619,7 +623,7 @@ topology:
   });
 
   test("in the sandbox (NETNS_LAB_SANDBOX=1, as a user who is not root has it): refused at preview, saying why, nothing made", async () => {
-    const t = lab.track(await openStack(labsDir(), `clabpts-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "ports.clab.yml"), "netns-lab:prefix": prefix }));
+    const t = await openClab(lab, prefix, "clabpts", path.join(dir, "ports.clab.yml"));
     (t.stack.workspace as unknown as { envVars: Record<string, string> }).envVars.NETNS_LAB_SANDBOX = "1";
     await expect(t.stack.preview(quiet)).rejects.toThrow(/node web, node echo: ports: a user who is not root has no ports of this machine to publish \(in the sandbox they would be the sandbox's, which nothing outside it reaches\)/);
     expect(ours(prefix)).toEqual([]);
@@ -647,7 +651,7 @@ topology:
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test("the host's end is there while the lab is, marked; this machine reaches the node by it; no change; destroy takes it away", async () => {
-    const t = lab.track(await openStack(labsDir(), `clabhost-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "host.clab.yml"), "netns-lab:prefix": prefix }));
+    const t = await openClab(lab, prefix, "clabhost", path.join(dir, "host.clab.yml"));
     await t.stack.up(quiet);
     expect(rootLink()).toMatchObject({ ifalias: expect.stringMatching(/^netns-lab:.*n-eth1--host-/) });
     expect(rootLink().flags).toContain("UP");
@@ -774,7 +778,7 @@ topology:
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test("a stage waiting for another node's health runs after it; stage commands in their places; a node that never turns healthy fails the up, naming it", async () => {
-    const t = lab.track(await openStack(labsDir(), `clabst-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "stages.clab.yml"), "netns-lab:prefix": prefix }));
+    const t = await openClab(lab, prefix, "clabst", path.join(dir, "stages.clab.yml"));
     const warnings: string[] = [];
     await t.stack.up({ onEvent: (e) => e.diagnosticEvent?.severity === "warning" && warnings.push(e.diagnosticEvent.message) });
     const state = await t.stack.exportStack();
@@ -796,7 +800,7 @@ topology:
     await t.stack.destroy(quiet);
     expect(ours(prefix)).toEqual([]);
 
-    const sick = lab.track(await openStack(labsDir(), `clabsick-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "sick.clab.yml"), "netns-lab:prefix": prefix }));
+    const sick = await openClab(lab, prefix, "clabsick", path.join(dir, "sick.clab.yml"));
     await expect(sick.stack.up(quiet)).rejects.toThrow(/unhealthy: its health check failed 2 times in a row \(false\)/);
     await sick.stack.destroy(quiet);
     expect(ours(prefix)).toEqual([]);
@@ -828,7 +832,7 @@ topology:
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test("the sharing node's exec line and cmd run in the other node's namespace; no namespace of its own; destroy leaves nothing", async () => {
-    const t = lab.track(await openStack(labsDir(), `clabsh-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "share.clab.yml"), "netns-lab:prefix": prefix }));
+    const t = await openClab(lab, prefix, "clabsh", path.join(dir, "share.clab.yml"));
     await t.stack.up(quiet);
     expect(ours(prefix).sort()).toEqual(["a", "b", "mgmt"].map((n) => `${prefix}${n}`));
     expect(pings(`${prefix}b`, "10.66.0.1")).toBe(true); // side's address, on a's eth1
@@ -914,7 +918,7 @@ topology:
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test("up: what it can honour honoured (old mgmt_ipv4, binds, env, exec, healthcheck, MTU, MACs, host and mgmt-net links, a port), the rest warned by name; no change after; destroy leaves nothing", async () => {
-    const t = lab.track(await openStack(labsDir(), `clabsmoke-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": path.join(dir, "smoke.clab.yml"), "netns-lab:prefix": prefix }));
+    const t = await openClab(lab, prefix, "clabsmoke", path.join(dir, "smoke.clab.yml"));
     const warnings: string[] = [];
     await t.stack.up({ onEvent: (e) => e.diagnosticEvent?.severity === "warning" && warnings.push(e.diagnosticEvent.message) });
     const said = warnings.join("\n");
