@@ -186,7 +186,7 @@ export async function serveUi(o: Options, u: UiOptions, log: (line: string) => v
   // The live state: readings of every node's interfaces each time the page asks (at most one at a
   // time; a second asker shares it), drift and neighbours every 5 s in the background of those.
   let prev: { t: number; reading: Reading } | undefined;
-  let inFlight: Promise<unknown> | undefined;
+  let readings: Promise<unknown> = Promise.resolve();
   let slow: { t: number; drift: Drift[]; neighbours: Record<string, Neighbours> } = { t: 0, drift: [], neighbours: {} };
   let slowRunning = false;
   const refreshSlow = (l: Loaded) => {
@@ -312,15 +312,10 @@ export async function serveUi(o: Options, u: UiOptions, log: (line: string) => v
         return json(res, { stack: o.stack ?? null, project: path.basename(o.cwd), lab: l.lab, layout: l.layout, exec: !!u.exec, labKey: l.key });
       }
       if (url.pathname === "/api/live") {
-        // One reading at a time: a second asker waits for the one in flight and takes the next.
-        while (inFlight) await inFlight.catch(() => undefined);
-        const p = live();
-        inFlight = p;
-        try {
-          return json(res, await p);
-        } finally {
-          inFlight = undefined;
-        }
+        // One reading at a time: each asker's reading starts once the one before it has ended (a chain, not a flag two waiters could both pass).
+        const p = readings.then(() => live());
+        readings = p.catch(() => undefined);
+        return json(res, await p);
       }
       if (url.pathname === "/api/preview") {
         // The program's next change (pulumi preview: it runs the program, and changes nothing), on the picture.
