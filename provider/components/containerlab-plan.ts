@@ -71,6 +71,8 @@ export interface ClabStageExec {
   phase: "on-enter" | "on-exit";
   /** The command, as words. */
   command: string[];
+  /** containerlab's `target: host`: run on this machine (its root namespace), not in the node. */
+  host?: true;
 }
 
 /** One wait of a node's stage (containerlab's `stages: <stage>: wait-for: [{node, stage}]`). */
@@ -343,12 +345,8 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
           if (phase !== "on-enter" && phase !== "on-exit") bad(`${at}: phase`, `${phase} is not on-enter or on-exit`);
           const target = ex.target === undefined ? "container" : String(ex.target);
           if (target !== "container" && target !== "host") bad(`${at}: target`, `${target} is not container or host`);
-          if (target === "host") {
-            warn(`${at}: target host (a command run on this machine, outside the lab) is not supported: ignored`);
-            continue;
-          }
           // Before its create there is no node to run a command in (containerlab's container does not exist yet either).
-          if (st === "create" && phase === "on-enter") {
+          if (st === "create" && phase === "on-enter" && target !== "host") {
             warn(`${at}: on-enter of stage create runs before the node exists: there is nothing to run it in: ignored (on-exit of create runs once its namespace is there)`);
             continue;
           }
@@ -358,7 +356,7 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
           } catch (err) {
             return bad(at, (err as Error).message);
           }
-          (node.stageExec ??= []).push({ stage: st, phase: phase as ClabStageExec["phase"], command });
+          (node.stageExec ??= []).push({ stage: st, phase: phase as ClabStageExec["phase"], command, ...(target === "host" ? { host: true as const } : {}) });
         }
         for (const w of Array.isArray(body["wait-for"]) ? body["wait-for"] : []) {
           if (!isObj(w) || typeof w.node !== "string") bad(`${where}: wait-for`, "each is { node, stage }");

@@ -198,7 +198,7 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
     (n.stageExec ?? []).filter((e) => e.stage === stage && e.phase === phase).forEach((e, k) => {
       const c = new Command(
         `${n.name}-stage-${stage}-${phase}-${k + 1}`,
-        { namespace: node.namespace.name, create: e.command, environment: n.env, check: false, ...(early ? { early: true } : {}), ...(node.filesystem ? { filesystem: true } : {}), ...node.on },
+        { namespace: node.namespace.name, create: e.command, environment: n.env, check: false, ...(e.host ? { host: true } : early ? { early: true } : {}), ...(node.filesystem && !e.host ? { filesystem: true } : {}), ...node.on },
         { parent: node, dependsOn: [...after, ...out.slice(-1), ...(node.filesystem ? [node.filesystem] : [])], replaceWith: linesCables(e.command, cables.get(n.name) ?? []) },
       );
       pulumi.all([c.exitCode, c.stdout, c.stderr]).apply(([code, out2, err]) => {
@@ -213,7 +213,9 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
   const beforeCables = new Map<string, pulumi.Resource[]>();
   const createdStage = new Map<string, pulumi.Resource[]>();
   for (const n of plan.nodes.filter((x) => x.kind === "linux")) {
-    const created = stageRun(n, "create", "on-exit", [made.get(n.name)!.namespace]);
+    // create's on-enter: only on the host (the plan keeps no other), once the namespace is there, before the rest.
+    const entered = stageRun(n, "create", "on-enter", [made.get(n.name)!.namespace]);
+    const created = [...entered, ...stageRun(n, "create", "on-exit", [made.get(n.name)!.namespace, ...entered])];
     const entering = stageRun(n, "create-links", "on-enter", [made.get(n.name)!.namespace, ...created]);
     createdStage.set(n.name, created);
     if (created.length || entering.length) beforeCables.set(n.name, [...created, ...entering]);

@@ -12,6 +12,10 @@
  * through a shell unless the argv is one. Its output goes to files, not pipes, and the step ends
  * when the command exits: a child it leaves running (`srv &`) holding its stdout does not hold it.
  *
+ * With `host: true` its lines run in the machine's root namespace instead (the sandbox's, for a
+ * user who is not root: containerlab's stage commands with `target: host`); its namespace still
+ * orders it, and what its lines left running (by the marker) is ended when it is deleted.
+ *
  * What it made is the command's own business: refresh has nothing to read back (it keeps the
  * outputs), and nothing is adopted. containerlab's `exec` lines become Commands.
  */
@@ -22,6 +26,7 @@ import * as nodefs from "../kernel/nodefs";
 import { argument, environment, nsname } from "./fields";
 import { Ctx, defineKind, InputsOf, noNamespace, Props, same } from "./kind";
 import { Need, pathsIn } from "../needs";
+import * as proc from "../kernel/proc";
 import { MARKER_ENV } from "../kernel/proc";
 
 const argv = z.array(argument).min(1, "a command line needs at least the program");
@@ -48,6 +53,12 @@ const inputs = {
    * Default false: after everything the program puts in the namespace.
    */
   early: z.boolean().optional(),
+  /**
+   * true: run in this machine's root namespace (the sandbox's, for a user who is not root), not in
+   * `namespace`, which still orders it (it runs once that is there) and owns it; processes its lines
+   * leave running there are ended when it is deleted (containerlab's `target: host`).
+   */
+  host: z.boolean().optional(),
 };
 type I = InputsOf<typeof inputs>;
 
@@ -65,9 +76,10 @@ async function runLine(c: Ctx, i: I, line: string[], phase: string): Promise<{ s
   const env = Object.entries({ ...baseEnv(), ...(i.environment ?? {}), [MARKER_ENV]: `${i.owner}#exec` }).map(([k, v]) => `${k}=${v}`);
   let stderr = "";
   // env -i: exactly that environment, not the provider's. A failure's message quotes its output.
-  const [file, ...args] = i.filesystem ? nodefs.enterNode(i.namespace, { uts: await nodefs.hasUts(c.x, i.namespace) }) : ["ip", "netns", "exec", i.namespace];
-  const doing = `${phase} command \`${line.join(" ")}\` in ${i.namespace}`;
-  const stdout = await c.x.run(file, [...args, "env", "-i", ...env, "sh", "-c", WRAP, STATUS, ...line], { doing, onStderr: (t) => (stderr = t) });
+  const enter = i.host ? [] : i.filesystem ? nodefs.enterNode(i.namespace, { uts: await nodefs.hasUts(c.x, i.namespace) }) : ["ip", "netns", "exec", i.namespace];
+  const [file, ...args] = [...enter, "env", "-i", ...env, "sh", "-c", WRAP, STATUS, ...line];
+  const doing = `${phase} command \`${line.join(" ")}\` ${i.host ? `on ${c.x.where} (root namespace; for ${i.namespace})` : `in ${i.namespace}`}`;
+  const stdout = await c.x.run(file, args, { doing, onStderr: (t) => (stderr = t) });
   const at = stderr.lastIndexOf(`\n${STATUS} `);
   if (at < 0) throw new Error(`${doing}: its exit status was not reported (stderr: ${stderr.trim() || "empty"})`);
   const exitCode = Number(stderr.slice(at + STATUS.length + 2));
@@ -89,21 +101,23 @@ export const command = defineKind({
     /** Its exit status (non-zero only with `check: false`; 0 in the state of a Command made before it was recorded). */
     exitCode: z.number(),
   },
-  replaceOn: ["namespace", "triggers", "filesystem"],
+  replaceOn: ["namespace", "triggers", "filesystem", "host"],
+  refine: (i) => (i.host && i.filesystem ? [{ property: "filesystem", reason: "a command on the host (host: true) runs in this machine's filesystem: it has no node's to run in" }] : []),
   inPlace: ["create", "update", "delete", "environment", "check", "early"],
   // Without an update line, a new create line or environment is a new Command.
   alsoReplace: (olds: Props, news: Props) => (news.update ? [] : (["create", "environment"] as const).filter((k) => !same(olds[k], news[k]))),
   namespaces: (i) => [i.namespace],
   // A delete line must run: not skipped when its namespace goes in the same destroy.
-  goesWithNamespace: (i) => !i.delete,
-  title: (i) => `command \`${i.create.join(" ")}\` in ${i.namespace}`,
+  // On the host, what its lines started is not in the namespace: its delete ends it.
+  goesWithNamespace: (i) => !i.delete && !i.host,
+  title: (i) => `command \`${i.create.join(" ")}\` ${i.host ? "on the host, for" : "in"} ${i.namespace}`,
   id: (i) => i.owner,
   makes: [],
   provides: () => [],
   // Its namespace and what lives there (links, addresses: exec lines configure them; not when early), and the files its lines name.
   needs: (i): Need[] => [
     { kind: "namespace", ns: i.namespace },
-    ...(i.early ? [] : [{ kind: "inside" as const, ns: i.namespace }]),
+    ...(i.early || i.host ? [] : [{ kind: "inside" as const, ns: i.namespace }]),
     ...pathsIn([...i.create, ...(i.update ?? []), ...Object.values(i.environment ?? {})]).map((path) => ({ kind: "file" as const, path })),
   ],
   remark: "unmarked",
@@ -125,5 +139,11 @@ export const command = defineKind({
 
   async delete(c, props) {
     if (props.delete) await runLine(c, props, props.delete, "delete");
+    if (props.host) {
+      // What its lines left running on the host (a daemon): found by its marker, ended.
+      const marker = `${props.owner}#exec`;
+      const left = await proc.owned(c.x, marker);
+      if (left.length) await proc.stop(c.x, left[0].pid, left[0].startTime, marker, 2000);
+    }
   },
 });

@@ -756,7 +756,9 @@ topology:
             - command: sh -c "! ip link show eth1"
         configure:
           exec:
-            - command: touch /tmp/x
+            - command: touch ${dir}/host-ran
+              target: host
+            - command: setsid -f sleep 3600
               target: host
       exec:
         - setsid -f sh -c "sleep 2; ip address add 10.55.0.1/24 dev eth1"
@@ -791,7 +793,19 @@ topology:
     expect(sh("ip", ["-n", `${prefix}cl`, "-br", "address", "show", "dev", "lo"])).toMatch(/10\.55\.0\.3\/32/);
     expect(sh("ip", ["-n", `${prefix}srv`, "-br", "address", "show", "dev", "lo"])).toMatch(/10\.55\.0\.9\/32/); // healthy's on-exit
     expect(out("srv-stage-create-on-enter-1")).toBeUndefined(); // warned, not run
-    expect(warnings.join("\n")).toMatch(/node srv: stages: configure: exec 1: target host .* not supported: ignored/);
+    // target: host: run on this machine (its root namespace); the daemon one left running carries its marker, and ends with it.
+    expect(fs.existsSync(path.join(dir, "host-ran"))).toBe(true);
+    const hostDaemons = () =>
+      fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).filter((d) => {
+        try {
+          return /NETNS_LAB_OWNER=[^\0]*\/srv-stage-configure-on-enter-2#exec/.test(fs.readFileSync(`/proc/${d}/environ`, "utf8"));
+        } catch {
+          return false;
+        }
+      });
+    const [daemon] = hostDaemons();
+    expect(fs.readlinkSync(`/proc/${daemon}/ns/net`)).toBe(fs.readlinkSync("/proc/self/ns/net"));
+    expect(warnings.join("\n")).not.toMatch(/target host/);
     expect(warnings.join("\n")).toMatch(/node srv: stages: create: exec 1: on-enter of stage create runs before the node exists/);
     // create's on-exit and create-links' on-enter: in the node (its lo there), before its cable (no eth1 yet).
     expect(out("srv-stage-create-on-exit-1")).toMatchObject({ exitCode: 0, stdout: expect.stringMatching(/lo/) });
@@ -799,6 +813,7 @@ topology:
     await t.stack.preview({ ...quiet, expectNoChanges: true });
     await t.stack.destroy(quiet);
     expect(ours(prefix)).toEqual([]);
+    expect(hostDaemons()).toEqual([]);
 
     const sick = await openClab(lab, prefix, "clabsick", path.join(dir, "sick.clab.yml"));
     await expect(sick.stack.up(quiet)).rejects.toThrow(/unhealthy: its health check failed 2 times in a row \(false\)/);

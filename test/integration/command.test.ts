@@ -88,6 +88,27 @@ test("a child left running with the line's stdout open does not hold the create;
   expect(gone).toBe(true);
 });
 
+test("host: true runs the line in this machine's root namespace (for its namespace, which must be there); delete ends what it left running there, by its marker", async () => {
+  const fs = require("fs") as typeof import("fs");
+  const ns = await mkns("h");
+  const i = await check({ namespace: ns, host: true, create: ["sh", "-c", "readlink /proc/self/ns/net; setsid -f sleep 3600; test \"$NETNS_LAB_OWNER\" = " + owner + "#exec"] });
+  const made = await kinds.Command.create(i);
+  expect(made.outs).toMatchObject({ exitCode: 0, stdout: fs.readlinkSync("/proc/self/ns/net") });
+  const daemons = () =>
+    fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).filter((d) => {
+      try {
+        return fs.readFileSync(`/proc/${d}/environ`, "utf8").split("\0").includes(`NETNS_LAB_OWNER=${owner}#exec`) && fs.readFileSync(`/proc/${d}/cmdline`, "utf8") === "sleep\u00003600\u0000";
+      } catch {
+        return false;
+      }
+    });
+  expect(daemons()).toHaveLength(1);
+  await kinds.Command.delete(made.id, made.outs);
+  expect(daemons()).toEqual([]);
+  // Deleting the namespace alone would not end it (it is not in it): so a host Command is never deleted with its namespace.
+  expect((await kinds.Command.check({}, { owner, namespace: ns, host: true, create: ["true"], filesystem: true })).failures.map((f) => f.property)).toEqual(["filesystem"]);
+});
+
 test("a create in a namespace that does not exist says to declare it", async () => {
   const i = await check({ namespace: `${p}missing`, create: ["true"] });
   await expect(kinds.Command.create(i)).rejects.toThrow(/network namespace "nlt\S+missing" does not exist; declare a NetNamespace/);

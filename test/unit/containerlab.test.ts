@@ -432,7 +432,6 @@ describe("stages and healthcheck (containerlab's wait-for)", () => {
     expect(p.warnings).toEqual([]);
   });
   test.each([
-    ["target host", "{command: 'touch /x', target: host}", "configure", "node a: stages: configure: exec 1: target host (a command run on this machine, outside the lab) is not supported: ignored"],
     ["create's on-enter (no node yet)", "{command: 'true'}", "create", "node a: stages: create: exec 1: on-enter of stage create runs before the node exists: there is nothing to run it in: ignored (on-exit of create runs once its namespace is there)"],
   ])("a stage command not run, one warning: %s", (_what, e, stage, warning) => {
     const p = plan(`    a: {kind: linux, stages: {${stage}: {exec: [${e}]}}}\n`);
@@ -446,6 +445,14 @@ describe("stages and healthcheck (containerlab's wait-for)", () => {
     const p = plan(`    a: {kind: linux, stages: {${stage}: {exec: [${e}]}}}\n`);
     expect(p.warnings).toEqual([]);
     expect(p.nodes[0].stageExec).toEqual([{ stage, phase, command: ["true"] }]);
+  });
+  test.each([
+    ["configure", "on-exit"],
+    ["create", "on-enter"],
+  ])("target host kept, marked to run on this machine: %s %s", (stage, phase) => {
+    const p = plan(`    a: {kind: linux, stages: {${stage}: {exec: [{command: 'touch /x', target: host, phase: ${phase}}]}}}\n`);
+    expect(p.warnings).toEqual([]);
+    expect(p.nodes[0].stageExec).toEqual([{ stage, phase, command: ["touch", "/x"], host: true }]);
   });
   test.each([
     ["a phase of another name", "{command: 'true', phase: during}", /node a: stages: configure: exec 1: phase: during is not on-enter or on-exit/],

@@ -54,6 +54,8 @@ describe("each kind declares what it makes and needs", () => {
       [{ kind: "namespace", ns: "pc1" }, { kind: "inside", ns: "pc1" }, { kind: "file", path: "/etc/lab/setup.sh" }, { kind: "file", path: "/etc/lab/pc1.conf" }], []],
     ["Command", { namespace: "pc1", create: ["sh", "/etc/lab/prepare.sh"], early: true },
       [{ kind: "namespace", ns: "pc1" }, { kind: "file", path: "/etc/lab/prepare.sh" }], []],
+    ["Command", { namespace: "pc1", create: ["touch", "/srv/lab/ran"], host: true },
+      [{ kind: "namespace", ns: "pc1" }, { kind: "file", path: "/srv/lab/ran" }], []],
     ["NodeFilesystem", { namespace: "r1", binds: [{ source: "/srv/lab/r1/daemons", target: "/etc/frr/daemons", readOnly: true }] },
       [{ kind: "namespace", ns: "r1" }, { kind: "file", path: "/srv/lab/r1/daemons" }], [{ kind: "in", ns: "r1" }]],
   ];

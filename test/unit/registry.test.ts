@@ -59,13 +59,15 @@ describe("what each kind is deleted with and replaced with, as registered (one o
     new lib.Nat("lw-nat", { namespace: "lw-b", source: "10.9.0.0/24", outInterface: "in" });
     new lib.VethLink("lw-veth", { name: "eth0", namespace: "lw-a", peerName: "in", peerNamespace: "lw-b", peerMaster: "lw-br" });
     new lib.VethLink("lw-hostlink", { name: "eth9", namespace: "lw-a", peerName: "lw-h", peerInRoot: true });
+    new lib.Command("lw-hostcmd", { namespace: "lw-a", create: ["true"], host: true });
+    new lib.Command("lw-cmd", { namespace: "lw-a", create: ["true"] });
     new lib.Bridge("lw-br", { namespace: "lw-b", name: "lw-br" });
     new lib.IpAddress("lw-addr", { namespace: "lw-a", device: "eth0", address: "10.9.0.2/24" });
     new lib.IpAddress("lw-gw", { namespace: "lw-b", device: "lw-br", address: "10.9.0.1/24" });
     new lib.IpForwarding("lw-fwd", { namespace: "lw-b", ipv4: true });
     new lib.NetNamespace("lw-a");
     new lib.NetNamespace("lw-b");
-    await until(["lw-proc", "lw-file", "lw-hosts", "lw-shape", "lw-route", "lw-table", "lw-nat", "lw-veth", "lw-hostlink", "lw-br", "lw-addr", "lw-gw", "lw-fwd", "lw-a", "lw-b"]);
+    await until(["lw-proc", "lw-file", "lw-hosts", "lw-shape", "lw-route", "lw-table", "lw-nat", "lw-veth", "lw-hostlink", "lw-hostcmd", "lw-cmd", "lw-br", "lw-addr", "lw-gw", "lw-fwd", "lw-a", "lw-b"]);
   });
   test.each([
     // name, deletedWith, replaceWith
@@ -85,6 +87,9 @@ describe("what each kind is deleted with and replaced with, as registered (one o
     ["lw-file", "", []],
     // An end in the root namespace (a machine-wide name): its own delete runs, so the name is free when destroy returns.
     ["lw-hostlink", "", ["lw-a"]],
+    // A command: with its namespace; on the host (what its lines leave running is not in the namespace), its own delete runs.
+    ["lw-cmd", "lw-a", ["lw-a"]],
+    ["lw-hostcmd", "", ["lw-a"]],
   ])("%s: deletedWith %p, replaceWith %p", (name, deletedWith, replaceWith) => {
     expect(short(rec(name).deletedWith ? [rec(name).deletedWith] : [])).toEqual(deletedWith ? [deletedWith] : []);
     expect(short(rec(name).replaceWith)).toEqual(replaceWith);
