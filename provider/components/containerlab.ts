@@ -47,6 +47,7 @@ import { frrDaemonStarts } from "./frr-daemons";
 import { renderContainerlab } from "./containerlab-render";
 import { checkOptions } from "./options";
 import { canAddLink } from "../kernel/probe";
+import { mountPoint, topOf } from "../kernel/nodefs";
 import { forwarderCommand } from "./ports";
 
 export * from "./containerlab-plan";
@@ -172,7 +173,13 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
   const waitsIn = (n: ClabNode, stage: ClabStage): Promise<pulumi.Resource[]>[] => (n.waitFor ?? []).filter((w) => w.stage === stage).map((w) => stageDone(w.node, w.until).promise);
   const flat = (ps: Promise<pulumi.Resource[]>[]) => Promise.all(ps).then((l) => l.flat());
   for (const n of plan.nodes.filter((x) => !x.frr && x.binds.length)) {
-    for (const b of n.binds) if (!fs.existsSync(b.host)) throw new Error(`${file}: node ${n.name}: bound ${b.host} does not exist (binds: ${b.path})`);
+    for (const b of n.binds) {
+      if (!fs.existsSync(b.host)) throw new Error(`${file}: node ${n.name}: bound ${b.host} does not exist (binds: ${b.path})`);
+      // Where its mount point would come from, as the node's filesystem will find it: refused here, before anything is made.
+      const stat = (p: string) => fs.statSync(p, { throwIfNoEntry: false });
+      const where = mountPoint(b.path, stat(b.host)!.isDirectory(), ((s) => s && { isDirectory: s.isDirectory() })(stat(b.path)), !!stat(topOf(b.path)));
+      if (typeof where === "object") throw new Error(`${file}: node ${n.name}: binds: ${b.host}:${b.path}: ${where.problem}`);
+    }
   }
   for (const n of plan.nodes.filter((x) => !x.sharesNamespaceOf)) {
     // A plain node with binds: a filesystem of its own holding them (its exec lines and cmd see them), and its name as host name (a container's).

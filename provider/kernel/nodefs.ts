@@ -100,6 +100,19 @@ pivot_root . .netns-lab-old
 umount -l /.netns-lab-old
 rmdir /.netns-lab-old`;
 
+/**
+ * Where a bind's mount point comes from (pure), given what this machine has at the target (`at`) and
+ * whether it has its top-level path (`top`): "own" (the node's own trees), "host" (there already),
+ * "root" (a top-level path this machine lacks: a root of the node's own holds it), or why it cannot be.
+ */
+export function mountPoint(target: string, sourceIsDir: boolean, at: { isDirectory: boolean } | undefined, top: boolean): "own" | "host" | "root" | { problem: string } {
+  if (inOwnTree(target)) return "own";
+  if (!at && !top) return "root";
+  if (at && at.isDirectory === sourceIsDir) return "host";
+  const what = at ? `${target} on this machine is ${at.isDirectory ? "a directory" : "a file"} and the bound ${sourceIsDir ? "one is a directory" : "one is a file"}` : `${target} does not exist on this machine, but ${topOf(target)} does`;
+  return { problem: `${what}; outside the node's own /etc, /var, /tmp and /root netns-lab makes a mount point only at a top-level path this machine lacks (it would be made on this machine): bind it there, under one of those, or at a path this machine has` };
+}
+
 /** Whether the node's own trees hold `target` (copy-on-write or empty): a mount point made there writes nothing of the host's. */
 export function inOwnTree(target: string): boolean {
   return [...OVERLAID, ...EMPTY.map(([d]) => d)].some((d) => target.startsWith(`${d}/`));
@@ -217,18 +230,13 @@ export async function make(x: Executor, ns: string, mark: string, binds: Bind[],
   for (const b of binds) {
     const info = await x.stat(b.source);
     if (!info) throw new Error(`cannot bind ${b.source} into node ${ns} at ${b.target}: ${b.source} does not exist`);
-    if (inOwnTree(b.target)) continue;
     // Outside the node's own trees the mount point is the host's: it must be there already (made, it
     // would be made on the host), unless the host has nothing at its top-level path (a root of the node's own holds it).
-    const at = await x.stat(b.target);
-    if (!at && !(await x.stat(topOf(b.target)))) {
-      ownRoot = true;
-      continue;
-    }
-    if (!at || at.isDirectory !== info.isDirectory) {
-      const what = at ? `${b.target} on this machine is ${at.isDirectory ? "a directory" : "a file"} and ${b.source} is not` : `${b.target} does not exist on this machine, but ${topOf(b.target)} does`;
-      throw new Error(`cannot bind ${b.source} into node ${ns} at ${b.target}: ${what}; outside the node's own /etc, /var, /tmp and /root netns-lab makes a mount point only at a top-level path this machine lacks (it would be made on this machine): bind it there, under one of those, or at a path this machine has`);
-    }
+    const own = inOwnTree(b.target);
+    const at = own ? undefined : await x.stat(b.target);
+    const where = mountPoint(b.target, info.isDirectory, at, own || !!at || !!(await x.stat(topOf(b.target))));
+    if (typeof where === "object") throw new Error(`cannot bind ${b.source} into node ${ns} at ${b.target}: ${where.problem}`);
+    if (where === "root") ownRoot = true;
   }
   await privateRoot(x);
   await x.run("mkdir", ["-p", dir], { doing: `make ${dir}` });

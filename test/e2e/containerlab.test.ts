@@ -968,4 +968,13 @@ topology:
     expect(sh("ss", ["-ltnH", `sport = :${port}`])).toBe("");
     expect(ours(prefix)).toEqual([]);
   });
+
+  test("a bind whose mount point would be made in a directory of this machine (/srv has no such entry): refused at preview, naming it, nothing made", async () => {
+    const target = `/srv/nlt-${process.pid}/note.txt`;
+    fs.writeFileSync(path.join(dir, "srv.clab.yml"), `name: srv\ntopology:\n  nodes:\n    s1:\n      kind: linux\n      binds: ["note.txt:${target}"]\n`);
+    const t = await openClab(lab, prefix, "clabsrv", path.join(dir, "srv.clab.yml"));
+    await expect(t.stack.preview(quiet)).rejects.toThrow(`node s1: binds: ${path.join(dir, "note.txt")}:${target}: ${target} does not exist on this machine, but /srv does`);
+    expect(ours(prefix)).toEqual([]);
+    expect(fs.existsSync(path.dirname(target))).toBe(false);
+  });
 });

@@ -94,6 +94,24 @@ describe("the CPUs a refused mount namespace is made again on (kernel/nodefs.ts 
   });
 });
 
+describe("where a bind's mount point comes from (kernel/nodefs.ts mountPoint)", () => {
+  const { mountPoint } = require("../../provider/kernel/nodefs") as typeof import("../../provider/kernel/nodefs");
+  const D = { isDirectory: true }, F = { isDirectory: false };
+  test.each([
+    ["in the node's own /etc (copy-on-write)", "/etc/app/x.conf", false, undefined, true, "own"],
+    ["in its own /tmp", "/tmp/x", true, undefined, true, "own"],
+    ["a file onto a file this machine has", "/opt/app.conf", false, F, true, "host"],
+    ["a directory onto one this machine has", "/mnt", true, D, true, "host"],
+    ["a file at / this machine lacks", "/note.txt", false, undefined, false, "root"],
+    ["a directory under a top-level path this machine lacks", "/app/conf", true, undefined, false, "root"],
+    ["under a top-level directory this machine has, missing there", "/srv/x", false, undefined, true, { problem: expect.stringMatching(/^\/srv\/x does not exist on this machine, but \/srv does; outside the node's own/) }],
+    ["a file onto a directory", "/srv", false, D, true, { problem: expect.stringMatching(/^\/srv on this machine is a directory and the bound one is a file; /) }],
+    ["a directory onto a file", "/etc2", true, F, true, { problem: expect.stringMatching(/^\/etc2 on this machine is a file and the bound one is a directory; /) }],
+  ] as const)("%s", (_, target, isDir, at, top, want) => {
+    expect(mountPoint(target, isDir, at, top)).toEqual(want);
+  });
+});
+
 describe("whether a file bind's mount point is there in the node (kernel/nodefs.ts mountPointSeen)", () => {
   const { mountPointSeen } = require("../../provider/kernel/nodefs") as typeof import("../../provider/kernel/nodefs");
   const dir = (source: string, target: string) => ({ source, target, isDir: true });
