@@ -177,7 +177,8 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
       if (!fs.existsSync(b.host)) throw new Error(`${file}: node ${n.name}: bound ${b.host} does not exist (binds: ${b.path})`);
       // Where its mount point would come from, as the node's filesystem will find it: refused here, before anything is made.
       const stat = (p: string) => fs.statSync(p, { throwIfNoEntry: false });
-      const where = mountPoint(b.path, stat(b.host)!.isDirectory(), ((s) => s && { isDirectory: s.isDirectory() })(stat(b.path)), !!stat(topOf(b.path)));
+      const at = stat(b.path);
+      const where = mountPoint(b.path, stat(b.host)!.isDirectory(), at && { isDirectory: at.isDirectory() }, !!stat(topOf(b.path)));
       if (typeof where === "object") throw new Error(`${file}: node ${n.name}: binds: ${b.host}:${b.path}: ${where.problem}`);
     }
   }
@@ -367,10 +368,9 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
     const configureWaits = waitsIn(n, "configure");
     const waited: pulumi.Input<pulumi.Resource>[] = configureWaits.length ? [flat(configureWaits) as unknown as pulumi.Input<pulumi.Resource>] : [];
     const links = (cables.get(n.name) ?? []).map(([, r]) => r);
-    const stageCommands = (stage: ClabStage, phase: "on-enter" | "on-exit", after: pulumi.Input<pulumi.Resource>[]) => stageRun(n, stage, phase, after);
     // create-links' on-exit once its cables are there; configure's on-enter before what it runs.
-    const linked = stageCommands("create-links", "on-exit", [node.namespace, ...links]);
-    const entering = stageCommands("configure", "on-enter", [node.namespace, ...links, ...linked, ...waited]);
+    const linked = stageRun(n, "create-links", "on-exit", [node.namespace, ...links]);
+    const entering = stageRun(n, "configure", "on-enter", [node.namespace, ...links, ...linked, ...waited]);
     const pre = [...linked, ...entering];
     before = [...before, ...pre];
     if (n.frr) {
@@ -458,14 +458,14 @@ function declare(file: string, opts: ContainerlabOptions): Lab {
     // Stages done: create (its namespace), create-links (and its cables, and its on-exit commands),
     // configure (and what it runs: FRR, cmd, exec lines, and its commands), healthy (its health
     // check, when it has one, and its commands).
-    const leaving = stageCommands("configure", "on-exit", [node.namespace, ...links, ...before]);
+    const leaving = stageRun(n, "configure", "on-exit", [node.namespace, ...links, ...before]);
     const configured = [node.namespace, ...links, ...before, ...leaving];
     stageDone(n.name, "create").resolve([node.namespace, ...(createdStage.get(n.name) ?? [])]);
     stageDone(n.name, "create-links").resolve([node.namespace, ...links, ...linked]);
     stageDone(n.name, "configure").resolve(configured);
     const healthyCommands = (done: pulumi.Resource[]) => {
-      const enter = stageCommands("healthy", "on-enter", done);
-      return [...done, ...enter, ...stageCommands("healthy", "on-exit", [...done, ...enter])];
+      const enter = stageRun(n, "healthy", "on-enter", done);
+      return [...done, ...enter, ...stageRun(n, "healthy", "on-exit", [...done, ...enter])];
     };
     if (n.healthcheck) {
       const h = n.healthcheck;
