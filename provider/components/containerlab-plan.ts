@@ -4,6 +4,7 @@
  * image netns-lab cannot honour; and the readers of what the files say (exec lines' words and
  * addresses, FRR's daemons file and configuration). Pure: no kernel, no engine, no resource.
  */
+import * as crypto from "crypto";
 import * as path from "path";
 import * as ipaddr from "ipaddr.js";
 import { load } from "js-yaml";
@@ -260,7 +261,7 @@ export function splitWords(line: string): string[] {
 }
 
 /** Reads a topology file's text into a plan (pure but for reading bound files' existence: none). */
-export function planContainerlab(text: string, baseDir: string, file = "topology"): ClabPlan {
+export function planContainerlab(text: string, baseDir: string, file = "topology", autoSeed?: string): ClabPlan {
   let doc: unknown;
   try {
     doc = load(text, { filename: file });
@@ -280,8 +281,17 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
   // The management network: docker's defaults, or the file's.
   const m = top.mgmt === undefined ? {} : isObj(top.mgmt) ? (top.mgmt as Obj) : bad("mgmt", "a mapping (ipv4-subnet, ipv6-subnet, …)");
   for (const k of Object.keys(m)) if (!MGMT_FIELDS.has(k)) warn(`mgmt.${k}: not supported (the management network is a bridge in a namespace of the lab's): ignored`);
+  // containerlab's prefix: clab-<lab>-<node> by default, <node> alone with "", <lab>-<node> with its magic "__lab-name".
+  const prefix = top.prefix === undefined ? `clab-${name}-` : top.prefix === "" ? "" : top.prefix === "__lab-name" ? `${name}-` : `${String(top.prefix)}-${name}-`;
+  // "auto" (containerlab lets the runtime pick a free subnet): one of its own per lab, from a hash of
+  // its namespace prefix, so the same lab keeps it run after run and two labs differ.
+  // A /24 of 172.16.0.0/12 but docker's own 172.17.0.0/16 and containerlab's default 172.20.20.0/24.
+  const h = crypto.createHash("sha256").update(autoSeed ?? prefix).digest();
+  const o2 = [16, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31][h[0] % 15];
+  const o3 = o2 === 20 && h[1] === 20 ? 21 : h[1];
+  const auto = { ipv4: `172.${o2}.${o3}.0/24`, ipv6: `3fff:172:${o2}:${o3}::/64` };
   const subnet = (k: string, dflt: string, family: "ipv4" | "ipv6"): string => {
-    const v = m[k] === undefined ? dflt : String(m[k]);
+    const v = m[k] === undefined ? dflt : m[k] === "auto" ? auto[family] : String(m[k]);
     if (!ipaddr.isValidCIDR(v) || ipaddr.parseCIDR(v)[0].kind() !== family) bad(`mgmt.${k}`, `${v} is not an ${family === "ipv4" ? "IPv4" : "IPv6"} subnet`);
     const [a, len] = ipaddr.parseCIDR(v);
     return `${ipaddr.IPv4.isValid(a.toString()) ? ipaddr.IPv4.networkAddressFromCIDR(v) : ipaddr.IPv6.networkAddressFromCIDR(v)}/${len}`;
@@ -305,8 +315,6 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
   }
   // Per node (network-mode none: no eth0): its given mgmt-ipv4/ipv6, checked; the others given out after.
   const wanted: Array<{ node: ClabNode; ipv4?: string; ipv6?: string }> = [];
-  // containerlab's: clab-<lab>-<node> by default, <node> alone with "", <lab>-<node> with its magic "__lab-name".
-  const prefix = top.prefix === undefined ? `clab-${name}-` : top.prefix === "" ? "" : top.prefix === "__lab-name" ? `${name}-` : `${String(top.prefix)}-${name}-`;
   if (!isObj(top.topology)) bad("topology", "required: a mapping with nodes (and links)");
   const topo = top.topology as Obj;
   for (const k of Object.keys(topo)) if (!TOPOLOGY_FIELDS.has(k)) warn(`topology.${k}: not supported: ignored`);

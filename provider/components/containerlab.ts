@@ -131,7 +131,7 @@ export function usersMistake(e: unknown, file: string): unknown {
 function declare(file: string, opts: ContainerlabOptions): Lab {
   checkOptions(`containerlab("${file}")`, "ContainerlabOptions", opts);
   const abs = path.resolve(file);
-  const plan = planContainerlab(renderContainerlab(abs, opts.vars), path.dirname(abs), file);
+  const plan = planContainerlab(renderContainerlab(abs, opts.vars), path.dirname(abs), file, opts.namespacePrefix);
   // Published ports need this machine's ports: in the sandbox of a user who is not root they would
   // be the sandbox's, which nothing outside it reaches. Refused there, before anything is made.
   const publishing = plan.nodes.filter((n) => n.ports);

@@ -291,6 +291,19 @@ describe("the management network (containerlab's eth0 on docker's bridge)", () =
     ]);
     expect(p.warnings).toEqual([]);
   });
+  test("ipv4-subnet/ipv6-subnet auto (containerlab lets the runtime pick): a /24 and a /64 of the lab's own, from its prefix — the same each time, another for another prefix, never docker's or containerlab's default", () => {
+    const auto = (seed?: string) => planContainerlab("name: au\nmgmt:\n  ipv4-subnet: auto\n  ipv6-subnet: auto\ntopology:\n  nodes:\n    a: {kind: linux}\n", "/tmp", "au.clab.yml", seed);
+    const one = auto();
+    expect(one.mgmt!.ipv4Subnet).toMatch(/^172\.(1[6-9]|2\d|3[01])\.\d+\.0\/24$/);
+    expect(one.mgmt!.ipv6Subnet).toMatch(/^3fff:172:\d+:\d+::\/64$/);
+    expect(one.mgmt!.ipv4Gw).toBe(one.mgmt!.ipv4Subnet.replace(/0\/24$/, "1"));
+    expect(one.nodes[0].mgmt!.ipv4).toBe(one.mgmt!.ipv4Subnet.replace(/0\/24$/, "2/24"));
+    expect(auto().mgmt).toEqual(one.mgmt);
+    const seeds = ["t1-", "t2-", "t3-", "t4-", "t5-", "t6-"].map((s) => auto(s).mgmt!.ipv4Subnet);
+    expect(new Set(seeds).size).toBeGreaterThan(4);
+    for (const s of seeds) expect(s).not.toMatch(/^172\.17\.|^172\.20\.20\./);
+    expect(one.warnings).toEqual([]);
+  });
   test("containerlab's older spelling mgmt_ipv4/mgmt_ipv6 read as mgmt-ipv4/mgmt-ipv6 (its smoke test still uses it); the newer wins where both are given", () => {
     const p = plan("", "    a: {kind: linux, mgmt_ipv4: 172.20.20.99, mgmt_ipv6: '3fff:172:20:20::99'}\n    b: {kind: linux, mgmt_ipv4: 172.20.20.98, mgmt-ipv4: 172.20.20.97}\n");
     expect(p.nodes.map((n) => n.mgmt)).toEqual([
