@@ -65,4 +65,20 @@ d("#31 item 2: nodes' filesystems in a sandbox", () => {
     }
     expect(await local.stat(nodefs.fsDir(ns))).toBeUndefined();
   });
+
+  test("a Command with host: true runs in the sandbox's root namespace (the user's \"host\"), not this machine's", async () => {
+    const { kinds: registry } = await import("../../provider/runtime");
+    const { local } = await import("../../provider/kernel/exec");
+    const kinds = registry as unknown as Record<string, import("../../provider/kinds/kind").Provider>;
+    const ns = `nlsb${Math.random().toString(36).slice(2, 6)}-c`;
+    await kinds.NetNamespace.create((await kinds.NetNamespace.check({}, { name: ns, owner: "itest/sbx/nsc" })).inputs);
+    try {
+      const made = await kinds.Command.create((await kinds.Command.check({}, { namespace: ns, owner: "itest/sbx/cmd", host: true, create: ["readlink", "/proc/self/ns/net"] })).inputs);
+      expect(made.outs.stdout).toBe(await local.run("readlink", ["/proc/self/ns/net"]));
+      expect(made.outs.stdout).not.toBe(fs.readlinkSync("/proc/self/ns/net"));
+      await kinds.Command.delete(made.id, made.outs);
+    } finally {
+      await kinds.NetNamespace.delete(ns, { name: ns, owner: "itest/sbx/nsc" });
+    }
+  });
 });
