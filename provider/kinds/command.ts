@@ -27,7 +27,6 @@ import { argument, environment, nsname } from "./fields";
 import { Ctx, defineKind, InputsOf, noNamespace, Props, same } from "./kind";
 import { Need, pathsIn } from "../needs";
 import * as proc from "../kernel/proc";
-import { MARKER_ENV } from "../kernel/proc";
 
 const argv = z.array(argument).min(1, "a command line needs at least the program");
 const inputs = {
@@ -73,7 +72,7 @@ const STATUS = "netns-lab-exit-status";
 
 /** Runs one line in the namespace; its stdout, stderr and exit status, or (checked) an error quoting its output. */
 async function runLine(c: Ctx, i: I, line: string[], phase: string): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  const env = Object.entries({ ...baseEnv(), ...(i.environment ?? {}), [MARKER_ENV]: `${i.owner}#exec` }).map(([k, v]) => `${k}=${v}`);
+  const env = Object.entries({ ...baseEnv(), ...(i.environment ?? {}), [proc.MARKER_ENV]: `${i.owner}#exec` }).map(([k, v]) => `${k}=${v}`);
   let stderr = "";
   // env -i: exactly that environment, not the provider's. A failure's message quotes its output.
   const enter = i.host ? [] : i.filesystem ? nodefs.enterNode(i.namespace, { uts: await nodefs.hasUts(c.x, i.namespace) }) : ["ip", "netns", "exec", i.namespace];

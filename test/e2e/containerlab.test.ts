@@ -32,6 +32,14 @@ function copyOf(rel: string): () => string {
 async function openClab(lab: ReturnType<typeof cleanupAfterAll>, prefix: string, tag: string, file: string, config: Record<string, string> = {}) {
   return lab.track(await openStack(labsDir(), `${tag}-${prefix.slice(0, -1)}`, { "netns-lab:lab": "clab", "netns-lab:file": file, "netns-lab:prefix": prefix, ...config }));
 }
+/** An up that keeps the warnings it said; then a resource's outputs by its name, from the state it left. */
+async function upWarned(t: Awaited<ReturnType<typeof openClab>>) {
+  const warnings: string[] = [];
+  await t.stack.up({ onEvent: (e) => e.diagnosticEvent?.severity === "warning" && warnings.push(e.diagnosticEvent.message) });
+  const state = await t.stack.exportStack();
+  const out = (name: string) => state.deployment.resources.find((r: any) => String(r.urn).endsWith(`::${name}`))?.outputs;
+  return { warnings, out };
+}
 const ours = (prefix: string) => namespaces().filter((n) => n.startsWith(prefix));
 /** A preview's replaced resources but the hosts files and the management network's (eth0, its address, its default route). */
 const core = (names: string[] | undefined) => (names ?? []).filter((n) => !n.endsWith("-hosts") && !n.includes("mgmt")).sort();
@@ -781,10 +789,7 @@ topology:
 
   test("a stage waiting for another node's health runs after it; stage commands in their places; a node that never turns healthy fails the up, naming it", async () => {
     const t = await openClab(lab, prefix, "clabst", path.join(dir, "stages.clab.yml"));
-    const warnings: string[] = [];
-    await t.stack.up({ onEvent: (e) => e.diagnosticEvent?.severity === "warning" && warnings.push(e.diagnosticEvent.message) });
-    const state = await t.stack.exportStack();
-    const out = (name: string) => state.deployment.resources.find((r: any) => String(r.urn).endsWith(`::${name}`))?.outputs;
+    const { warnings, out } = await upWarned(t);
     expect(out("srv-healthy")).toMatchObject({ exitCode: 0, stdout: expect.stringMatching(/^healthy after \d+s$/) });
     expect(out("cl-exec-1")).toMatchObject({ exitCode: 0 }); // the ping found srv's address, from cl's on-enter address
     // Stage commands in their places: create-links' on-exit before the exec lines (mtu 1400 seen), configure's on-exit after them.
@@ -934,12 +939,9 @@ topology:
 
   test("up: what it can honour honoured (old mgmt_ipv4, binds, env, exec, healthcheck, MTU, MACs, host and mgmt-net links, a port), the rest warned by name; no change after; destroy leaves nothing", async () => {
     const t = await openClab(lab, prefix, "clabsmoke", path.join(dir, "smoke.clab.yml"));
-    const warnings: string[] = [];
-    await t.stack.up({ onEvent: (e) => e.diagnosticEvent?.severity === "warning" && warnings.push(e.diagnosticEvent.message) });
+    const { warnings, out } = await upWarned(t);
     const said = warnings.join("\n");
     for (const w of [/node s1: cpu: not supported/, /node s1: memory: not supported/, /node s2: dns: not supported/, /node s3: network-mode host: not supported/]) expect(said).toMatch(w);
-    const state = await t.stack.exportStack();
-    const out = (name: string) => state.deployment.resources.find((r: any) => String(r.urn).endsWith(`::${name}`))?.outputs;
     expect(out("s1-exec-1")).toMatchObject({ exitCode: 0, stdout: "exec-ran" });
     expect(out("s1-exec-2")).toMatchObject({ exitCode: 0, stdout: "a bound note" }); // the bind, in the node's own filesystem
     expect(out("s1-healthy")).toMatchObject({ exitCode: 0 }); // its cmd wrote the env's value

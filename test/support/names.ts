@@ -15,7 +15,8 @@ export function uniquePrefix(): string {
 }
 
 export function namespaces(): string[] {
-  return execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
+  // Its stderr captured, not printed: a namespace deleted while it lists them makes it say "Peer netns reference is invalid".
+  return execFileSync("ip", ["netns", "list"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
     .split("\n")
     .map((l) => l.split(" ")[0])
     .filter(Boolean);
