@@ -46,6 +46,8 @@ export interface Entry {
   resolved?: Props | null;
   /** The resources its inputs' Outputs come from, and its own dependsOn (known at declaration). */
   sources?: pulumi.Resource[];
+  /** The entries that wait for it directly: its resource is among their sources, or it is among their deps. */
+  waiters?: Set<Entry>;
 }
 
 export const title = (e: Entry) => `${e.kind} "${e.name}"`;
@@ -93,6 +95,35 @@ export function waitsFor(o: Entry, e: Entry, seen = new Set<Entry>(), found = tr
   }
   if (found) for (const x of o.deps ?? []) if (waitsFor(x, e, seen, found)) return true;
   return false;
+}
+
+/** Notes that `o` waits for each of `on` directly (the edges waitersOf walks back). */
+export function noteWaits(o: Entry, on: Iterable<Entry | undefined>): void {
+  for (const x of on) if (x && x !== o) (x.waiters ??= new Set()).add(o);
+}
+
+/** The sources of a declaration, noted as it is declared (the resources it names are attached by then). */
+export function noteSources(o: Entry): void {
+  o.sources ??= [...sourcesOf(o.args, new Set()), ...(o.own ?? [])];
+  noteWaits(o, o.sources.map((r) => entryOf.get(r)));
+}
+
+/**
+ * Every entry `o` for which `waitsFor(o, e)` holds now (e aside), found by walking the edges back
+ * from `e` once — the few that wait for it — instead of asking each candidate in turn (issue 32:
+ * a walk per pending maker per declaration, quadratic in a lab's size).
+ */
+export function waitersOf(e: Entry): Set<Entry> {
+  const out = new Set<Entry>();
+  const stack = [e];
+  for (let x = stack.pop(); x; x = stack.pop()) {
+    for (const w of x.waiters ?? []) {
+      if (w === e || out.has(w)) continue;
+      out.add(w);
+      stack.push(w);
+    }
+  }
+  return out;
 }
 
 /**

@@ -17,7 +17,7 @@ import type { Kind } from "./kinds/kind";
 import { describeNeed, describeProvide, Need, Provide, satisfiedBy, satisfies } from "./needs";
 import { canonicalCidr } from "./net";
 import { Machine, machineKey as keyOfMachine } from "./machine";
-import { Batch, Entry, entryOf, reaches, title, waitsFor, waitsForStatically } from "./registry-graph";
+import { Batch, Entry, entryOf, noteSources, noteWaits, reaches, title, waitersOf, waitsForStatically } from "./registry-graph";
 
 type Props = Record<string, unknown>;
 
@@ -161,14 +161,28 @@ async function dependencies(e: Entry): Promise<Found> {
     // The resources declared so far that make a wanted kind of thing: those whose inputs are not
     // resolved yet are waited for (but never one that waits for this one: #30 item 9), then each
     // need looks in the index at the few that can meet it.
+    // Those that wait for e are found once, walking back from it; the others are awaited one at a
+    // time, each wait skipping all that resolved meanwhile (not a promise per maker per declaration).
     const declared = entries.length;
-    const wanted = new Set(needs.flatMap((n) => satisfiedBy[n.kind]));
-    const pending = new Set<Entry>();
-    for (const k of wanted) for (const o of unresolved.get(k) ?? []) if (o !== e) pending.add(o);
-    const waits = [...pending].filter((o) => !waitsFor(o, e));
-    if (waits.length) await Promise.all(waits.map(inputsOf));
-    const skipped = new Set(pending);
-    for (const o of waits) skipped.delete(o);
+    const wanted = [...new Set(needs.flatMap((n) => satisfiedBy[n.kind]))];
+    const waiting = waitersOf(e);
+    const skipped = new Set<Entry>();
+    for (const k of wanted) for (const o of unresolved.get(k) ?? []) if (waiting.has(o)) skipped.add(o);
+    for (;;) {
+      let next: Entry | undefined;
+      for (const k of wanted) {
+        for (const o of unresolved.get(k) ?? []) {
+          if (o.seq >= declared) break; // declared after this resource's batch (in order: a Set keeps it)
+          if (o !== e && !skipped.has(o)) {
+            next = o;
+            break;
+          }
+        }
+        if (next) break;
+      }
+      if (!next) break;
+      await inputsOf(next);
+    }
     for (const n of needs) {
       const met: Entry[] = [];
       for (const k of satisfiedBy[n.kind]) {
@@ -191,6 +205,7 @@ async function dependencies(e: Entry): Promise<Found> {
     if (cycle) throw new Error(`netns-lab: a dependency cycle: ${[e, ...cycle].map(title).join(" needs ")}; break it (a process's after, a bridge that is its own port…)`);
   }
   e.deps = deps;
+  noteWaits(e, deps);
   e.unmet = unmet;
   if (unmet.length) withUnmet.push(e);
   if (mine) lateProvider(e);
@@ -247,6 +262,7 @@ export function declare(
   const ownDeps = own.dependsOn === undefined ? [] : ([] as unknown[]).concat(own.dependsOn).filter((r): r is pulumi.Resource => pulumi.Resource.isInstance(r));
   const e: Entry = { kind, name, def: k.def, check: k.check, args, batch: batch(), own: ownDeps, seq: entries.length };
   entries.push(e);
+  noteSources(e);
   for (const m of new Set(k.def.makes as ReadonlyArray<Provide["kind"]>)) {
     let set = unresolved.get(m);
     if (!set) unresolved.set(m, (set = new Set()));
