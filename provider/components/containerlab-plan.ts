@@ -318,9 +318,21 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
   if (!isObj(top.topology)) bad("topology", "required: a mapping with nodes (and links)");
   const topo = top.topology as Obj;
   for (const k of Object.keys(topo)) if (!TOPOLOGY_FIELDS.has(k)) warn(`topology.${k}: not supported: ignored`);
-  const defaults = isObj(topo.defaults) ? topo.defaults : {};
-  const kinds = isObj(topo.kinds) ? topo.kinds : {};
-  const groups = isObj(topo.groups) ? topo.groups : {};
+  // containerlab still reads the older spelling mgmt_ipv4/mgmt_ipv6 (its smoke test: "deprecated
+  // mgmt_ipv4 still works"), as each node definition is read: defaults, a kind's, a group's, the
+  // node's own — the newer spelling wins within one definition, and the definitions merge after.
+  const current = (d: unknown): Obj => {
+    if (!isObj(d)) return {};
+    if (d.mgmt_ipv4 === undefined && d.mgmt_ipv6 === undefined) return d;
+    const { mgmt_ipv4: v4, mgmt_ipv6: v6, ...rest } = d;
+    if (v4 !== undefined) rest["mgmt-ipv4"] ??= v4;
+    if (v6 !== undefined) rest["mgmt-ipv6"] ??= v6;
+    return rest;
+  };
+  const layers = (o: unknown): Obj => (isObj(o) ? Object.fromEntries(Object.entries(o).map(([k, v]) => [k, isObj(v) ? current(v) : v])) : {});
+  const defaults = current(topo.defaults);
+  const kinds = layers(topo.kinds);
+  const groups = layers(topo.groups);
   if (!isObj(topo.nodes) || Object.keys(topo.nodes).length === 0) bad("topology.nodes", "required: at least one node");
 
   const images = new Map<string, string[]>();
@@ -385,16 +397,9 @@ export function planContainerlab(text: string, baseDir: string, file = "topology
     // /run/netns): refused before anything is made, naming the character.
     const odd = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(nodeName) ? undefined : /^[^A-Za-z0-9]/.test(nodeName) ? nodeName[0] : nodeName.replace(/[A-Za-z0-9_.-]/g, "")[0];
     if (odd !== undefined) bad(`node ${nodeName}`, `"${odd}" cannot be in a node's name (letters, digits, _ . - after a letter or digit, as docker's container names: containerlab's deploy fails on it too, at docker); rename the node and its links' endpoints`);
-    const own = isObj(raw) ? raw : {};
+    const own = current(raw);
     if (typeof own.group === "string" && own.group && !isObj(groups[own.group])) bad(`node ${nodeName}`, `group "${own.group}" is not in topology.groups`);
     const p = mergeNode(defaults, kinds, groups, own);
-    // containerlab still reads its older spelling (its own smoke test: "deprecated mgmt_ipv4 still works").
-    for (const v of ["4", "6"]) {
-      const old = `mgmt_ipv${v}`;
-      if (p[old] === undefined) continue;
-      p[`mgmt-ipv${v}`] ??= p[old];
-      delete p[old];
-    }
     const kind = String(p.kind ?? "");
     if (!kind) bad(`node ${nodeName}`, "no kind (give kind: linux or kind: bridge, on the node, its group or topology.defaults)");
     if (kind !== "linux" && kind !== "bridge") {

@@ -312,6 +312,16 @@ describe("the management network (containerlab's eth0 on docker's bridge)", () =
     ]);
     expect(p.warnings).toEqual([]);
   });
+  test("the older spelling is read in each definition before they merge: a node's own mgmt_ipv4 wins over its group's mgmt-ipv4; a group's mgmt_ipv6 reaches its node", () => {
+    const p = inline(
+      "name: m\ntopology:\n  groups:\n    g: {mgmt-ipv4: 172.20.20.50}\n    h: {mgmt_ipv6: '3fff:172:20:20::70'}\n  nodes:\n    a: {kind: linux, group: g, mgmt_ipv4: 172.20.20.60}\n    b: {kind: linux, group: h}\n",
+    );
+    expect(p.nodes.map((n) => [n.name, n.mgmt])).toEqual([
+      ["a", { ipv4: "172.20.20.60/24", ipv6: "3fff:172:20:20::2/64" }],
+      ["b", { ipv4: "172.20.20.2/24", ipv6: "3fff:172:20:20::70/64" }],
+    ]);
+    expect(p.warnings).toEqual([]);
+  });
   test("the file's subnets, gateway and MTU; a node's own mgmt-ipv4/ipv6 kept, the others given around them", () => {
     const p = plan("mgmt:\n  network: custom\n  ipv4-subnet: 10.99.0.0/29\n  ipv6-subnet: fd00:99::/120\n  ipv4-gw: 10.99.0.6\n  mtu: 1400\n", "    a: {kind: linux}\n    b: {kind: linux, mgmt-ipv4: 10.99.0.1, mgmt-ipv6: 'fd00:99::2'}\n    c: {kind: linux}\n");
     expect(p.mgmt).toEqual({ ipv4Subnet: "10.99.0.0/29", ipv4Gw: "10.99.0.6", ipv6Subnet: "fd00:99::/120", ipv6Gw: "fd00:99::1", mtu: 1400 });
