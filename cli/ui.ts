@@ -22,6 +22,7 @@
  * (and xterm.js's two files, shipped with the package).
  */
 import { ChildProcess, execFile, spawn } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
@@ -177,7 +178,7 @@ export async function serveUi(o: Options, u: UiOptions, log: (line: string) => v
   const load = async (): Promise<Loaded> => {
     const [lab, resources] = await Promise.all([deployedLab(o), stackResources(o)]);
     const viz = await (require("@viz-js/viz") as { instance(): Promise<{ renderJSON(src: string): { bb?: string; objects?: Array<{ name: string; pos?: string }> } }> }).instance();
-    const key = require("crypto").createHash("sha256").update(JSON.stringify(lab)).digest("hex").slice(0, 16) as string;
+    const key = createHash("sha256").update(JSON.stringify(lab)).digest("hex").slice(0, 16);
     loaded = { lab, resources, layout: positionsOf(viz.renderJSON(dot(lab))), key, at: Date.now() };
     return loaded;
   };
