@@ -137,7 +137,7 @@ docs: npm ## the API reference from the types (TypeDoc) in docs/api/: every expo
 pack: build ## the npm package: netns-lab-<version>.tgz here (npm install ./netns-lab-*.tgz in a project; README: "As a package")
 	npm pack --loglevel=error
 
-bench-fixed: deps ## the fixed cost: a no-change up of a 3-node lab against an empty TypeScript program, and the engine knobs tried (REPS=3)
+bench-fixed: deps ## the fixed cost: a no-change up of a 3-node lab against an empty TypeScript program and against the floor of any dynamic provider (no-op dynamic resources), and the engine knobs tried (REPS=3)
 	node bench/fixed.js --reps $(REPS)
 
 bench-netlab: deps ## a netlab topology of netlab's published benchmark's shape (300 Linux hosts, 6 FRR routers, OSPF): netlab create, our up, validate, destroy; and the 3-router example (HOSTS=300)

@@ -67,6 +67,27 @@ function mininetChain(n) {
   return JSON.parse(out.trim().split("\n").pop());
 }
 
+/**
+ * Where a resource's bytes in the state go, on average: each top-level field as `stack export`
+ * writes it (`"key":value,`), and `__provider` (in inputs and outputs) apart. The engine writes
+ * every field but the inputs' and outputs' values; those are what the provider can make smaller.
+ */
+function fieldBytes(resources) {
+  const sum = {};
+  const add = (k, n) => (sum[k] = (sum[k] ?? 0) + n);
+  for (const r of resources) {
+    for (const [k, v] of Object.entries(r)) add(k, JSON.stringify(k).length + JSON.stringify(v).length + 2);
+    for (const side of ["inputs", "outputs"]) {
+      const p = r[side]?.__provider;
+      if (p !== undefined) add("__provider", JSON.stringify("__provider").length + JSON.stringify(p).length + 2);
+    }
+  }
+  const n = Math.max(1, resources.length);
+  const avg = Object.fromEntries(Object.entries(sum).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round(v / n)]));
+  avg.engineOwn = Object.entries(avg).filter(([k]) => k !== "inputs" && k !== "outputs" && k !== "__provider").reduce((a, [, v]) => a + v, 0);
+  return avg;
+}
+
 // ---- 3. netns-lab ------------------------------------------------------------------------------
 function netnsLab(n, skipCheckpoints) {
   const state = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-bench-"));
@@ -112,6 +133,7 @@ function netnsLab(n, skipCheckpoints) {
     const resourceCount = stateResources.length;
     // Bytes per resource as `stack export` gives them, without indentation.
     const bytesPerResource = Math.round(stateResources.reduce((a, r) => a + JSON.stringify(r).length, 0) / Math.max(1, resourceCount));
+    const stateFields = fieldBytes(stateResources);
     phases.noop = timed("noop", () => pulumi("up", "--yes", "--skip-preview"));
     pulumi("config", "set", "--path", `netns-lab:addresses["h2-r${n}"]`, `${subnet(n)}.200/24`);
     phases.change = timed("change", () => pulumi("up", "--yes", "--skip-preview"));
@@ -119,7 +141,7 @@ function netnsLab(n, skipCheckpoints) {
     if (!ok || !ok2) process.stderr.write(` [ping failed: ${ok ? "after the address change" : "after up"}] `);
     phases.refresh = timed("refresh", () => pulumi("refresh", "--yes", "--skip-preview"));
     phases.destroy = timed("destroy", () => pulumi("destroy", "--yes", "--skip-preview"));
-    return { phases, ping: ok && ok2, stateBytes: stateText.length, bytesPerResource, resources: resourceCount };
+    return { phases, ping: ok && ok2, stateBytes: stateText.length, bytesPerResource, stateFields, resources: resourceCount };
   } finally {
     for (const x of netnsList().filter((x) => x.startsWith(prefix))) spawnSync("ip", ["netns", "del", x]);
     fs.rmSync(state, { recursive: true, force: true });
@@ -168,7 +190,7 @@ function main() {
     results.sizes[n] = {
       raw: { build: med(raw, (x) => x.build), teardown: med(raw, (x) => x.teardown), ping: raw.every((x) => x.ping) },
       mininet: { build: med(mn, (x) => x.build), teardown: med(mn, (x) => x.teardown), ping: mn.every((x) => x.ping) },
-      netnsLab: { ...summary(nl), ping: nl.every((x) => x.ping), stateBytes: nl[0].stateBytes, bytesPerResource: nl[0].bytesPerResource, resources: nl[0].resources },
+      netnsLab: { ...summary(nl), ping: nl.every((x) => x.ping), stateBytes: nl[0].stateBytes, bytesPerResource: nl[0].bytesPerResource, stateFields: nl[0].stateFields, resources: nl[0].resources },
       netnsLabSkipCheckpoints: { ...summary(nlSkip), ping: nlSkip.every((x) => x.ping) },
     };
   }
@@ -190,6 +212,11 @@ function table(r) {
   for (const [n, s] of Object.entries(r.sizes)) {
     out.push("");
     out.push(`N = ${n} routers, ${s.netnsLab.resources} Pulumi resources, state ${Math.round(s.netnsLab.stateBytes / 1024)} KB on disk, ${s.netnsLab.bytesPerResource} bytes per resource`);
+    const sf = s.netnsLab.stateFields;
+    if (sf) {
+      out.push(`  a resource's bytes: the engine's own fields ${sf.engineOwn} (${Object.entries(sf).filter(([k]) => !["inputs", "outputs", "__provider", "engineOwn"].includes(k)).map(([k, v]) => `${k} ${v}`).join(", ")});`);
+      out.push(`    inputs ${sf.inputs ?? 0} and outputs ${sf.outputs ?? 0}, of which __provider ${sf.__provider ?? 0} in the two`);
+    }
     out.push(`  ping from h1 to h2 (${Number(n) + 2} namespaces): raw ${s.raw.ping ? "ok" : "FAIL"}, mininet ${s.mininet.ping ? "ok" : "FAIL"}, netns-lab ${s.netnsLab.ping && s.netnsLabSkipCheckpoints.ping ? "ok" : "FAIL"}`);
     out.push(`  ${"".padEnd(W)}${"time".padStart(7)} ${"/mininet".padStart(8)} ${"/raw ip".padStart(8)}   provider calls, ip commands (their summed time)`);
     const row = (label, t, base = true, extra = "") =>

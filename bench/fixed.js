@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // make bench-fixed: the fixed cost of a command. A no-change `up` of the smallest lab (the chain
 // with one router: h1 - r1 - h2, 3 namespaces, 15 resources) against a no-change `up` of an empty
-// TypeScript program through the same engine (best of REPS each), then the lab again with each
-// engine knob that might lower it — kept only where it measurably does. Also how long loading the
+// TypeScript program through the same engine (best of REPS each, the cases taken in turn), then the
+// lab again with each engine knob that might lower it — kept only where it measurably does; and the
+// floor of any program with dynamic resources (the empty program with 1 and with 15 no-op dynamic
+// resources, written as Pulumi's docs show them). Also how long loading the
 // SDK alone takes (the program and the dynamic-provider process each load it). And, as users run
 // it, a no-change `up --yes` (preview, then update) of a raw-resource chain of 10 routers in a
 // user's directory (test/programs/chain: plain-string names, shuffled, no dependsOn; ~190 resources)
@@ -34,22 +36,43 @@ function userProject(dir, files) {
   fs.symlinkSync(ROOT, path.join(dir, "node_modules", "netns-lab"));
 }
 
-function best(label, dir, stack, env, config = {}, upArgs = ["--skip-preview"]) {
-  const pulumi = (...a) => run(PULUMI, [...a, "--stack", stack], { env, cwd: dir });
-  pulumi("stack", "init");
-  for (const [k, v] of Object.entries(config)) pulumi("config", "set", k, v);
-  pulumi("up", "--yes", "--skip-preview");
-  const times = [];
-  for (let i = 0; i < REPS; i++) {
-    const t0 = now();
-    pulumi("up", "--yes", ...upArgs);
-    times.push(now() - t0);
+/**
+ * The best no-change `up` of each case, the cases taken in turn REPS times (interleaved, so that the
+ * shared machine's drift during the run falls on all of them alike, not on whichever came last).
+ * Each case: its own directory, stack, backend (env) and config; brought up once before, destroyed after.
+ */
+function interleaved(cases) {
+  const pulumi = (c, ...a) => run(PULUMI, [...a, "--stack", c.stack], { env: c.env, cwd: c.dir });
+  try {
+    for (const c of cases) {
+      pulumi(c, "stack", "init");
+      for (const [k, v] of Object.entries(c.config ?? {})) pulumi(c, "config", "set", k, v);
+      pulumi(c, "up", "--yes", "--skip-preview");
+      c.times = [];
+    }
+    for (let i = 0; i < REPS; i++) {
+      for (const c of cases) {
+        const t0 = now();
+        pulumi(c, "up", "--yes", ...(c.upArgs ?? ["--skip-preview"]));
+        c.times.push(now() - t0);
+      }
+    }
+  } finally {
+    for (const c of cases) {
+      try {
+        pulumi(c, "destroy", "--yes", "--skip-preview");
+        pulumi(c, "stack", "rm", "--yes");
+      } catch (e) {
+        process.stderr.write(`  (cleaning up ${c.stack}: ${e.message})\n`);
+      }
+    }
   }
-  pulumi("destroy", "--yes", "--skip-preview");
-  pulumi("stack", "rm", "--yes");
-  const b = Math.min(...times);
-  process.stderr.write(`  ${label}: best ${b.toFixed(2)} s of ${times.map((t) => t.toFixed(2)).join(", ")}\n`);
-  return b;
+  const out = {};
+  for (const c of cases) {
+    out[c.key] = Math.min(...c.times);
+    process.stderr.write(`  ${c.label}: best ${out[c.key].toFixed(2)} s of ${c.times.map((t) => t.toFixed(2)).join(", ")}\n`);
+  }
+  return out;
 }
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "netns-lab-fixed-"));
@@ -65,7 +88,21 @@ try {
     "package.json": JSON.stringify({ name: "empty", private: true, main: "index.ts" }),
     "index.ts": "export const nothing = 1;\n",
   });
-  const lab = { "netns-lab:lab": "chain", "netns-lab:routers": "1", "netns-lab:prefix": "nlbfx-" };
+  // The floor of any program that has dynamic resources, whoever writes them: the empty program
+  // plus no-op dynamic resources written as Pulumi's docs show them (a provider object, serialized
+  // by the SDK's closure serializer). It pays what the lab pays beyond the empty program before any
+  // of netns-lab's code runs: the dynamic-provider plugin's process, and a check and diff each.
+  const noop = (n) => [
+    'import * as pulumi from "@pulumi/pulumi";',
+    "const provider: pulumi.dynamic.ResourceProvider = { async create() { return { id: \"noop\", outs: {} }; } };",
+    "class Noop extends pulumi.dynamic.Resource { constructor(name: string) { super(provider, name, {}, {}); } }",
+    `for (let i = 0; i < ${n}; i++) new Noop(\`noop-\${i}\`);`,
+    "",
+  ].join("\n");
+  const dyn1 = path.join(work, "dyn1");
+  project(dyn1, { "Pulumi.yaml": "name: dyn1\nruntime: nodejs\n", "package.json": JSON.stringify({ name: "dyn1", private: true, main: "index.ts" }), "index.ts": noop(1) });
+  const dyn15 = path.join(work, "dyn15");
+  project(dyn15, { "Pulumi.yaml": "name: dyn15\nruntime: nodejs\n", "package.json": JSON.stringify({ name: "dyn15", private: true, main: "index.ts" }), "index.ts": noop(15) });
   const t0 = now();
   run("node", ["-e", 'require("@pulumi/pulumi")'], { cwd: ROOT });
   const sdk = now() - t0;
@@ -74,24 +111,37 @@ try {
   const bare = now() - t1;
   process.stderr.write(`  node alone ${bare.toFixed(2)} s, node loading @pulumi/pulumi ${sdk.toFixed(2)} s\n`);
   const r = { date: new Date().toISOString(), reps: REPS, nodeAlone: bare, sdkLoad: sdk };
-  r.empty = best("empty TypeScript program", empty, "empty", envFor("e1"));
-  r.lab = best("3-node lab (chain, 1 router)", ROOT, "benchfixed", envFor("l1"), lab);
-  r.parallelDiff = best("  with PULUMI_PARALLEL_DIFF=true", ROOT, "benchfixed", envFor("l2", { PULUMI_PARALLEL_DIFF: "true" }), lab);
-  r.stockClosure = best("  with NETNS_LAB_LAZY_CLOSURE=0 (program and provider load the closure serializer at start)", ROOT, "benchfixed", envFor("l4", { NETNS_LAB_LAZY_CLOSURE: "0" }), lab);
-  r.fast = best("  with NETNS_LAB_FAST=1 (checkpoints skipped)", ROOT, "benchfixed", envFor("l3", { NETNS_LAB_FAST: "1" }), lab);
+  // Each copy of the lab its own stack (its config file is the project's Pulumi.<stack>.yaml) and prefix.
+  const labCase = (key, label, n, extra = {}) => ({
+    key, label, dir: ROOT, stack: `benchfixed${n}`, env: envFor(`l${n}`, extra),
+    config: { "netns-lab:lab": "chain", "netns-lab:routers": "1", "netns-lab:prefix": `nlbf${n}-` },
+  });
+  Object.assign(r, interleaved([
+    { key: "empty", label: "empty TypeScript program", dir: empty, stack: "empty", env: envFor("e1") },
+    { key: "dyn1", label: "the empty program and 1 no-op dynamic resource (the SDK's own serialization)", dir: dyn1, stack: "dyn1", env: envFor("d1") },
+    { key: "dyn15", label: "the empty program and 15 no-op dynamic resources (as many as the lab has)", dir: dyn15, stack: "dyn15", env: envFor("d15") },
+    labCase("lab", "3-node lab (chain, 1 router)", 1),
+    labCase("parallelDiff", "  with PULUMI_PARALLEL_DIFF=true", 2, { PULUMI_PARALLEL_DIFF: "true" }),
+    labCase("stockClosure", "  with NETNS_LAB_LAZY_CLOSURE=0 (program and provider load the closure serializer at start)", 3, { NETNS_LAB_LAZY_CLOSURE: "0" }),
+    labCase("fast", "  with NETNS_LAB_FAST=1 (checkpoints skipped)", 4, { NETNS_LAB_FAST: "1" }),
+  ]));
   r.ratio = r.lab / r.empty;
   // As users run it: `up --yes` previews, then updates.
   const chain = path.join(work, "chain");
   const src = path.join(ROOT, "test", "programs", "chain");
   userProject(chain, Object.fromEntries(fs.readdirSync(src).map((f) => [f, fs.readFileSync(path.join(src, f), "utf8")])));
-  r.emptyWithPreview = best("empty TypeScript program, up --yes (preview and update)", empty, "empty2", envFor("e2"), {}, []);
-  r.rawChain = best("raw chain of 10 routers (user's directory), up --yes (preview and update)", chain, "nlbfc", envFor("c1"), { "prog-chain:routers": "10" }, []);
+  Object.assign(r, interleaved([
+    { key: "emptyWithPreview", label: "empty TypeScript program, up --yes (preview and update)", dir: empty, stack: "empty2", env: envFor("e2"), upArgs: [] },
+    { key: "rawChain", label: "raw chain of 10 routers (user's directory), up --yes (preview and update)", dir: chain, stack: "nlbfc", env: envFor("c1"), config: { "prog-chain:routers": "10" }, upArgs: [] },
+    { key: "dyn1WithPreview", label: "the empty program and 1 no-op dynamic resource, up --yes (preview and update)", dir: dyn1, stack: "dyn1b", env: envFor("d1b"), upArgs: [] },
+  ]));
   r.rawRatio = r.rawChain / r.emptyWithPreview;
   process.stdout.write(`\nno-change up: 3-node lab ${r.lab.toFixed(2)} s, empty program ${r.empty.toFixed(2)} s: ${r.ratio.toFixed(2)}x (target <= 1.3x)\n`);
+  process.stdout.write(`the floor, any dynamic provider: 1 no-op dynamic resource ${r.dyn1.toFixed(2)} s (${(r.dyn1 / r.empty).toFixed(2)}x), 15 of them ${r.dyn15.toFixed(2)} s (${(r.dyn15 / r.empty).toFixed(2)}x); up --yes 1 of them ${r.dyn1WithPreview.toFixed(2)} s (${(r.dyn1WithPreview / r.emptyWithPreview).toFixed(2)}x the empty program's)\n`);
   process.stdout.write(`no-change up --yes: raw chain of 10 ${r.rawChain.toFixed(2)} s, empty program ${r.emptyWithPreview.toFixed(2)} s: ${r.rawRatio.toFixed(2)}x (target <= 1.5x)\n`);
   fs.mkdirSync(path.join(ROOT, "bench", "results"), { recursive: true });
   fs.writeFileSync(path.join(ROOT, "bench", "results", `fixed-${r.date.replace(/[:.]/g, "-")}.json`), JSON.stringify(r, null, 2));
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
-  for (const f of fs.readdirSync(ROOT).filter((f) => /^Pulumi\.benchfixed\.yaml$/.test(f))) fs.rmSync(path.join(ROOT, f));
+  for (const f of fs.readdirSync(ROOT).filter((f) => /^Pulumi\.benchfixed\d*\.yaml$/.test(f))) fs.rmSync(path.join(ROOT, f));
 }
