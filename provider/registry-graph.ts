@@ -1,8 +1,8 @@
 /**
  * The registry's graph (registry.ts): what it notes of each declaration, and the walks over what
- * the declarations wait for — a path through the dependencies found (a cycle), whether a maker
- * waits for a resource (so the matching must not wait for it), the resources a value's Outputs
- * come from. Pure functions of the entries.
+ * the declarations wait for — a path through the dependencies found (a cycle), the makers that
+ * wait for a resource (so the matching must not wait for them), the resources a value's Outputs
+ * come from; and the edges those walks follow, noted on the entries as the registry learns them.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Kind } from "./kinds/kind";
@@ -77,25 +77,6 @@ export function sourcesOf(v: unknown, into: Set<pulumi.Resource>, depth = 0): Se
 }
 
 export const entryOf = new WeakMap<pulumi.Resource, Entry>();
-/**
- * Whether `o` cannot register before `e` does: one of its inputs is an Output of `e` (or of what
- * waits for `e` the same way), or it depends on `e` (the program's dependsOn, or what the registry
- * found so far). Such a candidate can never be what `e` needs (that would be a cycle), and waiting
- * for its inputs would wait forever: the matching skips it.
- */
-export function waitsFor(o: Entry, e: Entry, seen = new Set<Entry>(), found = true): boolean {
-  if (o === e) return true;
-  if (seen.has(o)) return false;
-  seen.add(o);
-  o.sources ??= [...sourcesOf(o.args, new Set()), ...(o.own ?? [])];
-  for (const r of o.sources) {
-    if (r === e.resource) return true;
-    const x = entryOf.get(r);
-    if (x && waitsFor(x, e, seen, found)) return true;
-  }
-  if (found) for (const x of o.deps ?? []) if (waitsFor(x, e, seen, found)) return true;
-  return false;
-}
 
 /** Notes that `o` waits for each of `on` directly (the edges waitersOf walks back). */
 export function noteWaits(o: Entry, on: Iterable<Entry | undefined>): void {
@@ -109,9 +90,12 @@ export function noteSources(o: Entry): void {
 }
 
 /**
- * Every entry `o` for which `waitsFor(o, e)` holds now (e aside), found by walking the edges back
- * from `e` once — the few that wait for it — instead of asking each candidate in turn (issue 32:
- * a walk per pending maker per declaration, quadratic in a lab's size).
+ * Every entry that cannot register before `e` does, as things stand: one of its inputs is an Output
+ * of `e` (or of what waits for `e` the same way), or it depends on `e` (the program's dependsOn, or
+ * what the registry found so far). Such a maker can never be what `e` needs (that would be a
+ * cycle), and waiting for its inputs would wait forever: the matching skips it. Found by walking the
+ * edges back from `e` once — the few that wait for it — instead of asking each pending maker in turn
+ * (issue 32: a walk per pending maker per declaration, quadratic in a lab's size).
  */
 export function waitersOf(e: Entry): Set<Entry> {
   const out = new Set<Entry>();
@@ -131,7 +115,16 @@ export function waitersOf(e: Entry): Set<Entry> {
  * registry found for it aside): a maker that waits for `e` only through what the registry found is
  * a cycle, to be reported, not a candidate to skip.
  */
-export function waitsForStatically(o: Entry, e: Entry): boolean {
-  return waitsFor(o, e, new Set(), false);
+export function waitsForStatically(o: Entry, e: Entry, seen = new Set<Entry>()): boolean {
+  if (o === e) return true;
+  if (seen.has(o)) return false;
+  seen.add(o);
+  o.sources ??= [...sourcesOf(o.args, new Set()), ...(o.own ?? [])];
+  for (const r of o.sources) {
+    if (r === e.resource) return true;
+    const x = entryOf.get(r);
+    if (x && waitsForStatically(x, e, seen)) return true;
+  }
+  return false;
 }
 

@@ -159,10 +159,9 @@ async function dependencies(e: Entry): Promise<Found> {
   const needs = mine ? e.def.needs(mine as never) : [];
   if (needs.length) {
     // The resources declared so far that make a wanted kind of thing: those whose inputs are not
-    // resolved yet are waited for (but never one that waits for this one: #30 item 9), then each
+    // resolved yet are waited for (but never one that waits for this one: #30 item 9, found once by
+    // walking back from it), one at a time, each wait skipping all that resolved meanwhile; then each
     // need looks in the index at the few that can meet it.
-    // Those that wait for e are found once, walking back from it; the others are awaited one at a
-    // time, each wait skipping all that resolved meanwhile (not a promise per maker per declaration).
     const declared = entries.length;
     const wanted = [...new Set(needs.flatMap((n) => satisfiedBy[n.kind]))];
     const waiting = waitersOf(e);
